@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ArticlesConfig(AppConfig):
+    name = "articles"
+    verbose_name = "Briefs"
+
+    def ready(self):
+        from articles import signals  # noqa: F401

@@ -1,0 +1,197 @@
+from django.test import TestCase
+
+from articles.models import Article, Section
+from tests.factories import label, make_author, make_brief, make_category, make_user
+
+
+def brief_form(sections, **fields) -> dict:
+    """The POST data of the admin's one-screen brief form.
+
+    `sections` is a list of (label_id, custom_label, text, [bullet texts]);
+    keys follow nested-admin's prefixes: sections-N-bullets-M-text.
+    """
+    data = {
+        "headline": "Ports reopen after the strike",
+        "slug": "ports-reopen",
+        "dek": "Cargo moves again after a week.",
+        "intro": "<p>Dockers voted to return.</p>",
+        "status": Article.Status.PUBLISHED,
+        "published_at_0": "2026-01-05",
+        "published_at_1": "09:00:00",
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "sections-TOTAL_FORMS": str(len(sections)),
+        "sections-INITIAL_FORMS": "0",
+    }
+    data.update(fields)
+    for i, (label_id, custom, text, bullets) in enumerate(sections):
+        prefix = f"sections-{i}"
+        data.update(
+            {
+                f"{prefix}-label": label_id or "",
+                f"{prefix}-custom_label": custom,
+                f"{prefix}-heading": "",
+                f"{prefix}-text": text,
+                f"{prefix}-position": str(i),
+                f"{prefix}-bullets-TOTAL_FORMS": str(len(bullets)),
+                f"{prefix}-bullets-INITIAL_FORMS": "0",
+            }
+        )
+        for j, bullet in enumerate(bullets):
+            data[f"{prefix}-bullets-{j}-text"] = bullet
+            data[f"{prefix}-bullets-{j}-position"] = str(j)
+    return data
+
+
+def nine_bullets():
+    return [
+        (
+            label("Why it matters").pk,
+            "",
+            "<p>Trade resumes.</p>",
+            ["<p>a1</p>", "<p>a2</p>", "<p>a3</p>"],
+        ),
+        (label("Driving the news").pk, "", "", ["<p>b1</p>", "<p>b2</p>", "<p>b3</p>"]),
+        (None, "Shippers are watching", "", ["<p>c1</p>", "<p>c2</p>", "<p>c3</p>"]),
+    ]
+
+
+class ArticleAdminTests(TestCase):
+    def setUp(self):
+        self.editor = make_user("editor", superuser=True)
+        self.client.force_login(self.editor)
+
+    def test_it_creates_a_brief_with_nested_sections_and_bullets(self):
+        response = self.client.post(
+            "/admin/articles/article/add/", brief_form(nine_bullets())
+        )
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+
+        article = Article.objects.get(slug="ports-reopen")
+        sections = list(article.sections.all())
+        self.assertEqual(
+            [s.display_label for s in sections],
+            ["Why it matters", "Driving the news", "Shippers are watching"],
+        )
+        self.assertEqual(
+            [b.text for b in sections[2].bullets.all()], ["c1", "c2", "c3"]
+        )
+        self.assertEqual(sum(s.bullets.count() for s in sections), 9)
+
+    def test_it_reorders_sections_and_bullets(self):
+        article = make_brief(sections=2, bullets=3, slug="reorder-me")
+        first, second = article.sections.all()
+        bullets = list(first.bullets.all())
+        data = {
+            "headline": article.headline,
+            "slug": article.slug,
+            "dek": article.dek,
+            "intro": "",
+            "status": article.status,
+            "published_at_0": article.published_at.strftime("%Y-%m-%d"),
+            "published_at_1": article.published_at.strftime("%H:%M:%S"),
+            "bylines-TOTAL_FORMS": "0",
+            "bylines-INITIAL_FORMS": "0",
+            "sections-TOTAL_FORMS": "2",
+            "sections-INITIAL_FORMS": "2",
+        }
+        for i, (section, position) in enumerate([(first, 1), (second, 0)]):
+            data.update(
+                {
+                    f"sections-{i}-id": section.pk,
+                    f"sections-{i}-article": article.pk,
+                    f"sections-{i}-label": section.label_id,
+                    f"sections-{i}-custom_label": "",
+                    f"sections-{i}-heading": "",
+                    f"sections-{i}-text": section.text,
+                    f"sections-{i}-position": position,
+                }
+            )
+            items = list(section.bullets.all())
+            data[f"sections-{i}-bullets-TOTAL_FORMS"] = str(len(items))
+            data[f"sections-{i}-bullets-INITIAL_FORMS"] = str(len(items))
+            for j, bullet in enumerate(items):
+                # Reverse the first section's bullets.
+                new = len(items) - 1 - j if section == first else j
+                data.update(
+                    {
+                        f"sections-{i}-bullets-{j}-id": bullet.pk,
+                        f"sections-{i}-bullets-{j}-section": section.pk,
+                        f"sections-{i}-bullets-{j}-text": bullet.text,
+                        f"sections-{i}-bullets-{j}-position": new,
+                    }
+                )
+        response = self.client.post(
+            f"/admin/articles/article/{article.pk}/change/", data
+        )
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+
+        self.assertEqual(list(article.sections.all()), [second, first])
+        self.assertEqual(list(first.bullets.all()), bullets[::-1])
+
+    def test_an_error_elsewhere_keeps_every_section_and_bullet_typed(self):
+        data = brief_form(nine_bullets(), headline="")  # headline is required
+        data["sections-1-bullets-2-text"] = "<p>typed but not saved yet</p>"
+        response = self.client.post("/admin/articles/article/add/", data)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Article.objects.exists())
+        html = response.content.decode()
+        self.assertIn("This field is required", html)
+        for text in [
+            "a1",
+            "b2",
+            "c3",
+            "typed but not saved yet",
+            "Shippers are watching",
+        ]:
+            self.assertIn(text, html)
+        self.assertEqual(Section.objects.count(), 0)
+
+    def test_a_section_needs_a_label(self):
+        sections = nine_bullets()
+        sections[0] = (None, "", "<p>no label</p>", [])
+        response = self.client.post(
+            "/admin/articles/article/add/", brief_form(sections)
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "type a custom label")
+        self.assertContains(response, "c2")
+
+    def test_submitted_markup_is_sanitised(self):
+        sections = nine_bullets()
+        sections[0] = (
+            label("Why it matters").pk,
+            "",
+            '<p onclick="x()">ok</p>',
+            ['<p><a href="javascript:alert(1)">bad</a><script>x</script></p>'],
+        )
+        self.client.post("/admin/articles/article/add/", brief_form(sections))
+
+        section = Section.objects.get(position=0)
+        self.assertEqual(section.text, "ok")
+        self.assertEqual(
+            section.bullets.get().text, '<a rel="noopener noreferrer nofollow">bad</a>'
+        )
+
+    def test_the_list_has_search_filters_and_dates(self):
+        make_brief(
+            headline="Findable harbour story",
+            category=make_category(name="Ports"),
+            authors=[make_author(name="Harbour Writer")],
+        )
+        make_brief(headline="Other story")
+        response = self.client.get("/admin/articles/article/?q=harbour")
+        self.assertContains(response, "Findable harbour story")
+        self.assertNotContains(response, "Other story")
+        self.assertContains(response, "By status")
+        self.assertContains(response, "By category")
+        self.assertContains(response, "Harbour Writer")  # the author filter
+        self.assertContains(response, 'id="date-hierarchy-label"')
+
+    def test_it_requires_staff(self):
+        self.client.logout()
+        self.client.force_login(make_user("reader"))
+        response = self.client.get("/admin/articles/article/add/")
+        self.assertEqual(response.status_code, 302)
