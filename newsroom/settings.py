@@ -232,3 +232,21 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
     },
 }
+
+# Page cache in front of Django (newsroom/pagecache.py). On by default in
+# production; the content version is shared through a file on one machine,
+# or through the cache backend (PAGE_CACHE_VERSION=cache) across machines.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE", not DEBUG)
+PAGE_CACHE_VERSION = env_str("PAGE_CACHE_VERSION", "file")
+PAGE_CACHE_VERSION_FILE = env_str(
+    "PAGE_CACHE_VERSION_FILE", str(BASE_DIR / "var" / "content-version")
+)
+PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
+PAGE_CACHE_SKIP_PREFIXES = (
+    "/admin/",
+    "/_nested_admin/",
+    "/preview/",
+    "/newsletter/",
+    "/static/",
+    "/media/",
+)

@@ -14,3 +14,9 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_content_version(settings, tmp_path):
+    # The page cache's shared version file must not land in the checkout.
+    settings.PAGE_CACHE_VERSION_FILE = str(tmp_path / "content-version")

@@ -1,0 +1,247 @@
+import time
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from unittest import mock
+
+from django.db import transaction
+from django.test import TestCase, TransactionTestCase
+from django.utils import timezone
+
+from articles.models import Article
+from newsroom import pagecache
+from newsroom.pagecache import FileVersionStore, PageCache, Version
+from tests.factories import (
+    make_article,
+    make_author,
+    make_brief,
+    make_category,
+    make_topic,
+)
+
+
+def environ(path="/", method="GET", query="", **extra):
+    env = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "HTTP_HOST": "testserver",
+        "wsgi.input": BytesIO(),
+    }
+    env.update(extra)
+    return env
+
+
+class FakeApp:
+    """Stands in for Django: counts renders and answers what it is told."""
+
+    def __init__(self, status="200 OK", headers=None):
+        self.calls = 0
+        self.status = status
+        self.headers = headers or [
+            ("Content-Type", "text/html"),
+            ("Cache-Control", "public, max-age=60"),
+        ]
+
+    def __call__(self, environ, start_response):
+        self.calls += 1
+        start_response(self.status, list(self.headers))
+        return [f"render {self.calls}".encode()]
+
+
+def call(app, env):
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(env, start_response))
+    return seen["status"], seen["headers"], body
+
+
+@pytest.fixture
+def enabled(settings):
+    settings.PAGE_CACHE_ENABLED = True
+
+
+@pytest.mark.django_db
+class TestPageCache:
+    def test_it_serves_a_public_page_from_memory_until_content_changes(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+
+        first = call(cached, environ("/briefs/x/"))
+        second = call(cached, environ("/briefs/x/"))
+        assert app.calls == 1
+        assert second[2] == first[2] == b"render 1"
+        assert second[1]["X-Page-Cache"] == "hit"
+
+        pagecache.bump()
+        assert call(cached, environ("/briefs/x/"))[2] == b"render 2"
+
+    def test_query_strings_and_hosts_are_separate_pages(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ("/", query="page=2"))
+        call(cached, environ("/", query="page=3"))
+        call(cached, environ("/", HTTP_HOST="other.example"))
+        assert app.calls == 3
+
+    @pytest.mark.parametrize(
+        "headers",
+        [
+            [("Cache-Control", "private, no-store")],
+            [("Cache-Control", "public"), ("Set-Cookie", "csrftoken=x")],
+            [("Cache-Control", "public"), ("Vary", "Accept-Encoding, Cookie")],
+            [("Content-Type", "text/html")],
+        ],
+    )
+    def test_it_never_stores_private_or_cookie_bearing_responses(
+        self, enabled, headers
+    ):
+        app = FakeApp(headers=headers)
+        cached = PageCache(app)
+        call(cached, environ())
+        call(cached, environ())
+        assert app.calls == 2
+
+    def test_it_never_stores_errors_posts_or_the_admin(self, enabled):
+        for app, env in [
+            (FakeApp(status="404 Not Found"), environ()),
+            (FakeApp(), environ(method="POST")),
+            (FakeApp(), environ("/admin/articles/")),
+            (FakeApp(), environ("/preview/abc/")),
+        ]:
+            cached = PageCache(app)
+            call(cached, env)
+            call(cached, env)
+            assert app.calls == 2, env
+
+    def test_a_matching_etag_gets_304_without_a_body(self, enabled):
+        cached = PageCache(FakeApp())
+        _, headers, _ = call(cached, environ())
+        status, _, body = call(cached, environ(HTTP_IF_NONE_MATCH=headers["ETag"]))
+        assert status.startswith("304")
+        assert body == b""
+
+    def test_head_is_answered_from_the_get_entry_without_a_body(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        status, headers, body = call(cached, environ(method="HEAD"))
+        assert (app.calls, body, headers["Content-Length"]) == (1, b"", "8")
+
+    def test_memory_is_bounded(self, enabled):
+        cached = PageCache(FakeApp(), max_entries=3)
+        for n in range(10):
+            call(cached, environ(f"/page/{n}/"))
+        assert len(cached.entries) == 3
+
+    def test_it_is_off_when_disabled(self, settings):
+        settings.PAGE_CACHE_ENABLED = False
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        call(cached, environ())
+        assert app.calls == 2
+
+    def test_a_scheduled_brief_makes_pages_stale_when_its_time_comes(
+        self, enabled, time_machine
+    ):
+        time_machine.move_to(timezone.now(), tick=False)
+        make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
+        pagecache.bump()
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        call(cached, environ())
+        assert app.calls == 1
+
+        time_machine.shift(timedelta(minutes=6))
+        call(cached, environ())
+        assert app.calls == 2
+
+
+class FileVersionStoreTests(TestCase):
+    def test_every_write_is_seen_by_a_second_reader(self):
+        import tempfile
+
+        directory = Path(tempfile.mkdtemp())
+        writer = FileVersionStore(directory / "v")
+        reader = FileVersionStore(directory / "v")
+        seen = set()
+        for _ in range(50):
+            written = writer.write(float("inf"))
+            read = reader.read()
+            self.assertEqual(read, written)
+            seen.add(read.stamp)
+        self.assertEqual(len(seen), 50)
+
+    def test_a_missing_or_garbled_file_reads_as_no_version(self):
+        import tempfile
+
+        path = Path(tempfile.mkdtemp()) / "v"
+        self.assertIsNone(FileVersionStore(path).read())
+        path.write_text("garbage")
+        self.assertIsNone(FileVersionStore(path).read())
+
+    def test_a_version_is_current_until_the_next_publication(self):
+        version = Version(1, time.time() + 60)
+        self.assertIs(version.current(time.time()), True)
+        self.assertIs(version.current(time.time() + 61), False)
+
+
+class InvalidationTests(TransactionTestCase):
+    """Every change a reader could see bumps the version, once, after commit."""
+
+    def assert_bumps(self, change):
+        with mock.patch.object(pagecache, "bump", wraps=pagecache.bump) as bump:
+            with transaction.atomic():
+                change()
+                self.assertEqual(bump.call_count, 0, "bumped before the commit")
+        self.assertEqual(bump.call_count, 1)
+
+    def test_publishing_editing_and_unpublishing_bump(self):
+        article = make_article(status=Article.Status.DRAFT)
+        self.assert_bumps(article.publish)
+
+        def edit():
+            article.headline = "New words"
+            article.save()
+
+        self.assert_bumps(edit)
+
+        def unpublish():
+            article.status = Article.Status.UNPUBLISHED
+            article.save()
+
+        self.assert_bumps(unpublish)
+
+    def test_a_whole_brief_saved_at_once_bumps_once(self):
+        self.assert_bumps(lambda: make_brief(sections=5, bullets=4))
+
+    def test_renaming_an_author_category_or_topic_bumps(self):
+        author, category, topic = make_author(), make_category(), make_topic()
+        for obj in (author, category, topic):
+            obj.name = "Renamed"
+            self.assert_bumps(obj.save)
+
+    def test_changing_topics_of_a_brief_bumps(self):
+        article, topic = make_article(), make_topic()
+        self.assert_bumps(lambda: article.topics.add(topic))
+
+    def test_a_rolled_back_change_does_not_bump(self):
+        with mock.patch.object(pagecache, "bump") as bump:
+            with self.assertRaises(RuntimeError), transaction.atomic():
+                make_article()
+                raise RuntimeError
+        bump.assert_not_called()
+
+    def test_rows_readers_never_see_do_not_bump(self):
+        from django.contrib.auth import get_user_model
+
+        with mock.patch.object(pagecache, "bump") as bump:
+            get_user_model().objects.create(username="someone")
+        bump.assert_not_called()
