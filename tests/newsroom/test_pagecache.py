@@ -2,10 +2,9 @@ import time
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
-
-import pytest
 from unittest import mock
 
+import pytest
 from django.db import transaction
 from django.test import TestCase, TransactionTestCase
 from django.utils import timezone
