@@ -41,7 +41,8 @@ SITE_LANGUAGE = env_str("SITE_LANGUAGE", "en")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with a throttled login (newsroom/admin_site.py).
+    "newsroom.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,7 +62,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "newsroom.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -205,6 +206,16 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
+}
+
+# Security: client addresses, throttling (newsroom/clientip.py, admin_site.py).
+# Addresses or CIDR networks of our own reverse proxies / load balancers; only
+# when the peer is one of them is X-Forwarded-For read (right-most untrusted hop).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+ADMIN_LOGIN_THROTTLE = {
+    "FAILURES_PER_USER_AND_IP": env_int("ADMIN_LOGIN_FAILURES_PER_USER_AND_IP", 5),
+    "FAILURES_PER_IP": env_int("ADMIN_LOGIN_FAILURES_PER_IP", 50),
+    "WINDOW_SECONDS": env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60),
 }
 
 # Editorial guidance and reading-time thresholds (see articles/brevity.py).
