@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+# Imported as a module so that only our own configs are members of this one:
+# Django picks an app's default AppConfig among the classes defined here.
+from django.contrib.admin import apps as admin_apps
+
+
+class NewsroomConfig(AppConfig):
+    """Project-wide pieces: system checks, the admin site, helpers."""
+
+    default = True
+    name = "newsroom"
+    verbose_name = "Newsroom"
+
+    def ready(self):
+        from newsroom import checks  # noqa: F401  (registers the checks)
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """Installed in place of "django.contrib.admin": the admin with a throttled
+    login (newsroom/admin_site.py)."""
+
+    default = False
+    default_site = "newsroom.admin_site.NewsroomAdminSite"

@@ -1,0 +1,1 @@
+"""System checks for this project's own settings (ids newsroom.*)."""

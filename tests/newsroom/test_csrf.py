@@ -1,0 +1,73 @@
+"""Every view is CSRF-protected except the ones listed here, on purpose.
+
+The walk covers the whole URLconf (the admin, nested-admin, every included
+app), so a new `@csrf_exempt` view fails this test until someone decides it
+belongs on the list.
+"""
+
+from django.test import Client, SimpleTestCase, TestCase, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+# RFC 8058 one-click unsubscribe: mail clients POST without a token.
+ALLOWED_EXEMPT = {"newsletter:one_click_unsubscribe"}
+
+
+def walk(patterns=None, namespace="", prefix=""):
+    """Yield (route, "namespace:name" or None, view callback) for every URL."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = (
+                f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            )
+            yield from walk(pattern.url_patterns, inner, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}{pattern.name}" if pattern.name else None
+            yield prefix + str(pattern.pattern), name, pattern.callback
+
+
+def exempt_views(patterns=None):
+    return {
+        (route, name)
+        for route, name, callback in walk(patterns)
+        if getattr(callback, "csrf_exempt", False)
+    }
+
+
+class CsrfUrlconfWalkTests(SimpleTestCase):
+    def test_no_view_is_exempt_except_the_allowlisted_ones(self):
+        unexpected = {
+            (route, name)
+            for route, name in exempt_views()
+            if name not in ALLOWED_EXEMPT
+        }
+        self.assertEqual(unexpected, set())
+
+    def test_the_walk_reaches_the_admin_and_every_included_app(self):
+        names = {name for _, name, _ in walk() if name}
+        for expected in [
+            "admin:login",
+            "admin:articles_article_change",
+            "admin:articles_article_delete",
+            "articles:detail",
+            "nesting_server_data",
+        ]:
+            with self.subTest(expected=expected):
+                self.assertIn(expected, names)
+        self.assertTrue(any(name.startswith("newsletter:") for name in names))
+
+    @override_settings(ROOT_URLCONF="tests.newsroom.csrf_urls")
+    def test_it_finds_an_exempt_view_however_deeply_it_is_included(self):
+        self.assertEqual(exempt_views(), {("nested/deep/", "inner:careless")})
+
+
+class CsrfEnforcedTests(TestCase):
+    def test_a_post_without_a_token_is_refused_on_the_admin_login(self):
+        client = Client(enforce_csrf_checks=True)
+        response = client.post("/admin/login/", {"username": "a", "password": "b"})
+        self.assertEqual(response.status_code, 403)
+
+    def test_a_post_without_a_token_is_refused_on_a_reader_page(self):
+        client = Client(enforce_csrf_checks=True)
+        self.assertEqual(client.post("/", {}).status_code, 403)
