@@ -1,0 +1,273 @@
+"""Page benchmark: the article and home pages under gunicorn, beside the limit.
+
+One run, interleaved, on 127.0.0.1 only:
+  static  the page's exact bytes returned from memory by a bare WSGI app under
+          the same gunicorn settings: the physical limit of this stack;
+  cold    Newsroom with its page cache off: a full render on every request;
+  warm    Newsroom with its page cache on, after a warm-up.
+Load comes from wrk in a second process; server CPU per request is read from
+/proc for the gunicorn master and workers (the stabler figure on a shared box).
+Production settings (DEBUG off) on a throwaway SQLite database of thousands of
+briefs built by bench/data.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    page: str
+    mode: str
+    requests: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def production_env(workdir: Path, **extra) -> dict:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="bench-" + "k" * 60,
+        ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL="http://127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        PAGE_CACHE_VERSION_FILE=str(workdir / "content-version"),
+        CACHE_URL="locmem://bench",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+def prepare(workdir: Path, briefs: int) -> None:
+    env = production_env(workdir)
+    run = {"cwd": ROOT, "env": env, "check": True, "stdout": subprocess.DEVNULL}
+    subprocess.run([PY, "manage.py", "migrate", "--noinput"], **run)
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput"], **run)
+    subprocess.run([PY, "-m", "bench.data", "--briefs", str(briefs)], **run)
+
+
+def cpu_ticks(pid: int) -> int:
+    """utime+stime of a process and its children (gunicorn workers)."""
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total
+
+
+class Server:
+    def __init__(self, app: str, env: dict, workers: int):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                app,
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/__bench_ping__", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answered, even if 404
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def wrk(
+    url: str, seconds: float, connections: int
+) -> tuple[int, float, float, float, int]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
+
+    def latency(label: str) -> float:
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+        errors += int(m.group(1))
+    if m := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(x) for x in m.groups())
+    return requests, rps, latency("50"), latency("99"), errors
+
+
+def measure(
+    server: Server, page: str, mode: str, path: str, seconds: float, connections: int
+) -> Result:
+    wrk(server.url + path, 1, connections)  # warm-up: imports, caches, connections
+    before = cpu_ticks(server.proc.pid)
+    requests, rps, p50, p99, errors = wrk(server.url + path, seconds, connections)
+    used = cpu_ticks(server.proc.pid) - before
+    cpu_ms = used / CLK_TCK * 1000 / max(requests, 1)
+    return Result(page, mode, requests, rps, p50, p99, cpu_ms, errors)
+
+
+def fetch(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read()
+
+
+def run(args) -> list[Result]:
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed for the page benchmark: apt-get install wrk")
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"data: {args.briefs} briefs in {workdir}", flush=True)  # noqa: T201
+    prepare(workdir, args.briefs)
+
+    warm = Server(
+        "newsroom.wsgi:application",
+        production_env(workdir, PAGE_CACHE="1"),
+        args.workers,
+    )
+    cold = Server(
+        "newsroom.wsgi:application",
+        production_env(workdir, PAGE_CACHE="0"),
+        args.workers,
+    )
+    pages = {"article": "/briefs/bench-brief-1/", "home": "/"}
+    results = []
+    try:
+        for page, path in pages.items():
+            body = fetch(cold.url + path)
+            body_file = workdir / f"{page}.html"
+            body_file.write_bytes(body)
+            static = Server(
+                "bench.static_app:application",
+                production_env(workdir, BENCH_BODY_FILE=str(body_file)),
+                args.workers,
+            )
+            try:
+                for _ in range(args.rounds):
+                    for mode, server in (
+                        ("static", static),
+                        ("cold", cold),
+                        ("warm", warm),
+                    ):
+                        results.append(
+                            measure(
+                                server, page, mode, path, args.seconds, args.connections
+                            )
+                        )
+            finally:
+                static.stop()
+    finally:
+        warm.stop()
+        cold.stop()
+    return results
+
+
+def report(results: list[Result]) -> None:
+    def best(page, mode) -> Result:
+        rows = [r for r in results if r.page == page and r.mode == mode]
+        return min(rows, key=lambda r: r.cpu_ms)
+
+    header = f"{'page':8} {'mode':7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu/req ms':>10} {'cpu ratio':>9} {'rps ratio':>9} {'errors':>6}"
+    print(header)  # noqa: T201
+    print("-" * len(header))  # noqa: T201
+    for page in dict.fromkeys(r.page for r in results):
+        limit = best(page, "static")
+        for mode in ("static", "cold", "warm"):
+            r = best(page, mode)
+            print(  # noqa: T201
+                f"{page:8} {mode:7} {r.rps:8.0f} {r.p50_ms:7.2f} {r.p99_ms:7.2f} "
+                f"{r.cpu_ms:10.3f} {limit.cpu_ms / r.cpu_ms:9.2f} {r.rps / limit.rps:9.2f} {r.errors:6d}"
+            )
+    print(  # noqa: T201
+        "\ncpu ratio = static CPU per request / this mode's (1.00 = the limit); "
+        "rps ratio = this mode's requests per second / static's. Best of the rounds."
+    )
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--briefs", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workdir", help="reuse a data directory between runs")
+    args = parser.parse_args(argv)
+    report(run(args))
+
+
+if __name__ == "__main__":
+    main()
