@@ -1,23 +1,72 @@
+import json
+
 import nested_admin
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from articles.forms import SectionForm
+from articles import brevity, preview, revisions, services, workflow
+from articles.forms import ArticleAdminForm, BulletForm, ImportBriefForm, SectionForm
 from articles.models import (
     Article,
     Author,
     Bullet,
     Byline,
     Category,
+    Correction,
+    PreviewLink,
+    Revision,
     Section,
     SectionLabel,
+    SlugRedirect,
     Topic,
 )
 
 
-class BulletInline(nested_admin.NestedTabularInline):
+class FollowsArticlePermission:
+    """An inline is editable only while its brief is editable by this user.
+
+    Writers hold the section and bullet permissions, but a brief they cannot
+    change (someone else's, or published) must show its parts read-only.
+    """
+
+    def _article_editable(self, request, obj) -> bool:
+        article = obj if isinstance(obj, Article) else getattr(obj, "article", None)
+        if article is None or article.pk is None:
+            return True
+        cache = request.__dict__.setdefault("_editable_articles", {})
+        if article.pk not in cache:
+            article_admin = self.admin_site._registry[Article]
+            cache[article.pk] = article_admin.has_change_permission(request, article)
+        return cache[article.pk]
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._article_editable(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._article_editable(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._article_editable(
+            request, obj
+        )
+
+
+class BulletInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
     model = Bullet
+    form = BulletForm
     fields = ["text", "position"]
     sortable_field_name = "position"
     extra = 0
@@ -25,7 +74,7 @@ class BulletInline(nested_admin.NestedTabularInline):
     classes = ["bullets"]
 
 
-class SectionInline(nested_admin.NestedStackedInline):
+class SectionInline(FollowsArticlePermission, nested_admin.NestedStackedInline):
     model = Section
     form = SectionForm
     fields = [("label", "custom_label"), "heading", "text", "position"]
@@ -35,7 +84,7 @@ class SectionInline(nested_admin.NestedStackedInline):
     classes = ["sections"]
 
 
-class BylineInline(nested_admin.NestedTabularInline):
+class BylineInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
     model = Byline
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
@@ -45,11 +94,22 @@ class BylineInline(nested_admin.NestedTabularInline):
     verbose_name_plural = "byline (drag to order)"
 
 
+class CorrectionInline(nested_admin.NestedStackedInline):
+    model = Correction
+    fields = ["kind", "text", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 0
+    classes = ["corrections"]
+    verbose_name = "correction or update"
+    verbose_name_plural = "corrections and updates (readers see them at the end)"
+
+
 @admin.register(Article)
 class ArticleAdmin(nested_admin.NestedModelAdmin):
+    form = ArticleAdminForm
     list_display = [
         "headline",
-        "status",
+        "state",
         "is_live",
         "category",
         "author_names",
@@ -62,11 +122,23 @@ class ArticleAdmin(nested_admin.NestedModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["category", "topics"]
-    inlines = [BylineInline, SectionInline]
+    inlines = [BylineInline, SectionInline, CorrectionInline]
+    readonly_fields = ["created_by"]
     save_on_top = True
+    actions = ["submit_for_review", "publish_now", "unpublish", "back_to_draft"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "dek", "intro"]}),
-        ("Filing", {"fields": ["category", "topics", ("status", "published_at")]}),
+        (None, {"fields": ["headline", "slug", "dek", "intro", "loaded_version"]}),
+        (
+            "Filing",
+            {
+                "fields": [
+                    "category",
+                    "topics",
+                    ("status", "published_at"),
+                    "created_by",
+                ]
+            },
+        ),
         (
             "Hero image",
             {
@@ -76,8 +148,118 @@ class ArticleAdmin(nested_admin.NestedModelAdmin):
         ),
     ]
 
+    class Media:
+        css = {"all": ["articles/admin/editor.css"]}
+        js = ["articles/admin/brevity.js"]
+
+    # Permissions -------------------------------------------------------
+
+    def _limited_to_own(self, request) -> bool:
+        user = request.user
+        return user.has_perm("articles.change_article") and not workflow.can_edit_any(
+            user
+        )
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("bylines__author")
+        queryset = super().get_queryset(request).prefetch_related("bylines__author")
+        if self._limited_to_own(request):
+            queryset = workflow.own_briefs(queryset, request.user)
+        return queryset
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or workflow.can_edit_any(request.user):
+            return True
+        # Writers: their own briefs, until an editor publishes them.
+        return obj.status in (
+            Article.Status.DRAFT,
+            Article.Status.REVIEW,
+        ) and workflow.owns(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None or workflow.can_edit_any(request.user):
+            return True
+        return obj.status == Article.Status.DRAFT and workflow.owns(request.user, obj)
+
+    def has_publish_permission(self, request):
+        return workflow.can_publish(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            fields.append("published_at")
+        return fields
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.is_published else None
+
+    # The form ----------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if not change and not article.bylines.exists():
+            author = Author.objects.filter(user=request.user).first()
+            if author is not None:
+                Byline.objects.create(article=article, author=author, position=0)
+        action = form.workflow_action
+        note = action.label if action else ("Created" if not change else "Saved")
+        revisions.record(article, user=request.user, note=note)
+        if action is not None:
+            messages.info(
+                request, f"“{article}” is now {workflow.state_label(article).lower()}."
+            )
+        self.warn_about_brevity(request, article)
+
+    def warn_about_brevity(self, request, article):
+        loaded = Article.objects.for_page().get(pk=article.pk)
+        for advice in brevity.analyse(brevity.structure_of(loaded)).warnings:
+            messages.warning(request, f"Style: {advice.message}")
+
+    def render_change_form(
+        self, request, context, add=False, change=False, form_url="", obj=None
+    ):
+        article = obj if obj is not None else Article()
+        report = brevity.analyse(brevity.structure_of(article))
+        context.update(
+            {
+                "brevity_limits": json.dumps(brevity.limits()),
+                "brevity_report": report,
+                "workflow_actions": (
+                    workflow.available_actions(request.user, article)
+                    if self.has_change_permission(request, obj) or add
+                    else []
+                ),
+                "state_label": workflow.state_label(article) if obj else "",
+                "conflict": getattr(context["adminform"].form, "conflict", None),
+                "preview_url": (
+                    reverse("admin:articles_article_preview", args=[obj.pk])
+                    if obj
+                    else reverse("admin:articles_article_preview_add")
+                ),
+            }
+        )
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
+
+    # List ----------------------------------------------------------------
+
+    @admin.display(description="State", ordering="status")
+    def state(self, obj):
+        return workflow.state_label(obj)
 
     @admin.display(boolean=True, description="Live")
     def is_live(self, obj):
@@ -86,6 +268,253 @@ class ArticleAdmin(nested_admin.NestedModelAdmin):
     @admin.display(description="Authors")
     def author_names(self, obj):
         return ", ".join(author.name for author in obj.byline_authors)
+
+    def _transition(self, request, queryset, action, *, publish_now=False):
+        done = skipped = 0
+        with transaction.atomic():
+            for article in queryset.select_for_update():
+                allowed = self.has_change_permission(request, article) and (
+                    article.status in action.sources
+                    or (publish_now and workflow.is_scheduled(article))
+                )
+                if not allowed:
+                    skipped += 1
+                    continue
+                workflow.apply(article, action)
+                if publish_now and article.published_at > timezone.now():
+                    article.published_at = timezone.now()
+                article.save()
+                revisions.record(article, user=request.user, note=action.label)
+                done += 1
+        if done:
+            self.message_user(
+                request, f"{action.label}: {done} brief(s).", messages.SUCCESS
+            )
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} brief(s) left as they were: “{action.label}” does not "
+                "apply to their state, or you may not change them.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Submit for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._transition(request, queryset, workflow.ACTIONS["submit"])
+
+    @admin.action(description="Publish now", permissions=["publish"])
+    def publish_now(self, request, queryset):
+        self._transition(
+            request, queryset, workflow.ACTIONS["publish"], publish_now=True
+        )
+
+    @admin.action(description="Unpublish", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._transition(request, queryset, workflow.ACTIONS["unpublish"])
+
+    @admin.action(description="Move back to draft", permissions=["change"])
+    def back_to_draft(self, request, queryset):
+        self._transition(request, queryset, workflow.ACTIONS["to_draft"])
+
+    # Extra screens -----------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "articles_article_"
+        return [
+            path("import/", view(self.import_view), name=f"{name}import"),
+            path(
+                "add/preview/",
+                view(self.preview_view),
+                name=f"{name}preview_add",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name=f"{name}preview",
+            ),
+            path(
+                "<path:object_id>/revisions/",
+                view(self.revisions_view),
+                name=f"{name}revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:revision_id>/restore/",
+                view(self.restore_view),
+                name=f"{name}restore",
+            ),
+            path(
+                "<path:object_id>/share/",
+                view(self.share_view),
+                name=f"{name}share",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "has_view_permission": self.has_view_permission(request),
+            **extra,
+        }
+
+    def _article_or_404(self, request, object_id) -> Article:
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404("No brief with that id, or not one you may see.")
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        return article
+
+    def import_view(self, request):
+        """“New brief from text”: paste, review the parsed draft, save it."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportBriefForm(request.POST or None)
+        parsed = report = None
+        if request.method == "POST" and form.is_valid():
+            parsed = form.parsed
+            if "_create" in request.POST:
+                article = services.create_brief_from_parsed(parsed, user=request.user)
+                author = Author.objects.filter(user=request.user).first()
+                if author is not None:
+                    Byline.objects.create(article=article, author=author)
+                messages.success(
+                    request,
+                    f"Draft “{article}” created from the pasted text. "
+                    "Check it, then save or submit it.",
+                )
+                self.warn_about_brevity(request, article)
+                return HttpResponseRedirect(
+                    reverse("admin:articles_article_change", args=[article.pk])
+                )
+            report = brevity.analyse(brevity.structure_of_parsed(parsed))
+        known = services.section_labels()
+        sections = [
+            (section, brevity.label_key(section.label or "") in known)
+            for section in (parsed.sections if parsed else [])
+        ]
+        context = self._context(
+            request,
+            "New brief from text",
+            form=form,
+            parsed=parsed,
+            sections=sections,
+            report=report,
+            media=self.media + form.media,
+        )
+        return TemplateResponse(request, "admin/articles/article/import.html", context)
+
+    def preview_view(self, request, object_id=None):
+        """The brief as readers will see it: stored (GET) or unsaved (POST)."""
+        article = self._article_or_404(request, object_id) if object_id else None
+        if request.method != "POST":
+            if article is None:
+                return HttpResponseRedirect(reverse("admin:articles_article_add"))
+            return preview.render_stored(request, article)
+        allowed = (
+            self.has_change_permission(request, article)
+            if article is not None
+            else self.has_add_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return preview.render_unsaved(self, request, article)
+
+    def revisions_view(self, request, object_id):
+        article = self._article_or_404(request, object_id)
+        history = list(article.revisions.select_related("created_by"))
+        by_id = {str(rev.pk): rev for rev in history}
+        newer = by_id.get(request.GET.get("b")) or (history[0] if history else None)
+        older = by_id.get(request.GET.get("a")) or (
+            history[1] if len(history) > 1 else newer
+        )
+        if older and newer and older.created_at > newer.created_at:
+            older, newer = newer, older
+        rows = (
+            revisions.compare(older.snapshot, newer.snapshot) if older and newer else []
+        )
+        context = self._context(
+            request,
+            f"Revisions of “{article}”",
+            original=article,
+            history=history,
+            older=older,
+            newer=newer,
+            rows=rows,
+            can_restore=self.has_change_permission(request, article),
+        )
+        return TemplateResponse(
+            request, "admin/articles/article/revisions.html", context
+        )
+
+    def restore_view(self, request, object_id, revision_id):
+        article = self._article_or_404(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, article=article)
+        if not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if request.method == "POST":
+            new = revisions.restore(revision, user=request.user)
+            messages.success(
+                request,
+                f"Restored version {revision.article_version}; "
+                f"saved as version {new.article_version}.",
+            )
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_change", args=[article.pk])
+            )
+        rows = revisions.compare(revisions.snapshot(article), revision.snapshot)
+        context = self._context(
+            request,
+            f"Restore version {revision.article_version} of “{article}”?",
+            original=article,
+            revision=revision,
+            rows=rows,
+        )
+        return TemplateResponse(
+            request, "admin/articles/article/restore_confirm.html", context
+        )
+
+    def share_view(self, request, object_id):
+        """Secret preview links: create one to share a draft, revoke it later."""
+        article = self._article_or_404(request, object_id)
+        if not (
+            request.user.has_perm("articles.add_previewlink")
+            and self.has_change_permission(request, article)
+        ):
+            raise PermissionDenied
+        if request.method == "POST":
+            if "_create" in request.POST:
+                PreviewLink.objects.create(article=article, created_by=request.user)
+                messages.success(request, "New preview link created.")
+            elif revoke := request.POST.get("_revoke"):
+                count = PreviewLink.objects.filter(
+                    article=article, pk=revoke if revoke.isdigit() else None
+                ).update(revoked_at=timezone.now())
+                if count:
+                    messages.success(request, "Link revoked: it shows nothing now.")
+            return HttpResponseRedirect(request.path)
+        links = article.preview_links.select_related("created_by")
+        context = self._context(
+            request,
+            f"Share a preview of “{article}”",
+            original=article,
+            links=[
+                (link, request.build_absolute_uri(link.get_absolute_url()))
+                for link in links
+            ],
+        )
+        return TemplateResponse(request, "admin/articles/article/share.html", context)
+
+
+@admin.register(SlugRedirect)
+class SlugRedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_slug", "article", "created_at"]
+    search_fields = ["old_slug", "article__headline"]
+    list_select_related = ["article"]
+    raw_id_fields = ["article"]
 
 
 @admin.register(Category)

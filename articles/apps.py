@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -7,3 +8,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from articles import signals  # noqa: F401
+        from articles.roles import sync_after_migrate
+
+        # Roles gain the permissions of models added after their migration.
+        post_migrate.connect(sync_after_migrate, dispatch_uid="articles-roles")

@@ -1,12 +1,17 @@
 from django import forms
+from django.utils import timezone
 
-from articles.models import Section
+from articles import revisions, workflow
+from articles.importer import BriefParseError, parse_brief
+from articles.models import Article, Bullet, Revision, Section
 
 
 class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["label", "custom_label", "heading", "text", "position"]
+        # Dragging sets the order; a number box would only invite typos.
+        widgets = {"position": forms.HiddenInput}
 
     def clean(self):
         cleaned = super().clean()
@@ -16,3 +21,152 @@ class SectionForm(forms.ModelForm):
                 code="missing_label",
             )
         return cleaned
+
+
+class BulletForm(forms.ModelForm):
+    class Meta:
+        model = Bullet
+        fields = ["text", "position"]
+        widgets = {"position": forms.HiddenInput}
+
+
+class Conflict:
+    """Someone saved the brief after this editor opened it."""
+
+    def __init__(self, article: Article, loaded_version: int, current_version: int):
+        self.loaded_version = loaded_version
+        self.current_version = current_version
+        later = Revision.objects.filter(
+            article=article, article_version__gt=loaded_version
+        ).select_related("created_by")
+        self.latest = later.order_by("-article_version", "-pk").first()
+        loaded = (
+            Revision.objects.filter(article=article, article_version=loaded_version)
+            .order_by("-pk")
+            .first()
+        )
+        self.rows = (
+            revisions.compare(loaded.snapshot, revisions.snapshot(article))
+            if loaded is not None
+            else None
+        )
+
+    @property
+    def who(self) -> str:
+        user = self.latest.created_by if self.latest else None
+        if user is None:
+            return "Someone"
+        return user.get_full_name() or user.get_username()
+
+    @property
+    def message(self) -> str:
+        when = (
+            timezone.localtime(self.latest.created_at).strftime(" at %H:%M")
+            if self.latest
+            else ""
+        )
+        return (
+            f"{self.who} saved this brief{when}, while you were editing it. "
+            "Nothing was saved from your form, and everything you typed is still "
+            "below. Check what they changed (shown above the form), then save "
+            "again to replace their version with yours."
+        )
+
+
+class ArticleAdminForm(forms.ModelForm):
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # The admin sets this to the request's user (see ArticleAdmin.get_form).
+    user = None
+    # A preview saves nothing, so it need not wait for or warn about others.
+    check_conflicts = True
+
+    class Meta:
+        model = Article
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conflict: Conflict | None = None
+        self.workflow_action: workflow.Action | None = None
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+        status = self.fields.get("status")
+        if status is not None and self.user is not None:
+            current = self.instance.status if self.instance.pk else None
+            allowed = workflow.allowed_statuses(self.user, current)
+            status.choices = [c for c in status.choices if c[0] in allowed]
+            status.error_messages["invalid_choice"] = (
+                "You can keep a brief as a draft or submit it for review; "
+                "an editor publishes it."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        self._apply_workflow_button(cleaned)
+        if (
+            cleaned.get("status") == Article.Status.PUBLISHED
+            and "published_at" in self.fields
+            and not cleaned.get("published_at")
+        ):
+            cleaned["published_at"] = timezone.now()
+        self._check_conflict()
+        return cleaned
+
+    def _apply_workflow_button(self, cleaned):
+        for name, action in workflow.ACTIONS.items():
+            if f"_{name}" not in self.data:
+                continue
+            if action.needs_publish and not (
+                self.user is not None and workflow.can_publish(self.user)
+            ):
+                raise forms.ValidationError(
+                    "Only an editor can publish, schedule or unpublish a brief.",
+                    code="cannot_publish",
+                )
+            self.workflow_action = action
+            cleaned["status"] = action.target
+            return
+
+    def _check_conflict(self):
+        if self.instance.pk is None or not self.check_conflicts:
+            return
+        loaded = self.cleaned_data.get("loaded_version")
+        if loaded is None:
+            return
+        # Lock the row until this save commits (the admin wraps the whole
+        # request in a transaction), so two saves cannot both pass the check.
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current is None or current == loaded:
+            return
+        self.conflict = Conflict(self.instance, loaded, current)
+        # The form keeps everything typed; the next save is made knowingly
+        # against the version stored now.
+        data = self.data.copy()
+        data[self.add_prefix("loaded_version")] = str(current)
+        self.data = data
+        raise forms.ValidationError(self.conflict.message, code="edit_conflict")
+
+
+class ImportBriefForm(forms.Form):
+    text = forms.CharField(
+        label="Brief text",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 22, "cols": 90, "spellcheck": "false"}),
+        help_text="Paste the whole brief as plain text: headline, dek, intro, "
+        "then labelled sections (“Why it matters: …”) with their bullets. "
+        "Page furniture such as breadcrumbs and “Subscribe” lines is dropped.",
+    )
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        try:
+            self.parsed = parse_brief(text)
+        except BriefParseError as exc:
+            raise forms.ValidationError(str(exc), code="unreadable") from None
+        return text

@@ -119,6 +119,7 @@ class ArticleQuerySet(models.QuerySet):
         """Everything the article page renders, in a fixed number of queries."""
         return self.for_listing().prefetch_related(
             "topics",
+            "corrections",
             Prefetch(
                 "sections",
                 queryset=Section.objects.select_related("label")
@@ -184,12 +185,28 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="briefs_created",
+        help_text="Writers may edit only the briefs they created or have a byline on.",
+    )
+    # Optimistic locking: every save bumps it, and the admin refuses a save
+    # made from a form loaded at an older version (see articles/admin.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
         verbose_name = "brief"
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_article", "Can publish, schedule and unpublish briefs"),
+            ("edit_any_article", "Can edit briefs other people wrote"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="article_slug_unique"),
         ]
@@ -216,6 +233,21 @@ class Article(models.Model):
     def byline_authors(self) -> list[Author]:
         """Authors in byline order; uses the prefetch from for_listing()."""
         return [byline.author for byline in self.bylines.all()]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+            _remember_old_slug(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def reading_minutes(self) -> int:
+        """Minutes to read; uses the sections prefetched by for_page()."""
+        from articles import brevity
+
+        return brevity.analyse(brevity.structure_of(self)).minutes
 
     def publish(self, when=None):
         self.status = self.Status.PUBLISHED
@@ -303,3 +335,144 @@ class Bullet(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+def _remember_old_slug(article: Article) -> None:
+    """Keep a public brief's old address working after its slug changes."""
+    stored = Article.objects.filter(pk=article.pk).values_list("slug", "status")
+    old_slug, old_status = stored.first() or (article.slug, None)
+    if old_slug == article.slug:
+        return
+    # The new address now belongs to this brief, whoever redirected from it.
+    SlugRedirect.objects.filter(old_slug=article.slug).delete()
+    if old_status in (Article.Status.PUBLISHED, Article.Status.UNPUBLISHED):
+        SlugRedirect.objects.update_or_create(
+            old_slug=old_slug, defaults={"article": article}
+        )
+
+
+class SlugRedirect(models.Model):
+    """An address a published brief had before its slug changed: it 301s."""
+
+    old_slug = models.SlugField(max_length=200)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="slug_redirects"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["old_slug"], name="slugredirect_old_slug_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"/briefs/{self.old_slug}/ → {self.article.slug}"
+
+
+class Revision(models.Model):
+    """A full snapshot of a brief (fields, sections, bullets) at one save."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="revisions"
+    )
+    article_version = models.PositiveIntegerField(
+        help_text="The brief's version number right after this save."
+    )
+    snapshot = models.JSONField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["article", "-created_at"], name="revision_article_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article} · version {self.article_version}"
+
+
+def new_preview_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class PreviewLink(models.Model):
+    """A secret address that shows an unpublished brief to anyone who has it."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="preview_links"
+    )
+    token = models.CharField(max_length=64, default=new_preview_token, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="A revoked link shows nothing any more."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["token"], name="previewlink_token_unique"),
+        ]
+
+    def __str__(self):
+        return f"Preview link for {self.article}"
+
+    def get_absolute_url(self):
+        return reverse("articles:preview", kwargs={"token": self.token})
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Correction(models.Model):
+    """A correction or update appended to a published brief, shown to readers."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", "Correction"
+        UPDATE = "update", "Update"
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="corrections"
+    )
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.CORRECTION
+    )
+    text = RichTextField(
+        kind="inline",
+        blank=False,
+        help_text="Shown to readers at the end of the brief, with its time.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.article}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # Readers see “Updated …”; update() leaves the brief's version alone,
+        # so an editor with the brief open is not told it changed under them.
+        Article.objects.filter(pk=self.article_id).update(updated_at=timezone.now())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from articles import views
+from articles import preview, views
 
 app_name = "articles"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("category/<slug:slug>/", views.CategoryView.as_view(), name="category"),
     path("topic/<slug:slug>/", views.TopicView.as_view(), name="topic"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
+    path("preview/<str:token>/", preview.preview_link_view, name="preview"),
 ]

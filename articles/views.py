@@ -1,8 +1,9 @@
 from django.conf import settings
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
 
-from articles.models import Article, Author, Category, Topic
+from articles.models import Article, Author, Category, SlugRedirect, Topic
 
 
 class PublishedMixin:
@@ -62,3 +63,17 @@ class ArticleView(DetailView):
 
     def get_queryset(self):
         return Article.objects.published().for_page()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A published brief whose slug changed keeps its old address.
+            moved = SlugRedirect.objects.filter(
+                old_slug=kwargs["slug"], article__in=Article.objects.published()
+            ).select_related("article")
+            if redirect := moved.first():
+                return HttpResponsePermanentRedirect(
+                    redirect.article.get_absolute_url()
+                )
+            raise

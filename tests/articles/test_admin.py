@@ -22,6 +22,8 @@ def brief_form(sections, **fields) -> dict:
         "bylines-INITIAL_FORMS": "0",
         "sections-TOTAL_FORMS": str(len(sections)),
         "sections-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
     }
     data.update(fields)
     for i, (label_id, custom, text, bullets) in enumerate(sections):
@@ -94,6 +96,9 @@ class ArticleAdminTests(TestCase):
             "bylines-INITIAL_FORMS": "0",
             "sections-TOTAL_FORMS": "2",
             "sections-INITIAL_FORMS": "2",
+            "corrections-TOTAL_FORMS": "0",
+            "corrections-INITIAL_FORMS": "0",
+            "loaded_version": article.version,
         }
         for i, (section, position) in enumerate([(first, 1), (second, 0)]):
             data.update(
@@ -195,3 +200,84 @@ class ArticleAdminTests(TestCase):
         self.client.force_login(make_user("reader"))
         response = self.client.get("/admin/articles/article/add/")
         self.assertEqual(response.status_code, 302)
+
+
+class ImportFromTextTests(TestCase):
+    """The admin's “New brief from text”: paste, review, save as a draft."""
+
+    url = "/admin/articles/article/import/"
+
+    def setUp(self):
+        from tests.articles.test_import_command import HARBOUR
+
+        self.text = HARBOUR
+        self.editor = make_user("editor", superuser=True)
+        self.client.force_login(self.editor)
+
+    def test_the_list_links_to_it(self):
+        response = self.client.get("/admin/articles/article/")
+        self.assertContains(response, f'href="{self.url}"')
+        self.assertContains(response, "New brief from text")
+
+    def test_reading_shows_the_parsed_draft_and_saves_nothing(self):
+        response = self.client.post(self.url, {"text": self.text, "_parse": "1"})
+
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Article.objects.exists())
+        self.assertContains(response, "Review the draft before saving it")
+        self.assertContains(
+            response, '<strong data-part="label">Shippers are asking</strong>'
+        )
+        self.assertContains(response, "custom label")
+        self.assertContains(
+            response, '<li data-part="bullet">Pay rises by 6% over two years.</li>'
+        )
+        # Markup in the paste is shown as text, not interpreted.
+        self.assertContains(response, "&lt;b&gt;not markup&lt;/b&gt;")
+        self.assertContains(response, 'name="_create"')
+        # The text stays in the box, to fix and read again.
+        self.assertContains(response, "Harbour workers end their strike\n")
+
+    def test_creating_saves_a_draft_and_opens_it_for_editing(self):
+        response = self.client.post(self.url, {"text": self.text, "_create": "1"})
+
+        article = Article.objects.get()
+        self.assertRedirects(
+            response,
+            f"/admin/articles/article/{article.pk}/change/",
+            fetch_redirect_response=False,
+        )
+        self.assertEqual(article.status, Article.Status.DRAFT)
+        self.assertEqual(article.created_by, self.editor)
+        self.assertEqual(article.sections.count(), 4)
+        page = self.client.get(response.url)
+        self.assertContains(page, "created from the pasted text")
+        self.assertContains(page, "Who pays for the delay?")
+
+    def test_unreadable_text_comes_back_with_the_reason_and_the_text(self):
+        pasted = "\x00\x01\x02 garbage \x03\x04" * 50
+        response = self.client.post(self.url, {"text": pasted, "_create": "1"})
+
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Article.objects.exists())
+        self.assertContains(response, "could not be read as a brief")
+        self.assertContains(response, "garbage")
+
+    def test_empty_text_is_asked_for(self):
+        response = self.client.post(self.url, {"text": "", "_parse": "1"})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "This field is required")
+
+    def test_a_writer_may_import_and_owns_the_draft(self):
+        from django.contrib.auth.models import Group
+
+        writer = make_user("writer", staff=True)
+        writer.groups.add(Group.objects.get(name="Writer"))
+        self.client.force_login(writer)
+        self.client.post(self.url, {"text": self.text, "_create": "1"})
+        self.assertEqual(Article.objects.get().created_by, writer)
+
+    def test_it_needs_the_add_permission(self):
+        self.client.force_login(make_user("viewer", staff=True))
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 403)

@@ -1,0 +1,220 @@
+"""Smart Brevity guidance: word counts, reading time and gentle warnings.
+
+Editors see these figures live in the admin (static/articles/admin/brevity.js
+computes the same numbers in the browser, from the same rules) and again as
+warnings when they save; readers see the minutes to read. Warnings never block
+a save: they are advice, and the editor decides.
+
+Everything works on a plain structure, so a saved brief, an admin form and a
+pasted import are measured the same way:
+
+    {"headline": str, "dek": str, "intro": str,
+     "sections": [{"label": str, "heading": str, "text": str, "bullets": [str]}]}
+
+Rich fields may hold HTML; they are reduced to text first.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.utils.html import escape
+
+from newsroom.richtext import to_text
+
+DEFAULT_LIMITS = {
+    "WORDS_PER_MINUTE": 230,
+    "HEADLINE_MAX_WORDS": 14,
+    "BULLET_MAX_WORDS": 40,
+    "SECTION_MAX_WORDS": 120,
+    "SECTION_MAX_BULLETS": 5,
+    "TOTAL_MAX_WORDS": 600,
+}
+WHY_IT_MATTERS = "why it matters"
+
+
+def limits() -> dict[str, int]:
+    """The thresholds in force: settings.BREVITY over the defaults."""
+    return {**DEFAULT_LIMITS, **getattr(settings, "BREVITY", {})}
+
+
+def count_words(text: str) -> int:
+    """Words in plain text: whitespace-separated tokens holding a letter or digit.
+
+    A lone dash or bullet sign is not a word. brevity.js counts the same way.
+    """
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+
+
+def reading_minutes(words: int, words_per_minute: int | None = None) -> int:
+    if words <= 0:
+        return 0
+    wpm = words_per_minute or limits()["WORDS_PER_MINUTE"]
+    return max(1, math.ceil(words / max(wpm, 1)))
+
+
+def label_key(label: str) -> str:
+    """A label compared case- and apostrophe-insensitively, without a colon."""
+    return " ".join(label.replace("’", "'").casefold().strip().rstrip(":").split())
+
+
+@dataclass(frozen=True)
+class Advice:
+    code: str
+    message: str
+    section: int | None = None
+
+
+@dataclass
+class SectionReport:
+    label: str
+    words: int
+    bullets: int
+    bullet_words: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    words: int
+    minutes: int
+    headline_words: int
+    sections: list[SectionReport]
+    warnings: list[Advice]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _plain(value) -> str:
+    return to_text(value or "")
+
+
+def analyse(structure: dict, thresholds: dict | None = None) -> Report:
+    """Measure a brief and list what breaks the house style."""
+    limit = thresholds or limits()
+    headline_words = count_words(_plain(structure.get("headline")))
+    total = (
+        headline_words
+        + count_words(_plain(structure.get("dek")))
+        + count_words(_plain(structure.get("intro")))
+    )
+    warnings: list[Advice] = []
+    if headline_words > limit["HEADLINE_MAX_WORDS"]:
+        warnings.append(
+            Advice(
+                "headline_long",
+                f"The headline has {headline_words} words; "
+                f"aim for {limit['HEADLINE_MAX_WORDS']} or fewer.",
+            )
+        )
+
+    reports = []
+    has_why = False
+    for index, section in enumerate(structure.get("sections") or []):
+        label = _plain(section.get("label")) or f"Section {index + 1}"
+        has_why = has_why or label_key(label) == WHY_IT_MATTERS
+        text_words = count_words(_plain(section.get("heading"))) + count_words(
+            _plain(section.get("text"))
+        )
+        bullet_words = [count_words(_plain(b)) for b in section.get("bullets") or []]
+        words = text_words + sum(bullet_words)
+        total += count_words(label) + words
+        reports.append(SectionReport(label, words, len(bullet_words), bullet_words))
+
+        for number, n in enumerate(bullet_words, start=1):
+            if n > limit["BULLET_MAX_WORDS"]:
+                warnings.append(
+                    Advice(
+                        "bullet_long",
+                        f"{label}, bullet {number}: {n} words; "
+                        f"aim for {limit['BULLET_MAX_WORDS']} or fewer.",
+                        index,
+                    )
+                )
+        if words > limit["SECTION_MAX_WORDS"]:
+            warnings.append(
+                Advice(
+                    "section_long",
+                    f"{label}: {words} words; "
+                    f"aim for {limit['SECTION_MAX_WORDS']} or fewer.",
+                    index,
+                )
+            )
+        if len(bullet_words) > limit["SECTION_MAX_BULLETS"]:
+            warnings.append(
+                Advice(
+                    "too_many_bullets",
+                    f"{label}: {len(bullet_words)} bullets; "
+                    f"aim for {limit['SECTION_MAX_BULLETS']} or fewer.",
+                    index,
+                )
+            )
+        if not _plain(section.get("text")) and not any(
+            _plain(b) for b in section.get("bullets") or []
+        ):
+            warnings.append(
+                Advice(
+                    "section_empty", f"{label}: has neither text nor bullets.", index
+                )
+            )
+
+    if not has_why:
+        warnings.append(
+            Advice(
+                "missing_why",
+                "No “Why it matters” section: tell readers why this brief matters.",
+            )
+        )
+    minutes = reading_minutes(total, limit["WORDS_PER_MINUTE"])
+    if total > limit["TOTAL_MAX_WORDS"]:
+        warnings.append(
+            Advice(
+                "total_long",
+                f"The brief has {total} words (about {minutes} min to read); "
+                f"aim for {limit['TOTAL_MAX_WORDS']} or fewer.",
+            )
+        )
+    return Report(total, minutes, headline_words, reports, warnings)
+
+
+def structure_of(article) -> dict:
+    """The structure of a saved brief (uses prefetched sections if present)."""
+    if article.pk is None:
+        return {
+            "headline": article.headline,
+            "dek": article.dek,
+            "intro": article.intro,
+            "sections": [],
+        }
+    return {
+        "headline": article.headline,
+        "dek": article.dek,
+        "intro": article.intro,
+        "sections": [
+            {
+                "label": section.display_label,
+                "heading": section.heading,
+                "text": section.text,
+                "bullets": [bullet.text for bullet in section.bullets.all()],
+            }
+            for section in article.sections.all()
+        ],
+    }
+
+
+def structure_of_parsed(parsed) -> dict:
+    """The structure of a ParsedBrief from articles.importer (plain text)."""
+    return {
+        "headline": escape(parsed.headline or ""),
+        "dek": escape(parsed.dek or ""),
+        "intro": escape(" ".join(parsed.intro)),
+        "sections": [
+            {
+                "label": escape(s.label or ""),
+                "heading": escape(s.heading or ""),
+                "text": escape(s.text or ""),
+                "bullets": [escape(b) for b in s.bullets],
+            }
+            for s in parsed.sections
+        ],
+    }

@@ -1,0 +1,218 @@
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.test import TestCase
+
+from articles.importer import parse_brief
+from articles.models import Article, Revision
+from tests.factories import make_category
+
+HARBOUR = """Home » Harbour workers end their strike
+Business
+
+Harbour workers end their strike
+
+Dockers voted to return after a week, and cargo is moving again.
+
+Ships queued for days outside the port.
+
+Why it matters: The port handles a third of the country's imports.
+
+Driving the news: Talks ended overnight.
+• Pay rises by 6% over two years.
+• Night shifts get a new bonus <b>not markup</b> & more.
+
+What we’re watching:
+- Whether the backlog clears by Friday.
+
+Shippers are asking:
+* Who pays for the delay?
+
+Subscribe to our newsletter
+"""
+
+REPO = Path(settings.BASE_DIR)
+SEED = REPO.parent / "shared" / "seed"
+
+
+def run(*args, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    """The real command line, as an editor types it."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "manage.py"), "import_brief", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=REPO,
+        timeout=120,
+    )
+
+
+class ImportBriefJsonTests(TestCase):
+    def setUp(self):
+        self.path = Path(self.enterContext(_tmpdir())) / "brief.txt"
+        self.path.write_text(HARBOUR, encoding="utf-8")
+
+    def test_json_prints_the_parsed_structure_and_saves_nothing(self):
+        out = io.StringIO()
+        call_command("import_brief", str(self.path), "--json", stdout=out)
+
+        printed = json.loads(out.getvalue())
+        self.assertEqual(printed, parse_brief(HARBOUR).to_dict())
+        self.assertEqual(
+            set(printed), {"headline", "dek", "intro", "sections", "category"}
+        )
+        self.assertEqual(
+            set(printed["sections"][0]), {"label", "heading", "text", "bullets"}
+        )
+        self.assertEqual(printed["headline"], "Harbour workers end their strike")
+        self.assertFalse(Article.objects.exists())
+
+    def test_json_keeps_non_ascii_readable(self):
+        out = io.StringIO()
+        call_command("import_brief", str(self.path), "--json", stdout=out)
+        self.assertIn("What we’re watching", out.getvalue())
+
+    def test_a_dash_reads_standard_input(self):
+        stdin = io.TextIOWrapper(io.BytesIO(HARBOUR.encode()), encoding="utf-8")
+        out = io.StringIO()
+        with _patched_stdin(stdin):
+            call_command("import_brief", "-", "--json", stdout=out)
+        self.assertEqual(
+            json.loads(out.getvalue())["sections"][3]["label"], "Shippers are asking"
+        )
+
+    def test_json_and_publish_together_are_refused(self):
+        with self.assertRaisesMessage(CommandError, "cannot --publish"):
+            call_command("import_brief", str(self.path), "--json", "--publish")
+
+
+class ImportBriefErrorTests(TestCase):
+    def test_a_missing_file_is_a_clear_error(self):
+        with self.assertRaisesMessage(CommandError, "no such file"):
+            call_command("import_brief", "/nonexistent/brief.txt", "--json")
+
+    def test_a_folder_is_a_clear_error(self):
+        with self.assertRaisesMessage(CommandError, "is a folder"):
+            call_command("import_brief", str(REPO), "--json")
+
+    def test_unreadable_text_gives_the_parsers_message(self):
+        with _tmpdir() as tmp:
+            path = Path(tmp) / "empty.txt"
+            path.write_text("   \n\n  ")
+            with self.assertRaisesMessage(CommandError, "empty"):
+                call_command("import_brief", str(path))
+        self.assertFalse(Article.objects.exists())
+
+    def test_the_command_line_exits_1_without_a_traceback(self):
+        result = run("-", "--json", stdin=bytes(range(256)) * 8)
+        self.assertEqual(result.returncode, 1)
+        stderr = result.stderr.decode()
+        self.assertIn("CommandError: standard input:", stderr)
+        self.assertNotIn("Traceback", stderr)
+        self.assertEqual(result.stdout, b"")
+
+    def test_the_command_line_reads_standard_input(self):
+        result = run("-", "--json", stdin=HARBOUR.encode())
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(
+            json.loads(result.stdout.decode()), parse_brief(HARBOUR).to_dict()
+        )
+
+
+class ImportBriefSaveTests(TestCase):
+    def setUp(self):
+        self.path = Path(self.enterContext(_tmpdir())) / "brief.txt"
+        self.path.write_text(HARBOUR, encoding="utf-8")
+
+    def test_it_saves_a_draft_with_standard_and_custom_labels(self):
+        business = make_category(name="business", slug="business")
+        out = io.StringIO()
+        call_command("import_brief", str(self.path), stdout=out)
+
+        article = Article.objects.get()
+        self.assertIn("Saved draft", out.getvalue())
+        self.assertEqual(article.status, Article.Status.DRAFT)
+        self.assertEqual(article.headline, "Harbour workers end their strike")
+        self.assertEqual(article.slug, "harbour-workers-end-their-strike")
+        self.assertEqual(article.category, business)  # matched ignoring case
+        self.assertEqual(
+            article.intro, "<p>Ships queued for days outside the port.</p>"
+        )
+        sections = list(article.sections.all())
+        self.assertEqual(
+            [(s.label.name if s.label else None, s.custom_label) for s in sections],
+            [
+                ("Why it matters", ""),
+                ("Driving the news", ""),
+                # Curly apostrophe in the paste, straight in the label table.
+                ("What we're watching", ""),
+                (None, "Shippers are asking"),
+            ],
+        )
+        self.assertEqual(sections[1].text, "Talks ended overnight.")
+        bullets = [b.text for b in sections[1].bullets.all()]
+        # Pasted text is text: angle brackets stay visible, never markup.
+        self.assertEqual(
+            bullets,
+            [
+                "Pay rises by 6% over two years.",
+                "Night shifts get a new bonus &lt;b&gt;not markup&lt;/b&gt; &amp; more.",
+            ],
+        )
+        self.assertEqual(
+            Revision.objects.get(article=article).note, "Created from pasted text"
+        )
+
+    def test_an_unknown_category_is_left_empty(self):
+        call_command("import_brief", str(self.path), stdout=io.StringIO())
+        self.assertIsNone(Article.objects.get().category)
+
+    def test_publish_makes_it_live_now(self):
+        call_command("import_brief", str(self.path), "--publish", stdout=io.StringIO())
+        article = Article.objects.get()
+        self.assertTrue(article.is_published)
+        response = self.client.get(article.get_absolute_url())
+        self.assertContains(
+            response, "Night shifts get a new bonus &lt;b&gt;not markup"
+        )
+
+    def test_a_second_import_gets_its_own_address(self):
+        call_command("import_brief", str(self.path), stdout=io.StringIO())
+        call_command("import_brief", str(self.path), stdout=io.StringIO())
+        self.assertEqual(
+            sorted(Article.objects.values_list("slug", flat=True)),
+            ["harbour-workers-end-their-strike", "harbour-workers-end-their-strike-2"],
+        )
+
+
+@pytest.mark.skipif(
+    not (SEED / "italy-japan-defence.txt").exists(),
+    reason="../shared/seed is absent (a clone without the shared folder)",
+)
+class SeedBriefTests(TestCase):
+    def test_the_seed_parses_to_exactly_the_seed_structure(self):
+        expected = json.loads((SEED / "italy-japan-defence.json").read_text())
+        out = io.StringIO()
+        call_command(
+            "import_brief", str(SEED / "italy-japan-defence.txt"), "--json", stdout=out
+        )
+        printed = json.loads(out.getvalue())
+        for key in ("headline", "dek", "intro", "sections", "category"):
+            self.assertEqual(printed[key], expected[key], key)
+
+
+def _tmpdir():
+    import tempfile
+
+    return tempfile.TemporaryDirectory()
+
+
+def _patched_stdin(stream):
+    from unittest import mock
+
+    return mock.patch.object(sys, "stdin", stream)
