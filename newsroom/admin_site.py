@@ -1,4 +1,5 @@
-"""The editors' admin site: Django's, with a throttled login.
+"""The editors' admin site: Django's, with a throttled login and a CSP that
+lets the rich-text editor run without 'unsafe-inline'.
 
 Failed logins are counted in the cache under two keys:
 
@@ -14,23 +15,36 @@ again in N minutes", and the response is 429 with a Retry-After header.
 A successful login clears its (username, address) count.
 
 Limits come from ADMIN_LOGIN_THROTTLE (see settings.py).
+
+The editor (Tiptap inside django-prose-editor) injects one <style
+data-tiptap-style> element holding Tiptap's base CSS. Admin responses allow
+exactly that text by its hash; nothing else inline is allowed, and reader
+pages do not get the hash at all.
 """
 
 import hashlib
 import logging
 import math
 import unicodedata
+from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib.admin import sites
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.csp import CSP
 from django.utils.translation import ngettext
 
 from newsroom import ratelimit
 from newsroom.clientip import client_ip, rate_key
 
 logger = logging.getLogger(__name__)
+
+# sha256 of Tiptap's base CSS as shipped in django-prose-editor 0.28.0's
+# editor.js (the template literal starting ".ProseMirror {"). An upgrade that
+# changes that text fails tests/newsroom/test_admin_csp.py, which prints the new
+# hash, and tests/browser/test_csp.py, where Chromium reports the violation.
+EDITOR_STYLE_HASHES = ("'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='",)
 
 DEFAULT_THROTTLE = {
     "FAILURES_PER_USER_AND_IP": 5,
@@ -102,8 +116,29 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
         return cleaned
 
 
+def admin_csp() -> dict:
+    """SECURE_CSP plus the editor's style hash (empty if CSP is off)."""
+    policy = dict(settings.SECURE_CSP or {})
+    if not policy:
+        return policy
+    styles = policy.get("style-src") or policy.get("default-src") or [CSP.SELF]
+    policy["style-src"] = [*styles, *EDITOR_STYLE_HASHES]
+    return policy
+
+
 class NewsroomAdminSite(sites.AdminSite):
     login_form = ThrottledAdminAuthenticationForm
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def view_with_editor_csp(request, *args, **kwargs):
+            response = inner(request, *args, **kwargs)
+            if not hasattr(response, "_csp_config"):  # a view's own choice wins
+                response._csp_config = admin_csp()
+            return response
+
+        return update_wrapper(view_with_editor_csp, inner)
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)
