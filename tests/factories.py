@@ -103,3 +103,84 @@ def make_user(username: str, *, staff: bool = False, superuser: bool = False, **
         **kw,
     )
     return user
+
+
+def change_form_data(article: Article, **overrides) -> dict:
+    """The POST data the admin's change form sends for `article` as stored.
+
+    Nested-admin prefixes: sections-N-…, sections-N-bullets-M-…; the form also
+    carries the version it was loaded at (loaded_version).
+    """
+    article.refresh_from_db()
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "dek": article.dek,
+        "intro": article.intro,
+        "category": article.category_id or "",
+        "topics": [topic.pk for topic in article.topics.all()],
+        "status": article.status,
+        "published_at_0": (
+            timezone.localtime(article.published_at).strftime("%Y-%m-%d")
+            if article.published_at
+            else ""
+        ),
+        "published_at_1": (
+            timezone.localtime(article.published_at).strftime("%H:%M:%S")
+            if article.published_at
+            else ""
+        ),
+        "hero_alt": article.hero_alt,
+        "hero_caption": article.hero_caption,
+        "hero_credit": article.hero_credit,
+        "loaded_version": article.version,
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    bylines = list(article.bylines.all())
+    data["bylines-TOTAL_FORMS"] = data["bylines-INITIAL_FORMS"] = str(len(bylines))
+    for i, byline in enumerate(bylines):
+        data[f"bylines-{i}-id"] = byline.pk
+        data[f"bylines-{i}-article"] = article.pk
+        data[f"bylines-{i}-author"] = byline.author_id
+        data[f"bylines-{i}-position"] = byline.position
+    sections = list(article.sections.all())
+    data["sections-TOTAL_FORMS"] = data["sections-INITIAL_FORMS"] = str(len(sections))
+    for i, section in enumerate(sections):
+        prefix = f"sections-{i}"
+        bullets = list(section.bullets.all())
+        data.update(
+            {
+                f"{prefix}-id": section.pk,
+                f"{prefix}-article": article.pk,
+                f"{prefix}-label": section.label_id or "",
+                f"{prefix}-custom_label": section.custom_label,
+                f"{prefix}-heading": section.heading,
+                f"{prefix}-text": section.text,
+                f"{prefix}-position": section.position,
+                f"{prefix}-bullets-TOTAL_FORMS": str(len(bullets)),
+                f"{prefix}-bullets-INITIAL_FORMS": str(len(bullets)),
+            }
+        )
+        for j, bullet in enumerate(bullets):
+            data.update(
+                {
+                    f"{prefix}-bullets-{j}-id": bullet.pk,
+                    f"{prefix}-bullets-{j}-section": section.pk,
+                    f"{prefix}-bullets-{j}-text": bullet.text,
+                    f"{prefix}-bullets-{j}-position": bullet.position,
+                }
+            )
+    data.update(overrides)
+    return data
+
+
+def make_role_user(username: str, role: str, **kwargs):
+    """A staff account in one of the editorial groups (Writer, Editor, …)."""
+    from django.contrib.auth.models import Group
+
+    user = make_user(username, staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name=role))
+    return user
