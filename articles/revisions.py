@@ -117,7 +117,8 @@ def readable(html: str | None) -> list[str]:
     """Rich text as lines of plain text that still show links and emphasis."""
     if not html:
         return []
-    text = _LINK.sub(lambda m: f"{m.group(2)} <{unescape(m.group(1))}>", html)
+    # The address stays entity-escaped until the end, so it survives as text.
+    text = _LINK.sub(lambda m: f"{m.group(2)} [{m.group(1)}]", html)
     text = re.sub(r"</?(?:strong|b)>", "**", text, flags=re.I)
     text = re.sub(r"</?(?:em|i)>", "_", text, flags=re.I)
     text = re.sub(r"<li[^>]*>", "• ", text, flags=re.I)
@@ -198,6 +199,11 @@ def _word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
     return mark_safe("".join(old_html)), mark_safe("".join(new_html))
 
 
+def _similar(a: str, b: str) -> bool:
+    """Worth marking word by word (else shown as a whole line out, one in)."""
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
+
+
 def diff_lines(old: list[str], new: list[str]) -> list[DiffLine]:
     """Changed lines with a little context; words changed inside are marked."""
     rows: list[DiffLine] = []
@@ -220,7 +226,10 @@ def diff_lines(old: list[str], new: list[str]) -> list[DiffLine]:
         removed, added = old[i1:i2], new[j1:j2]
         pairs = min(len(removed), len(added)) if op == "replace" else 0
         for k in range(pairs):
-            old_html, new_html = _word_diff(removed[k], added[k])
+            if _similar(removed[k], added[k]):
+                old_html, new_html = _word_diff(removed[k], added[k])
+            else:
+                old_html, new_html = escape(removed[k]), escape(added[k])
             rows.append(DiffLine("removed", old_html))
             rows.append(DiffLine("added", new_html))
         rows += [DiffLine("removed", escape(line)) for line in removed[pairs:]]
