@@ -178,7 +178,15 @@ class DiffLine:
     html: SafeString
 
 
-_TOKENS = re.compile(r"\s+|[^\s]+")
+_TOKENS = re.compile(r"\S+\s*|\s+")
+
+
+def _mark(tag: str, text: str) -> str:
+    # Trailing space stays outside the mark, so words read naturally.
+    core = text.rstrip()
+    if not core:
+        return escape(text)
+    return f"<{tag}>{escape(core)}</{tag}>{escape(text[len(core) :])}"
 
 
 def _word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
@@ -187,15 +195,13 @@ def _word_diff(old: str, new: str) -> tuple[SafeString, SafeString]:
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(
         None, a, b, autojunk=False
     ).get_opcodes():
-        left, right = escape("".join(a[i1:i2])), escape("".join(b[j1:j2]))
+        left, right = "".join(a[i1:i2]), "".join(b[j1:j2])
         if op == "equal":
-            old_html.append(left)
-            new_html.append(right)
+            old_html.append(escape(left))
+            new_html.append(escape(right))
             continue
-        if left:
-            old_html.append(f"<del>{left}</del>")
-        if right:
-            new_html.append(f"<ins>{right}</ins>")
+        old_html.append(_mark("del", left))
+        new_html.append(_mark("ins", right))
     return mark_safe("".join(old_html)), mark_safe("".join(new_html))
 
 

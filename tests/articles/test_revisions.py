@@ -114,7 +114,7 @@ class ReadableDiffTests(TestCase):
         new = self.base(headline="Port strike finally ends")
         rows = self.rows(self.base(), new)
         self.assertIn(("removed", "Headline: Port strike ends"), rows)
-        self.assertIn(("added", "Headline: Port strike <ins>finally </ins>ends"), rows)
+        self.assertIn(("added", "Headline: Port strike <ins>finally</ins> ends"), rows)
 
     def test_bullets_and_sections_show_as_lines(self):
         new = self.base()
