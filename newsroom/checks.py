@@ -1,1 +1,180 @@
-"""System checks for this project's own settings (ids newsroom.*)."""
+"""System checks for this project's own settings (ids newsroom.*).
+
+Django's `check --deploy` covers its own settings; these cover what only this
+project knows: the address in emails, the mail timeout, the cache the rate
+limits count in, the proxies client addresses come through, the CSP.
+
+- newsroom.E001  TRUSTED_PROXIES holds something that is not an address/network.
+- newsroom.W001  (deploy) SITE_URL is not https.
+- newsroom.W002  an SMTP mailer has no timeout: a silent server hangs a worker.
+- newsroom.W003  (deploy) the cache is per process (or none): rate limits and
+                 login throttling would not be shared by the web processes.
+- newsroom.W004  (deploy) behind an HTTPS proxy with no TRUSTED_PROXIES: every
+                 client looks like the proxy, so one limit covers everyone.
+- newsroom.W005  (deploy) SITE_URL's host is not in ALLOWED_HOSTS.
+- newsroom.W006  (deploy) SECURE_CSP is off or allows inline/eval scripts.
+- newsroom.W007  (deploy) no CSRF middleware. Replaces Django's security.W003,
+                 which only recognises Django's own class by name and so
+                 misses newsroom.csrf.CsrfViewMiddleware (a subclass); settings
+                 silence security.W003 for that reason.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.csp import CSP
+from django.utils.module_loading import import_string
+
+from newsroom.clientip import trusted_networks
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+SHARED_CACHES = (
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+    "django.core.cache.backends.db.DatabaseCache",
+)
+
+
+@register(Tags.security)
+def check_trusted_proxies(app_configs, **kwargs):
+    try:
+        trusted_networks()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                str(exc),
+                hint="Use addresses or CIDR networks, e.g. 10.0.0.0/8,127.0.0.1.",
+                id="newsroom.E001",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_mail_timeouts(app_configs, **kwargs):
+    errors = []
+    for name, entry in (getattr(settings, "MAILERS", None) or {}).items():
+        if entry.get("BACKEND") != SMTP_BACKEND:
+            continue
+        if (entry.get("OPTIONS") or {}).get("timeout") is None:
+            errors.append(
+                Warning(
+                    f"MAILERS[{name!r}] uses SMTP with no timeout.",
+                    hint="A server that accepts a connection and never answers "
+                    "would hold a worker for ever: set OPTIONS['timeout'] "
+                    "(EMAIL_URL ?timeout=20).",
+                    id="newsroom.W002",
+                )
+            )
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_site_url(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    errors = []
+    parts = urlsplit(settings.SITE_URL)
+    if parts.scheme != "https":
+        errors.append(
+            Warning(
+                f"SITE_URL ({settings.SITE_URL}) is not https.",
+                hint="Links in emails, feeds and sitemaps use SITE_URL: set it "
+                "to the public https:// address.",
+                id="newsroom.W001",
+            )
+        )
+    if parts.hostname and not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        errors.append(
+            Warning(
+                f"SITE_URL's host {parts.hostname!r} is not in ALLOWED_HOSTS.",
+                hint="Requests to the site's own address would get 400.",
+                id="newsroom.W005",
+            )
+        )
+    return errors
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in SHARED_CACHES:
+        return []
+    return [
+        Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared "
+            "between processes.",
+            hint="Rate limits and admin login throttling count in the cache: "
+            "with several web processes each keeps its own count. Set "
+            "CACHE_URL=redis://….",
+            id="newsroom.W003",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_proxy_addresses(app_configs, **kwargs):
+    if settings.DEBUG or not settings.SECURE_PROXY_SSL_HEADER:
+        return []
+    try:
+        networks = trusted_networks()
+    except ImproperlyConfigured:
+        return []  # newsroom.E001 says so
+    if networks:
+        return []
+    return [
+        Warning(
+            "The site is behind a proxy (BEHIND_HTTPS_PROXY) but TRUSTED_PROXIES "
+            "is empty.",
+            hint="Every client then has the proxy's address, so one rate limit "
+            "covers all readers. List the proxies' addresses in TRUSTED_PROXIES.",
+            id="newsroom.W004",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_csp(app_configs, **kwargs):
+    if settings.DEBUG:
+        return []
+    policy = getattr(settings, "SECURE_CSP", None) or {}
+    scripts = policy.get("script-src") or policy.get("default-src")
+    if not scripts:
+        problem = "SECURE_CSP sets no script-src or default-src."
+    elif CSP.UNSAFE_INLINE in scripts or CSP.UNSAFE_EVAL in scripts:
+        problem = "SECURE_CSP allows 'unsafe-inline' or 'unsafe-eval' scripts."
+    else:
+        return []
+    return [
+        Warning(
+            problem,
+            hint="The CSP is what stops injected markup from running script.",
+            id="newsroom.W006",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_csrf_middleware(app_configs, **kwargs):
+    for path in settings.MIDDLEWARE:
+        try:
+            middleware = import_string(path)
+        except ImportError:
+            continue
+        if isinstance(middleware, type) and issubclass(middleware, CsrfViewMiddleware):
+            return []
+    return [
+        Warning(
+            "No CSRF middleware (django.middleware.csrf.CsrfViewMiddleware or a "
+            "subclass) is in MIDDLEWARE.",
+            hint="Without it no form is protected against cross-site requests.",
+            id="newsroom.W007",
+        )
+    ]

@@ -188,8 +188,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preload-ready by default in production (a year, subdomains, preload): a
+# newsroom's subdomains should all be https. Turn off only knowingly.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -212,6 +214,9 @@ SECURE_CSP = {
 # Addresses or CIDR networks of our own reverse proxies / load balancers; only
 # when the peer is one of them is X-Forwarded-For read (right-most untrusted hop).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+# Django's CSRF-middleware check looks for its own class by name; ours is a
+# subclass (newsroom/csrf.py) and newsroom.W007 checks for any subclass.
+SILENCED_SYSTEM_CHECKS = ["security.W003"]
 ADMIN_LOGIN_THROTTLE = {
     "FAILURES_PER_USER_AND_IP": env_int("ADMIN_LOGIN_FAILURES_PER_USER_AND_IP", 5),
     "FAILURES_PER_IP": env_int("ADMIN_LOGIN_FAILURES_PER_IP", 50),

@@ -1,0 +1,191 @@
+"""The production configuration, exercised for real in subprocesses.
+
+Production is DEBUG=0 and the variables the README's "Deploying" section
+lists; nothing here edits settings, so what passes here is what ships.
+"""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+from tests.newsroom.error_urls import SECRET_DETAIL
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = secrets.token_urlsafe(60)
+
+
+def production_env(**overrides) -> dict:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # Only the deployment's own variables: nothing from the test run.
+        if key in {"PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH", "TMPDIR"}
+    }
+    env.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": SECRET_KEY,
+            "ALLOWED_HOSTS": "example.com",
+            "SITE_URL": "https://example.com",
+            "CSRF_TRUSTED_ORIGINS": "https://example.com",
+            "EMAIL_URL": "smtp://newsroom:mail-password@mail.example.com:587?tls=1",
+            "CACHE_URL": "redis://127.0.0.1:6379/9",
+            "DATABASE_URL": "sqlite://:memory:",
+        }
+    )
+    env.update(overrides)
+    return {k: v for k, v in env.items() if v is not None}
+
+
+def run(args, env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@cache
+def probe() -> dict:
+    result = run(["-m", "tests.newsroom.production_probe"], production_env())
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+class DeployCheckTests(SimpleTestCase):
+    def test_check_deploy_reports_nothing_for_the_production_settings(self):
+        result = run(
+            ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            production_env(),
+        )
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        self.assertIn("no issues", result.stdout)
+
+    def test_check_deploy_passes_behind_a_trusted_proxy_too(self):
+        env = production_env(BEHIND_HTTPS_PROXY="1", TRUSTED_PROXIES="10.0.0.0/8")
+        result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+
+    def test_check_deploy_fails_on_a_plain_http_site_url(self):
+        # The gate can fail: the same command with one wrong variable.
+        env = production_env(SITE_URL="http://example.com")
+        result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("newsroom.W001", result.stderr)
+
+
+class SecretsFromTheEnvironmentTests(SimpleTestCase):
+    def test_production_refuses_to_start_without_a_secret_key(self):
+        result = run(["manage.py", "check"], production_env(SECRET_KEY=None))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("SECRET_KEY must be set", result.stderr)
+
+    def test_the_secret_key_can_come_from_a_mounted_file(self):
+        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "secret"
+        path.write_text(SECRET_KEY + "\n")
+        env = production_env(SECRET_KEY=None, SECRET_KEY_FILE=str(path))
+        code = "from django.conf import settings; print(settings.SECRET_KEY)"
+        result = run(
+            ["-c", f"import django; django.setup(); {code}"],
+            env | {"DJANGO_SETTINGS_MODULE": "newsroom.settings"},
+        )
+        self.assertEqual(result.stdout.strip(), SECRET_KEY, result.stderr)
+
+    def test_settings_hold_no_secret_literals(self):
+        # The only literal key is the development one, used only with DEBUG on.
+        source = (ROOT / "newsroom" / "settings.py").read_text()
+        self.assertEqual(source.count("dev-only-insecure-key"), 1)
+        self.assertIn("if not DEBUG:\n        raise ImproperlyConfigured", source)
+
+
+class ProductionHeadersTests(SimpleTestCase):
+    def test_https_pages_carry_the_security_headers(self):
+        for name in ["home", "admin_login"]:
+            with self.subTest(page=name):
+                response = probe()[name]
+                self.assertEqual(response["status"], 200)
+                headers = {k.lower(): v for k, v in response["headers"].items()}
+                self.assertEqual(
+                    headers["strict-transport-security"],
+                    "max-age=31536000; includeSubDomains; preload",
+                )
+                self.assertEqual(headers["x-content-type-options"], "nosniff")
+                self.assertEqual(headers["x-frame-options"], "DENY")
+                self.assertEqual(
+                    headers["referrer-policy"], "strict-origin-when-cross-origin"
+                )
+                csp = headers["content-security-policy"]
+                self.assertIn("default-src 'self'", csp)
+                self.assertIn("frame-ancestors 'none'", csp)
+                self.assertIn("object-src 'none'", csp)
+                self.assertNotIn("unsafe-inline", csp)
+                self.assertNotIn("unsafe-eval", csp)
+
+    def test_session_and_csrf_cookies_are_secure(self):
+        result = run(
+            [
+                "-c",
+                "import django; django.setup(); from django.conf import settings as s;"
+                "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+                " s.SESSION_COOKIE_HTTPONLY, s.SECURE_SSL_REDIRECT)",
+            ],
+            production_env(DJANGO_SETTINGS_MODULE="newsroom.settings"),
+        )
+        self.assertEqual(result.stdout.split(), ["True"] * 4, result.stderr)
+
+    def test_plain_http_is_redirected_to_https(self):
+        response = probe()["home_over_http"]
+        self.assertEqual(response["status"], 301)
+        self.assertEqual(response["headers"]["Location"], "https://example.com/")
+
+
+class ProductionErrorPagesTests(SimpleTestCase):
+    LEAKS = [
+        "Traceback",
+        "RuntimeError",
+        SECRET_DETAIL,
+        SECRET_KEY,
+        "SECRET_KEY",
+        "mail-password",
+        "DJANGO_SETTINGS_MODULE",
+        "INSTALLED_APPS",
+        "error_urls",
+        "Using the URLconf",
+        "settings.py",
+        "site-packages",
+    ]
+
+    def assertRevealsNothing(self, body):
+        for leak in self.LEAKS:
+            self.assertNotIn(leak, body)
+
+    def test_a_server_error_shows_a_plain_page(self):
+        response = probe()["server_error"]
+        self.assertEqual(response["status"], 500)
+        self.assertIn("text/html", response["headers"]["Content-Type"])
+        self.assertRevealsNothing(response["body"])
+        if (ROOT / "templates" / "500.html").exists():
+            # The site's own page (templates/500.html), not Django's bare one.
+            self.assertIn("Newsroom", response["body"])
+
+    def test_a_missing_page_does_not_list_the_urlconf(self):
+        response = probe()["not_found"]
+        self.assertEqual(response["status"], 404)
+        self.assertRevealsNothing(response["body"])
+        self.assertNotIn("token=abc", response["body"])
+
+    def test_an_unknown_host_is_refused_without_detail(self):
+        response = probe()["bad_host"]
+        self.assertEqual(response["status"], 400)
+        self.assertRevealsNothing(response["body"])
+        self.assertNotIn("ALLOWED_HOSTS", response["body"])
