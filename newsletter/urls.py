@@ -1,13 +1,25 @@
 from django.urls import path
-from django.views.generic import TemplateView
+
+from newsletter import views
 
 app_name = "newsletter"
 
+# The one-click unsubscribe URL lives at the site root (/u/<token>/, see
+# newsroom/urls.py): List-Unsubscribe headers must stay short.
 urlpatterns = [
-    # The signup form and the subscriber pages arrive with the newsletter models.
+    path("", views.SignupView.as_view(), name="signup"),
+    path("check-your-inbox/", views.CheckInboxView.as_view(), name="check_inbox"),
+    path("confirm/<str:token>/", views.ConfirmView.as_view(), name="confirm"),
     path(
-        "",
-        TemplateView.as_view(template_name="newsletter/signup.html"),
-        name="signup",
+        "preferences/<str:token>/",
+        views.PreferencesView.as_view(),
+        name="preferences",
+    ),
+    path("archive/", views.ArchiveIndexView.as_view(), name="archive"),
+    path("archive/<slug:slug>/", views.ArchiveListView.as_view(), name="archive_list"),
+    path(
+        "archive/<slug:slug>/<int:pk>/",
+        views.ArchiveDetailView.as_view(),
+        name="archive_detail",
     ),
 ]

@@ -162,8 +162,14 @@ _TASK_BACKENDS = {
         "QUEUES": ["default", "email"],
     },
     "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default", "email"]},
-    "immediate": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
-    "dummy": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"},
+    "immediate": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    },
+    "dummy": {
+        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "email"],
+    },
 }
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(
@@ -266,3 +272,24 @@ PAGE_CACHE_SKIP_PREFIXES = (
     "/static/",
     "/media/",
 )
+
+# Newsletter (newsletter/; the README's "Newsletter" section explains each).
+NEWSLETTER = {
+    # Days a confirmation link works.
+    "CONFIRM_MAX_AGE_DAYS": env_int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", 7),
+    # Signup form posts per client address (IPv6: per /64) per hour; 0 = no limit.
+    "SIGNUPS_PER_IP_PER_HOUR": env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 20),
+    # At most one confirmation / "already subscribed" mail per address this often.
+    "REQUEST_MAIL_INTERVAL_MINUTES": env_int("NEWSLETTER_REQUEST_MAIL_MINUTES", 10),
+    # An address that reads unsubscribe mail, added to List-Unsubscribe if set.
+    "UNSUBSCRIBE_MAILTO": env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO", ""),
+    # List-Id is "<slug>.<this>"; empty uses SITE_URL's host name.
+    "LIST_ID_DOMAIN": env_str("NEWSLETTER_LIST_ID_DOMAIN", ""),
+    # Sending: rows per task, tasks started in parallel per edition, seconds a
+    # claimed row stays a worker's before another takes it over, and retries.
+    "BATCH_SIZE": env_int("NEWSLETTER_BATCH_SIZE", 500),
+    "PARALLEL_BATCHES": env_int("NEWSLETTER_PARALLEL_BATCHES", 1),
+    "LEASE_SECONDS": env_int("NEWSLETTER_LEASE_SECONDS", 300),
+    "MAX_ATTEMPTS": env_int("NEWSLETTER_MAX_ATTEMPTS", 5),
+    "RETRY_BASE_SECONDS": env_int("NEWSLETTER_RETRY_BASE_SECONDS", 60),
+}

@@ -1,0 +1,153 @@
+"""Turn an edition and its briefs into a plain structure, then into email.
+
+The snapshot is what gets frozen when sending starts: every message, the
+plain-text part and the web archive come from the same structure, so they
+cannot disagree, and editing a brief later does not change a sent edition.
+"""
+
+import math
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from articles.models import Article
+from newsletter.emails import absolute, render_email
+from newsroom.richtext import sanitize, to_text
+
+WHY_IT_MATTERS = "why it matters"
+
+
+def count_words(text: str) -> int:
+    """Tokens holding a letter or digit: a dash or a bullet sign is not a word."""
+    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.replace("’", "'").casefold().strip().rstrip(":").split())
+
+
+def _rich(html: str) -> dict:
+    clean = sanitize(html, "inline")
+    return {"html": clean, "text": to_text(clean)}
+
+
+def section_snapshot(section) -> dict:
+    return {
+        "label": section.display_label,
+        "heading": section.heading,
+        "lead": _rich(section.text),
+        "bullets": [_rich(b.text) for b in section.bullets.all()],
+    }
+
+
+def item_snapshot(article, keep: set[int] | None) -> dict:
+    """One brief: headline, a summary (the dek, or else its “Why it matters”), kept sections.
+
+    `keep` is the set of section ids to keep, or None for all of them.
+    """
+    sections = list(article.sections.all())
+    why = next(
+        (s for s in sections if _label_key(s.display_label) == WHY_IT_MATTERS), None
+    )
+    summary_from_why = not article.dek and why is not None
+    if article.dek:
+        summary = {"html": "", "text": article.dek}
+    elif why is not None:
+        lead = _rich(why.text)
+        heading = why.heading.strip()
+        summary = {
+            "label": why.display_label,
+            "heading": heading,
+            "html": lead["html"],
+            "text": " ".join(p for p in (heading, lead["text"]) if p),
+        }
+    else:
+        summary = {"html": "", "text": ""}
+    kept = [
+        section_snapshot(s)
+        for s in sections
+        if (keep is None or s.pk in keep) and not (summary_from_why and s is why)
+    ]
+    return {
+        "id": article.pk,
+        "headline": article.headline,
+        "url": absolute(article.get_absolute_url()),
+        "category": article.category.name if article.category_id else "",
+        "summary": summary,
+        "sections": kept,
+    }
+
+
+def _words_of(snapshot: dict) -> int:
+    parts = [snapshot.get("intro_text", "")]
+    for item in snapshot["items"]:
+        parts += [item["headline"], item["summary"]["text"]]
+        for section in item["sections"]:
+            parts += [section["label"], section["heading"], section["lead"]["text"]]
+            parts += [b["text"] for b in section["bullets"]]
+    return count_words(" ".join(parts))
+
+
+def reading_minutes(words: int) -> int:
+    wpm = settings.BREVITY.get("WORDS_PER_MINUTE", 230) or 230
+    return max(1, math.ceil(words / wpm)) if words else 0
+
+
+def published_items(edition):
+    """(item, article) in the edition's order; unpublished briefs are left out."""
+    items = list(edition.items.prefetch_related("sections"))
+    articles = (
+        Article.objects.published().for_page().in_bulk([i.article_id for i in items])
+    )
+    return [
+        (item, articles[item.article_id])
+        for item in items
+        if item.article_id in articles
+    ]
+
+
+def build_snapshot(edition, *, when=None) -> dict:
+    items = []
+    for item, article in published_items(edition):
+        keep = None if item.all_sections else {s.pk for s in item.sections.all()}
+        items.append(item_snapshot(article, keep))
+    intro = sanitize(edition.intro, "block")
+    snapshot = {
+        "version": 1,
+        "newsletter": {
+            "id": edition.newsletter_id,
+            "name": edition.newsletter.name,
+            "slug": edition.newsletter.slug,
+        },
+        "subject": edition.subject,
+        "preheader": edition.preheader,
+        "intro_html": intro,
+        "intro_text": to_text(intro),
+        "items": items,
+        "date": (when or timezone.now()).isoformat(),
+        "web_url": absolute(edition.get_absolute_url()) if edition.pk else "",
+    }
+    snapshot["words"] = _words_of(snapshot)
+    snapshot["minutes"] = reading_minutes(snapshot["words"])
+    return snapshot
+
+
+def snapshot_context(snapshot: dict) -> dict:
+    """Template context for a snapshot (the email and the web view share it)."""
+    date = datetime.fromisoformat(snapshot["date"])
+    return {
+        **snapshot,
+        "date": timezone.localtime(date) if timezone.is_aware(date) else date,
+        "brief_count": len(snapshot["items"]),
+    }
+
+
+def render(snapshot: dict, links: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of an edition. `links` holds the reader's own URLs:
+    "unsubscribe" and "preferences" (placeholders when rendering for many)."""
+    return render_email("edition", {**snapshot_context(snapshot), "links": links})
+
+
+def latest_briefs(count: int) -> list[Article]:
+    return list(Article.objects.published().order_by("-published_at", "-pk")[:count])

@@ -1,0 +1,107 @@
+"""Email templates and the messages built from them.
+
+Every email is a triplet in templates/newsletter/emails/: `<name>-subject.txt`,
+`<name>-body.txt` and `<name>-body.html`. The HTML gets its CSS inlined
+(css-inline keeps the <style> block too, for the dark-mode media query that
+cannot be inlined). Links are absolute on settings.SITE_URL, never on the
+host of whatever request triggered the mail.
+"""
+
+import re
+from email.utils import parseaddr
+
+import css_inline
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from newsletter import tokens
+
+_inliner = None
+
+
+def inline_css(html: str) -> str:
+    global _inliner
+    if _inliner is None:
+        # Remote stylesheets are never fetched: email HTML carries its own.
+        _inliner = css_inline.CSSInliner(
+            keep_style_tags=True, load_remote_stylesheets=False
+        )
+    return _inliner.inline(html)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def unsubscribe_url(subscriber_id: int, newsletter_id: int | None) -> str:
+    # Short root path on purpose: see tokens.py about header folding.
+    token = tokens.unsubscribe_token(subscriber_id, newsletter_id)
+    return absolute(reverse("one_click_unsubscribe", kwargs={"token": token}))
+
+
+def preferences_url(subscriber_id: int) -> str:
+    token = tokens.preferences_token(subscriber_id)
+    return absolute(reverse("newsletter:preferences", kwargs={"token": token}))
+
+
+def mail_domain() -> str:
+    """The domain of our sender address: for Message-IDs and Feedback-ID."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def list_unsubscribe_header(url: str, token: str) -> str:
+    """The List-Unsubscribe value: the https URL, then a mailto if configured."""
+    value = f"<{url}>"
+    mailto = settings.NEWSLETTER["UNSUBSCRIBE_MAILTO"]
+    if mailto:
+        value += f", <mailto:{mailto}?subject=unsubscribe%20{token}>"
+    return value
+
+
+def base_context(**extra) -> dict:
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+        "home_url": absolute("/"),
+        **extra,
+    }
+
+
+def render_email(name: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html with CSS inlined) for templates/newsletter/emails/<name>-*."""
+    ctx = base_context(**context)
+    subject = render_to_string(f"newsletter/emails/{name}-subject.txt", ctx)
+    # A subject is one line whatever the template's whitespace.
+    subject = " ".join(subject.split())
+    text = render_to_string(f"newsletter/emails/{name}-body.txt", ctx)
+    # Template tags leave blank lines and trailing spaces behind.
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    html = inline_css(render_to_string(f"newsletter/emails/{name}-body.html", ctx))
+    return subject, text.strip() + "\n", html
+
+
+def make_message(
+    name: str,
+    to: str,
+    context: dict,
+    *,
+    headers: dict | None = None,
+    from_email: str | None = None,
+    reply_to: str = "",
+) -> EmailMultiAlternatives:
+    """One transactional message from a template triplet, ready to send."""
+    subject, text, html = render_email(name, context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        reply_to=[reply_to] if reply_to else [],
+        headers=headers or {},
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,22 @@
+"""Newsletter models: lists and subscribers, editions, and the delivery ledger."""
+
+from newsletter.models.deliveries import Delivery
+from newsletter.models.editions import Edition, EditionItem
+from newsletter.models.lists import (
+    Newsletter,
+    Subscriber,
+    Subscription,
+    SubscriptionEvent,
+    normalize_email,
+)
+
+__all__ = [
+    "Delivery",
+    "Edition",
+    "EditionItem",
+    "Newsletter",
+    "Subscriber",
+    "Subscription",
+    "SubscriptionEvent",
+    "normalize_email",
+]

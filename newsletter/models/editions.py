@@ -1,0 +1,139 @@
+"""Editions: one issue of one newsletter, built from published briefs."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from articles.models import Article, Section
+from newsroom.richtext import RichTextField
+
+from .lists import Newsletter
+
+
+class EditionQuerySet(models.QuerySet):
+    def archived(self):
+        """Editions readers may see in the web archive: on a public list, and
+        sent or being sent (the “view in your browser” link must work while a
+        long send is still going)."""
+        return self.filter(
+            status__in=[Edition.Status.SENDING, Edition.Status.SENT],
+            newsletter__is_public=True,
+        ).select_related("newsletter")
+
+
+class Edition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    newsletter = models.ForeignKey(
+        Newsletter, on_delete=models.PROTECT, related_name="editions"
+    )
+    subject = models.CharField(max_length=200)
+    preheader = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The preview line inboxes show after the subject.",
+    )
+    intro = RichTextField(
+        kind="block", help_text="A few sentences before the first brief (optional)."
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    scheduled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a scheduled edition starts sending.",
+    )
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Frozen when sending starts, so every recipient (and the archive) gets
+    # the same edition even if a brief is edited mid-send.
+    snapshot = models.JSONField(default=dict, blank=True, editable=False)
+    rendered_html = models.TextField(blank=True, editable=False)
+    rendered_text = models.TextField(blank=True, editable=False)
+    wakeup_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a deferred send task is due to look at this edition "
+        "again (retries, a dead worker's lease); at most one is queued.",
+    )
+    recipients_count = models.PositiveIntegerField(default=0, editable=False)
+    sent_count = models.PositiveIntegerField(default=0, editable=False)
+    failed_count = models.PositiveIntegerField(default=0, editable=False)
+    skipped_count = models.PositiveIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["newsletter", "status", "-finished_at"], name="edition_archive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    def get_absolute_url(self):
+        return reverse(
+            "newsletter:archive_detail",
+            kwargs={"slug": self.newsletter.slug, "pk": self.pk},
+        )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
+
+
+class EditionItem(models.Model):
+    """One brief in an edition, in order, with the sections the editor keeps."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="brief",
+        help_text="Only published briefs are sent.",
+    )
+    position = models.PositiveIntegerField(default=0)
+    all_sections = models.BooleanField(
+        "keep every section",
+        default=True,
+        help_text="Untick to keep only the sections chosen below; with none "
+        "chosen the brief shows its headline, summary and a link.",
+    )
+    sections = models.ManyToManyField(
+        Section,
+        blank=True,
+        related_name="+",
+        help_text="Sections to keep when “keep every section” is off.",
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "article"], name="editionitem_brief_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.article} in {self.edition}"

@@ -1,0 +1,222 @@
+"""Lists, the people on them, and what each person agreed to."""
+
+import unicodedata
+
+from django.core.cache import cache
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+DEFAULT_NEWSLETTER_CACHE_KEY = "newsletter:default-id"
+
+
+def normalize_email(value: str) -> str:
+    """The one spelling of an address we store and compare.
+
+    Trimmed (also of the non-breaking spaces that copy-paste brings), NFC
+    normalised and lower-cased. Local parts are case-sensitive on paper; no
+    mailbox provider in use treats them so, and two rows for one inbox would
+    mean two copies of every edition.
+    """
+    value = unicodedata.normalize("NFC", value or "")
+    return value.strip().strip("\u00a0\u200b\ufeff").strip().lower()
+
+
+class Newsletter(models.Model):
+    """A list readers subscribe to, e.g. the daily brief or the weekly."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(
+        max_length=60,
+        help_text="Used in archive addresses and in the List-Id header mail "
+        "clients use to group and unsubscribe.",
+    )
+    description = models.TextField(
+        blank=True, help_text="One line shown on the signup and preferences pages."
+    )
+    is_default = models.BooleanField(
+        "default list",
+        default=False,
+        help_text="The list the signup form on every page subscribes to, and "
+        "the one send_edition uses when no --newsletter is given.",
+    )
+    is_public = models.BooleanField(
+        default=True,
+        help_text="Readers can choose it on the signup and preferences pages "
+        "and its sent editions are in the web archive.",
+    )
+    from_email = models.CharField(
+        "sender",
+        max_length=200,
+        blank=True,
+        help_text="e.g. “Daily Brief <daily@example.com>”. Empty uses "
+        "DEFAULT_FROM_EMAIL.",
+    )
+    reply_to = models.EmailField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="newsletter_slug_unique"),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="newsletter_single_default",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("newsletter:archive_list", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if self.is_default:
+            # Moving the default is one click in the admin, not two.
+            Newsletter.objects.filter(is_default=True).exclude(pk=self.pk).update(
+                is_default=False
+            )
+        super().save(*args, **kwargs)
+        cache.delete(DEFAULT_NEWSLETTER_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        cache.delete(DEFAULT_NEWSLETTER_CACHE_KEY)
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def get_default(cls):
+        """The default list, or the first one if none is marked default."""
+        return cls.objects.order_by("-is_default", "position", "pk").first()
+
+
+class Subscriber(models.Model):
+    """One inbox. What it receives is in its subscriptions."""
+
+    email = models.EmailField(
+        max_length=254, help_text="Stored trimmed and in lower case."
+    )
+    name = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_request_mail_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When we last mailed a confirmation or an “already "
+        "subscribed” note; repeated signups within a few minutes send nothing, "
+        "so a stranger cannot flood this inbox from the form.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="subscriber_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class Subscription(models.Model):
+    """One subscriber on one list, with where and when they agreed to it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for confirmation"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+
+    class Source(models.TextChoices):
+        FOOTER_FORM = "footer", "Form at the foot of a page"
+        SIGNUP_PAGE = "signup-page", "Signup page"
+        PREFERENCES = "preferences", "Preferences page"
+        IMPORT = "import", "CSV import"
+        ADMIN = "admin", "Added in the admin"
+
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    newsletter = models.ForeignKey(
+        Newsletter, on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    status = models.CharField(
+        max_length=12,
+        choices=Status.choices,
+        default=Status.PENDING,
+        help_text="Only confirmed subscriptions receive editions.",
+    )
+    source = models.CharField(
+        "consent source", max_length=12, choices=Source.choices, blank=True
+    )
+    source_url = models.CharField(
+        "consent page",
+        max_length=300,
+        blank=True,
+        help_text="The page the form was on when the reader subscribed.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["newsletter__position", "newsletter__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "newsletter"],
+                name="subscription_once_per_list",
+            ),
+        ]
+        indexes = [
+            # The audience of an edition: confirmed subscriptions of one list.
+            models.Index(fields=["newsletter", "status"], name="subscription_audience"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscriber} on {self.newsletter}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+
+class SubscriptionEvent(models.Model):
+    """An append-only record of consent: who asked, confirmed or left, and when.
+
+    Status fields say where a subscription is now; this log says how it got
+    there, which is what a data-protection request or the daily chart needs.
+    """
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Signed up (unconfirmed)"
+        CONFIRMED = "confirmed", "Confirmed"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+        BOUNCED = "bounced", "Bounced"
+        COMPLAINED = "complained", "Marked as spam"
+        IMPORTED = "imported", "Imported"
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    source = models.CharField(max_length=40, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="subevent_daily"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.subscription}"

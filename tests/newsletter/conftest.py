@@ -1,0 +1,39 @@
+import logging
+
+import pytest
+
+from tests.newsletter.smtp import SMTPSink
+
+IMMEDIATE = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def _newsletter_settings(settings):
+    # Tasks run inline unless a test asks for a real backend; back-off is
+    # instant so retry paths do not sleep.
+    settings.TASKS = IMMEDIATE
+    settings.SITE_URL = "https://news.example.org"
+    settings.NEWSLETTER = {**settings.NEWSLETTER, "RETRY_BASE_SECONDS": 0}
+
+
+@pytest.fixture
+def smtp_sink():
+    """A real SMTP server on 127.0.0.1 recording raw messages."""
+    with SMTPSink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def smtp_mailers(settings, smtp_sink):
+    """Point both mailers at the sink (Django's test runner made them locmem)."""
+    settings.MAILERS = {"default": smtp_sink.mailer(), "bulk": smtp_sink.mailer()}
+    return smtp_sink
+
+
+# aiosmtpd logs every connection at INFO.
+logging.getLogger("mail.log").setLevel(logging.WARNING)

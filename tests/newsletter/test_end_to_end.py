@@ -1,0 +1,186 @@
+"""The whole path against a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+import email
+import email.policy
+import re
+
+from django.test import Client, TestCase
+
+from newsletter import sending
+from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from tests.factories import label, make_article, make_bullet, make_section
+from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
+from tests.newsletter.smtp import SMTPTestMixin
+
+URL = re.compile(r"https://news\.example\.org/[^\s\"<>]+")
+
+
+def parse(raw: bytes):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+def raw_header(raw: bytes, name: str) -> bytes:
+    """The header exactly as sent, with its folded continuation lines."""
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    match = re.search(
+        rb"^" + name.encode() + rb": ([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)",
+        head,
+        re.M | re.I,
+    )
+    assert match, f"{name} missing"
+    return match.group(1)
+
+
+def text_part(raw: bytes) -> str:
+    return parse(raw).get_body(preferencelist=("plain",)).get_content()
+
+
+def html_part(raw: bytes) -> str:
+    return parse(raw).get_body(preferencelist=("html",)).get_content()
+
+
+def make_brief_with_sections(headline, slug):
+    article = make_article(headline=headline, slug=slug, dek="")
+    make_section(
+        article, position=0, label=label("Why it matters"), text="Ports drive exports."
+    )
+    zoom = make_section(
+        article, position=1, label=label("Zoom in"), heading="Ten cranes."
+    )
+    make_bullet(zoom, "Two remain idle.", position=0)
+    return article
+
+
+class SignupToEditionTests(SMTPTestMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.daily = default_newsletter()
+        self.article = make_brief_with_sections("Harbour cranes return", "cranes")
+
+    def sign_up_and_confirm(self, address):
+        page = self.client.get(self.article.get_absolute_url())
+        self.assertContains(page, 'action="/newsletter/"')
+        with self.captureOnCommitCallbacks(execute=True):
+            response = Client().post(
+                "/newsletter/",
+                {
+                    "email": address,
+                    "source": "footer",
+                    "next": "/briefs/cranes/",
+                    "website": "",
+                },
+            )
+        self.assertEqual(response.status_code, 303)
+        confirmations = self.sink.to(address)
+        self.assertEqual(len(confirmations), 1)
+        message = parse(confirmations[0].raw)
+        self.assertEqual(message["To"], address)
+        self.assertIn("Confirm your subscription", message["Subject"])
+        links = [
+            u for u in URL.findall(text_part(confirmations[0].raw)) if "/confirm/" in u
+        ]
+        self.assertEqual(len(links), 1)
+        self.assertIn(links[0], html_part(confirmations[0].raw))
+        path = links[0].removeprefix("https://news.example.org")
+        # A mail scanner opening the link confirms nothing.
+        self.client.get(path)
+        self.assertEqual(
+            Subscription.objects.get(subscriber__email=address).status, "pending"
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(Client().post(path).status_code, 303)
+        self.assertEqual(
+            Subscription.objects.get(subscriber__email=address).status, "confirmed"
+        )
+        welcome = self.sink.to(address)[1].raw
+        self.assertIn(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", welcome)
+
+    def send(self, edition):
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(edition.pk)
+        edition.refresh_from_db()
+        return edition
+
+    def test_signup_confirm_send_unsubscribe_and_the_next_edition_skips_them(self):
+        self.sign_up_and_confirm("ada@example.com")
+        others = [make_subscriber(newsletters=[self.daily]) for _ in range(4)]
+        make_subscriber(
+            "pending@example.com", newsletters=[self.daily], status="pending"
+        )
+        confirmed = ["ada@example.com"] + [s.email for s in others]
+        before = self.sink.count()
+
+        edition = self.send(
+            make_edition(
+                self.daily, [self.article], subject="Ports: the week’s big story"
+            )
+        )
+
+        self.assertEqual(edition.status, Edition.Status.SENT)
+        self.assertEqual(edition.sent_count, 5)
+        new = self.sink.messages[before:]
+        self.assertEqual(sorted(m.rcpt_tos[0] for m in new), sorted(confirmed))
+        for received in new:
+            raw = received.raw
+            unsubscribe = raw_header(raw, "List-Unsubscribe")
+            self.assertRegex(unsubscribe, rb"^<https://news\.example\.org/u/[\w.-]+/>$")
+            self.assertEqual(
+                raw_header(raw, "List-Unsubscribe-Post"), b"List-Unsubscribe=One-Click"
+            )
+            self.assertEqual(
+                raw_header(raw, "List-Id"),
+                b'"The Daily Brief" <daily.news.example.org>',
+            )
+            self.assertEqual(raw_header(raw, "Precedence"), b"bulk")
+            for name in ("List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "To"):
+                self.assertNotIn(b"=?", raw_header(raw, name))
+            message = parse(raw)
+            self.assertEqual(message["To"], received.rcpt_tos[0])
+            self.assertEqual(message["Subject"], "Ports: the week’s big story")
+            self.assertTrue(message["Message-ID"].endswith("@localhost>"))
+            html, text = html_part(raw), text_part(raw)
+            self.assertIn("Harbour cranes return", html)
+            self.assertIn("Why it matters:", text)
+            self.assertIn("  - Two remain idle.", text)
+            # The one-click URL of the header is also the footer link.
+            self.assertIn(unsubscribe[1:-1].decode(), html)
+            self.assertIn(unsubscribe[1:-1].decode(), text)
+        message_ids = {parse(m.raw)["Message-ID"] for m in new}
+        self.assertEqual(len(message_ids), 5)
+
+        ada = next(m for m in new if m.rcpt_tos == ["ada@example.com"])
+        url = raw_header(ada.raw, "List-Unsubscribe")[1:-1].decode()
+        response = Client(enforce_csrf_checks=True).post(
+            url.removeprefix("https://news.example.org"),
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
+        self.assertEqual(response.status_code, 200)
+
+        before = self.sink.count()
+        second = self.send(make_edition(self.daily, [self.article], subject="Next day"))
+        received = sorted(m.rcpt_tos[0] for m in self.sink.messages[before:])
+        self.assertEqual(received, sorted(confirmed[1:]))
+        self.assertEqual(second.recipients_count, 4)
+        self.assertFalse(
+            Delivery.objects.filter(
+                edition=second, subscriber__email="ada@example.com"
+            ).exists()
+        )
+
+    def test_the_unsubscribe_url_never_folds_into_encoded_words(self):
+        # A realistic long host and a large subscriber id.
+        long_site = "https://the-evening-chronicle-newsroom.example.org"
+        with self.settings(SITE_URL=long_site):
+            subscriber = Subscriber.objects.create(
+                pk=987654321, email="big@example.org"
+            )
+            Subscription.objects.create(
+                subscriber=subscriber, newsletter=self.daily, status="confirmed"
+            )
+            self.send(make_edition(self.daily, [self.article]))
+        raw = self.sink.to(subscriber.email)[-1].raw
+        value = raw_header(raw, "List-Unsubscribe")
+        self.assertTrue(value.startswith(f"<{long_site}/u/".encode()), value)
+        self.assertNotIn(b"=?", value)
+        self.assertNotIn(b"\r\n", value)
