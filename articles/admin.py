@@ -29,6 +29,7 @@ from articles.models import (
     SlugRedirect,
     Topic,
 )
+from articles.safety import PublishedBriefDeletionGuard
 
 
 class FollowsArticlePermission:
@@ -105,7 +106,7 @@ class CorrectionInline(nested_admin.NestedStackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(nested_admin.NestedModelAdmin):
+class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "headline",
@@ -150,7 +151,7 @@ class ArticleAdmin(nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}
-        js = ["articles/admin/brevity.js"]
+        js = ["articles/admin/brevity.js", "articles/admin/nesting.js"]
 
     # Permissions -------------------------------------------------------
 
