@@ -151,7 +151,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}
-        js = ["articles/admin/brevity.js", "articles/admin/nesting.js"]
+        js = ["articles/admin/brevity.js"]
 
     # Permissions -------------------------------------------------------
 
