@@ -1,9 +1,12 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
+from articles.images import validate_image
 from newsroom.richtext import RichTextField
 
 
@@ -56,7 +59,18 @@ class Author(models.Model):
         help_text="Shown under the name, e.g. “Europe editor”.",
     )
     bio = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="authors/", blank=True)
+    photo = models.ImageField(
+        upload_to="authors/",
+        blank=True,
+        width_field="photo_width",
+        height_field="photo_height",
+        validators=[validate_image],
+        help_text="A square portrait shows best; JPEG, PNG, WebP or GIF.",
+    )
+    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Resized copies made in the background (articles/images.py).
+    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -164,7 +178,18 @@ class Article(models.Model):
     authors = models.ManyToManyField(
         Author, through="Byline", blank=True, related_name="articles"
     )
-    hero_image = models.ImageField(upload_to="heroes/%Y/%m/", blank=True)
+    hero_image = models.ImageField(
+        upload_to="heroes/%Y/%m/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+        validators=[validate_image],
+        help_text="JPEG, PNG, WebP or GIF; also the picture on social cards.",
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Resized copies made in the background (articles/images.py).
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
     hero_alt = models.CharField(
         "hero image alt text",
         max_length=250,
@@ -197,6 +222,10 @@ class Article(models.Model):
     # Optimistic locking: every save bumps it, and the admin refuses a save
     # made from a form loaded at an older version (see articles/admin.py).
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Plain text of the intro and every section and bullet, kept current by
+    # articles/search.py; on PostgreSQL also as a weighted vector.
+    search_document = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -220,6 +249,13 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        if self.hero_image and not self.hero_alt.strip():
+            raise ValidationError(
+                {"hero_alt": "Describe the hero image for readers who cannot see it."}
+            )
 
     @property
     def is_published(self) -> bool:

@@ -49,3 +49,11 @@ def content_changed(sender, **kwargs):
     if any(func is _bump_after_commit for _, func, _ in connection.run_on_commit):
         return
     transaction.on_commit(_bump_after_commit)
+
+
+# Reader site: the search index and image renditions follow saves; each
+# module connects its own receivers.
+from articles import search, tasks  # noqa: E402
+
+search.connect_receivers()
+tasks.connect_receivers()

@@ -1,9 +1,25 @@
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.generic import (
+    DayArchiveView,
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 
+from articles import related, search, seo
+from articles.http import public_page
 from articles.models import Article, Author, Category, SlugRedirect, Topic
+from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 
 
 class PublishedMixin:
@@ -15,12 +31,37 @@ class PublishedMixin:
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
 
+    def get_meta(self, context) -> seo.PageMeta:
+        raise NotImplementedError
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["meta"] = self.get_meta(context)
+        return context
+
+
+def _home_crumb():
+    return ("Home", seo.absolute(reverse("articles:home")))
+
+
+@method_decorator(public_page, name="dispatch")
 class HomeView(PublishedMixin, ListView):
     template_name = "articles/home.html"
     context_object_name = "articles"
 
+    def get_meta(self, context):
+        meta = seo.listing_meta(
+            title=settings.SITE_NAME,
+            description="Short, structured news briefs: what happened, why it "
+            "matters and what comes next.",
+            path=reverse("articles:home"),
+            page_obj=context["page_obj"],
+        )
+        meta.json_ld.append(seo.website())
+        return meta
 
+
+@method_decorator(public_page, name="dispatch")
 class CategoryView(PublishedMixin, ListView):
     template_name = "articles/category.html"
     context_object_name = "articles"
@@ -29,10 +70,32 @@ class CategoryView(PublishedMixin, ListView):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return super().get_queryset().filter(category=self.category)
 
+    def get_meta(self, context):
+        category = self.category
+        return seo.listing_meta(
+            title=category.name,
+            description=category.description or f"Briefs in {category.name}.",
+            path=category.get_absolute_url(),
+            page_obj=context["page_obj"],
+            feeds=[
+                seo.feeds_for(
+                    f"{category.name} · {settings.SITE_NAME}",
+                    "articles:category-feed",
+                    "articles:category-feed-atom",
+                    slug=category.slug,
+                )
+            ],
+            breadcrumbs=[
+                _home_crumb(),
+                (category.name, seo.absolute(category.get_absolute_url())),
+            ],
+        )
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(category=self.category, **kwargs)
 
 
+@method_decorator(public_page, name="dispatch")
 class TopicView(PublishedMixin, ListView):
     template_name = "articles/topic.html"
     context_object_name = "articles"
@@ -41,10 +104,32 @@ class TopicView(PublishedMixin, ListView):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
         return super().get_queryset().filter(topics=self.topic)
 
+    def get_meta(self, context):
+        topic = self.topic
+        return seo.listing_meta(
+            title=topic.name,
+            description=topic.description or f"Briefs on {topic.name}.",
+            path=topic.get_absolute_url(),
+            page_obj=context["page_obj"],
+            feeds=[
+                seo.feeds_for(
+                    f"{topic.name} · {settings.SITE_NAME}",
+                    "articles:topic-feed",
+                    "articles:topic-feed-atom",
+                    slug=topic.slug,
+                )
+            ],
+            breadcrumbs=[
+                _home_crumb(),
+                (topic.name, seo.absolute(topic.get_absolute_url())),
+            ],
+        )
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
 
 
+@method_decorator(public_page, name="dispatch")
 class AuthorView(PublishedMixin, ListView):
     template_name = "articles/author.html"
     context_object_name = "articles"
@@ -53,16 +138,42 @@ class AuthorView(PublishedMixin, ListView):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         return super().get_queryset().filter(bylines__author=self.author)
 
+    def get_meta(self, context):
+        author = self.author
+        meta = seo.listing_meta(
+            title=author.name,
+            description=(author.bio[:300] if author.bio else "")
+            or f"Briefs by {author.name}.",
+            path=author.get_absolute_url(),
+            page_obj=context["page_obj"],
+            feeds=[
+                seo.feeds_for(
+                    f"{author.name} · {settings.SITE_NAME}",
+                    "articles:author-feed",
+                    "articles:author-feed-atom",
+                    slug=author.slug,
+                )
+            ],
+            breadcrumbs=[
+                _home_crumb(),
+                (author.name, seo.absolute(author.get_absolute_url())),
+            ],
+        )
+        meta.type = "profile"
+        meta.json_ld.append(seo.profile_page(author))
+        return meta
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+@method_decorator(public_page, name="dispatch")
 class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().for_page()
+        return Article.objects.published().for_page().annotate(**related.annotations())
 
     def get(self, request, *args, **kwargs):
         try:
@@ -77,3 +188,192 @@ class ArticleView(DetailView):
                     redirect.article.get_absolute_url()
                 )
             raise
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["meta"] = seo.article_meta(self.object)
+        context["related"] = related.related_of(self.object)
+        return context
+
+
+@method_decorator(public_page, name="dispatch")
+class SearchView(ListView):
+    """Full-text search (articles/search.py); never an error, whatever `q` is."""
+
+    template_name = "articles/search.html"
+    context_object_name = "articles"
+
+    def get_queryset(self):
+        raw = self.request.GET.get("q", "")
+        self.query = search.clean_query(raw)
+        self.truncated = len(" ".join(str(raw).split())) > len(self.query)
+        if not self.query:
+            return Article.objects.none()
+        return search.search(self.query)
+
+    def get_paginate_by(self, queryset):
+        return settings.ARTICLES_PER_PAGE
+
+    def paginate_queryset(self, queryset, page_size):
+        # A bad or out-of-range page number shows the nearest page, not a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.query
+        context["max_length"] = settings.SEARCH_MAX_QUERY_LENGTH
+        context["truncated"] = self.truncated
+        context["results"] = [
+            (article, search.snippet(article, self.query))
+            for article in context["articles"]
+        ]
+        context["page_params"] = {"q": self.query} if self.query else {}
+        context["meta"] = seo.listing_meta(
+            title=f"Search: {self.query}" if self.query else "Search",
+            description=f"Briefs matching “{self.query}”."
+            if self.query
+            else f"Search the briefs of {settings.SITE_NAME}.",
+            path=reverse("articles:search"),
+            page_obj=context["page_obj"],
+            params={"q": self.query},
+            noindex=True,
+        )
+        return context
+
+
+class ArchiveMixin(PublishedMixin):
+    """Date archives: published briefs by year, month or day, paginated."""
+
+    date_field = "published_at"
+    month_format = "%m"
+    context_object_name = "articles"
+    template_name = "articles/archive.html"
+    make_object_list = True
+
+    def get_ordering(self):
+        return ["-published_at", "-pk"]
+
+    def archive_title(self, context) -> str:
+        raise NotImplementedError
+
+    def get_meta(self, context):
+        title = self.archive_title(context)
+        crumbs = [
+            _home_crumb(),
+            ("Archive", seo.absolute(reverse("articles:archive"))),
+            (title, seo.absolute(self.request.path)),
+        ]
+        return seo.listing_meta(
+            title=title,
+            description=f"Briefs published in {title}.",
+            path=self.request.path,
+            page_obj=context["page_obj"],
+            breadcrumbs=crumbs,
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["archive_title"] = self.archive_title(context)
+        return context
+
+
+@method_decorator(public_page, name="dispatch")
+class YearArchive(ArchiveMixin, YearArchiveView):
+    def archive_title(self, context):
+        return context["year"].strftime("%Y")
+
+
+@method_decorator(public_page, name="dispatch")
+class MonthArchive(ArchiveMixin, MonthArchiveView):
+    def archive_title(self, context):
+        return context["month"].strftime("%B %Y")
+
+
+@method_decorator(public_page, name="dispatch")
+class DayArchive(ArchiveMixin, DayArchiveView):
+    def archive_title(self, context):
+        day = context["day"]
+        return f"{day.day} {day:%B %Y}"
+
+
+@method_decorator(public_page, name="dispatch")
+class ArchiveIndexView(TemplateView):
+    """Every month with published briefs, newest first, with counts."""
+
+    template_name = "articles/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        months = (
+            Article.objects.published()
+            .annotate(month=TruncMonth("published_at"))
+            .values("month")
+            .annotate(count=Count("pk"))
+            .order_by("-month")
+        )
+        years: dict[int, list] = {}
+        for row in months:
+            years.setdefault(row["month"].year, []).append(row)
+        meta = seo.listing_meta(
+            title="Archive",
+            description=f"Every brief {settings.SITE_NAME} has published, by month.",
+            path=reverse("articles:archive"),
+            breadcrumbs=[
+                _home_crumb(),
+                ("Archive", seo.absolute(reverse("articles:archive"))),
+            ],
+        )
+        return super().get_context_data(years=years, meta=meta, **kwargs)
+
+
+@public_page
+def sitemap_index(request):
+    """The sitemap index, with locations on SITE_URL (Django's uses the Host)."""
+    entries = []
+    for section, sitemap_class in {**SITEMAPS, **NEWS_SITEMAPS}.items():
+        sitemap = sitemap_class()
+        name = "articles:sitemap-news" if section == "news" else "articles:sitemap"
+        kwargs = {} if section == "news" else {"section": section}
+        location = seo.absolute(reverse(name, kwargs=kwargs))
+        lastmod = sitemap.get_latest_lastmod()
+        entries.append({"location": location, "last_mod": lastmod})
+        for page in range(2, sitemap.paginator.num_pages + 1):
+            entries.append({"location": f"{location}?p={page}", "last_mod": lastmod})
+    return TemplateResponse(
+        request,
+        "articles/sitemap_index.xml",
+        {"sitemaps": entries},
+        content_type="application/xml",
+    )
+
+
+@public_page
+def sitemap(request, section):
+    return sitemap_views.sitemap(
+        request, SITEMAPS, section=section, template_name="articles/sitemap.xml"
+    )
+
+
+@public_page
+def news_sitemap(request):
+    response = sitemap_views.sitemap(
+        request, NEWS_SITEMAPS, template_name="articles/sitemap_news.xml"
+    )
+    response.context_data["language"] = settings.SITE_LANGUAGE
+    return response
+
+
+@public_page
+def robots_txt(request):
+    return TemplateResponse(
+        request,
+        "articles/robots.txt",
+        {
+            "sitemaps": [
+                seo.absolute(reverse("articles:sitemap-index")),
+                seo.absolute(reverse("articles:sitemap-news")),
+            ]
+        },
+        content_type="text/plain; charset=utf-8",
+    )

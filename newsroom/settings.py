@@ -293,3 +293,32 @@ NEWSLETTER = {
     "MAX_ATTEMPTS": env_int("NEWSLETTER_MAX_ATTEMPTS", 5),
     "RETRY_BASE_SECONDS": env_int("NEWSLETTER_RETRY_BASE_SECONDS", 60),
 }
+
+# Reader site: search, feeds, sitemaps, SEO, images and HTTP caching.
+# Full-text search configuration on PostgreSQL ("english", "french", "simple"…);
+# changing it needs `manage.py rebuild_search_index`.
+SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
+# For SearchVectorField; harmless on SQLite, where search falls back.
+INSTALLED_APPS.insert(
+    INSTALLED_APPS.index("django.contrib.staticfiles") + 1, "django.contrib.postgres"
+)
+SEARCH_MAX_QUERY_LENGTH = 200
+FEED_ITEMS = env_int("FEED_ITEMS", 20)
+# Google News takes briefs published in the last two days.
+NEWS_SITEMAP_HOURS = 48
+# A raster logo (static path) for JSON-LD publishers and sharing cards.
+SITE_LOGO = env_str("SITE_LOGO", "img/logo.png")
+SITE_TWITTER = env_str("SITE_TWITTER", "")
+# Uploads: formats Pillow may open, and limits that stop decompression bombs.
+IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
+IMAGE_MAX_BYTES = env_int("IMAGE_MAX_BYTES", 15 * 1024 * 1024)
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+IMAGE_RENDITION_WIDTHS = [480, 800, 1200, 1600]
+# Identifies the deployed code in ETags; by default a hash of the templates,
+# static files and Python sources, so a deploy never serves a 304 for old HTML.
+RELEASE = env_str("RELEASE", "")
+# Responses are private unless a view declares them public (articles/http.py).
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "articles.http.CacheControlMiddleware",
+)
