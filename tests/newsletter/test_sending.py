@@ -1,0 +1,290 @@
+import email
+import email.policy
+from datetime import timedelta
+from unittest import mock
+
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from newsletter import sending, services, tokens
+from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from tests.factories import make_brief
+from tests.newsletter.factories import (
+    default_newsletter,
+    make_audience,
+    make_edition,
+    make_subscriber,
+)
+from tests.newsletter.smtp import SMTPTestMixin
+
+D = Delivery.Status
+DUMMY = {
+    "default": {
+        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.default)
+
+
+class PreparedEditionTests(TestCase):
+    def setUp(self):
+        self.daily = default_newsletter()
+        self.edition = make_edition(
+            self.daily,
+            [make_brief(sections=3, bullets=4)],
+            subject="Déjà vu: ports reopen",
+        )
+        sending.freeze(self.edition)
+        self.edition.save()
+        self.prepared = sending.PreparedEdition.for_edition(self.edition)
+
+    def personalise(self, subscriber_id=7, address="ada@example.com", name=""):
+        return self.prepared.personalise(
+            delivery_id=99, subscriber_id=subscriber_id, address=address, name=name
+        )
+
+    def test_each_reader_gets_their_own_links_in_both_parts(self):
+        _, raw = self.personalise(subscriber_id=7)
+        message = parse(raw)
+        unsubscribe = tokens.unsubscribe_token(7, self.daily.pk)
+        preferences = tokens.preferences_token(7)
+        for part in ("plain", "html"):
+            body = message.get_body(preferencelist=(part,)).get_content()
+            self.assertIn(f"/u/{unsubscribe}/", body)
+            self.assertIn(f"/newsletter/preferences/{preferences}/", body)
+            self.assertNotIn("NRx", body)
+        self.assertEqual(
+            message["List-Unsubscribe"], f"<https://news.example.org/u/{unsubscribe}/>"
+        )
+        _, other = self.personalise(subscriber_id=8)
+        self.assertNotIn(unsubscribe.encode(), other)
+
+    def test_the_bytes_are_valid_7bit_mime_with_short_lines(self):
+        _, raw = self.personalise(name="Zoë Ünïcode")
+        raw.decode("ascii")
+        self.assertTrue(all(len(line) <= 998 for line in raw.split(b"\r\n")))
+        body = raw.split(b"\r\n\r\n", 1)[1]
+        self.assertTrue(all(len(line) <= 76 for line in body.split(b"\r\n")))
+        self.assertNotIn(b"\n", raw.replace(b"\r\n", b""))
+        message = parse(raw)
+        self.assertEqual(message["Subject"], "Déjà vu: ports reopen")
+        self.assertEqual(str(message["To"]), "Zoë Ünïcode <ada@example.com>")
+        self.assertEqual(message.get_content_type(), "multipart/alternative")
+        self.assertEqual(message.defects, [])
+
+    def test_international_domains_are_sent_as_punycode(self):
+        to_addr, raw = self.personalise(address="ada@bücher.example")
+        self.assertEqual(to_addr, "ada@xn--bcher-kva.example")
+
+    def test_addresses_and_names_that_could_inject_headers_are_refused(self):
+        for address, name in [
+            ("ada@example.com\r\nBcc: x@example.com", ""),
+            ("ada@example.com", "Ada\r\nBcc: x@example.com"),
+            ("zoë@example.com", ""),
+            ("not-an-address", ""),
+        ]:
+            with self.subTest(address=address, name=name):
+                with self.assertRaises(ValueError):
+                    self.personalise(address=address, name=name)
+
+    def test_the_web_view_shows_the_frozen_edition(self):
+        self.edition.status = Edition.Status.SENT
+        self.edition.save()
+        response = self.client.get(self.edition.get_absolute_url())
+        self.assertContains(response, "Déjà vu: ports reopen")
+        self.assertContains(response, "Bullet 2.3 says something.")
+        self.assertNotContains(response, "NRx")
+        self.assertNotContains(response, "style=")  # CSP: no inline styles
+
+
+class LedgerTests(SMTPTestMixin, TestCase):
+    def setUp(self):
+        super().setUp()
+        self.daily = default_newsletter()
+        self.brief = make_brief()
+
+    def start(self, edition=None):
+        edition = edition or make_edition(self.daily, [self.brief])
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(edition.pk)
+        edition.refresh_from_db()
+        return edition
+
+    def statuses(self, edition):
+        return dict(
+            Delivery.objects.filter(edition=edition).values_list(
+                "subscriber__email", "status"
+            )
+        )
+
+    def test_every_confirmed_subscriber_gets_exactly_one_message(self):
+        readers = make_audience(self.daily, 30)
+        make_subscriber(newsletters=[self.daily], status="pending")
+        make_subscriber(newsletters=[self.daily], status="unsubscribed")
+        edition = self.start()
+        self.assertEqual(edition.status, Edition.Status.SENT)
+        self.assertEqual((edition.recipients_count, edition.sent_count), (30, 30))
+        received = sorted(m.rcpt_tos[0] for m in self.sink.messages)
+        self.assertEqual(received, sorted(r.email for r in readers))
+
+    def test_starting_twice_sends_nothing_twice(self):
+        make_audience(self.daily, 5)
+        edition = make_edition(self.daily, [self.brief])
+        self.start(edition)
+        self.start(edition)
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.send_all(edition.pk)
+        self.assertEqual(self.sink.count(), 5)
+        self.assertEqual(Delivery.objects.count(), 5)
+
+    def test_a_permanent_refusal_is_recorded_and_the_address_marked_bounced(self):
+        make_audience(self.daily, 3)
+        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
+        self.sink.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
+        edition = self.start()
+        delivery = Delivery.objects.get(subscriber=gone)
+        self.assertEqual(delivery.status, D.FAILED)
+        self.assertEqual(delivery.smtp_code, 550)
+        self.assertIn("No such user", delivery.last_error)
+        self.assertEqual(delivery.attempts, 1)
+        self.assertEqual(gone.subscriptions.get().status, Subscription.Status.BOUNCED)
+        self.assertEqual((edition.sent_count, edition.failed_count), (3, 1))
+
+    def test_a_message_refused_at_data_fails_without_bouncing_the_address(self):
+        reader = make_subscriber("ada@example.com", newsletters=[self.daily])
+        self.sink.data_replies["ada@example.com"] = "554 5.7.1 Content rejected"
+        self.start()
+        self.assertEqual(Delivery.objects.get().status, D.FAILED)
+        self.assertEqual(
+            reader.subscriptions.get().status, Subscription.Status.CONFIRMED
+        )
+
+    def test_temporary_refusals_are_retried_then_given_up(self):
+        make_subscriber("busy@example.com", newsletters=[self.daily])
+        make_audience(self.daily, 2)
+        self.sink.rcpt_replies["busy@example.com"] = "451 4.7.1 Try again later"
+        edition = self.start()
+        delivery = Delivery.objects.get(subscriber__email="busy@example.com")
+        self.assertEqual(delivery.status, D.FAILED)
+        self.assertEqual(delivery.attempts, 5)
+        self.assertIn("Gave up after 5 attempts", delivery.last_error)
+        self.assertEqual(edition.sent_count, 2)
+
+    def test_a_dropped_connection_is_retried_and_delivered_once(self):
+        make_audience(self.daily, 4)
+        make_subscriber("flaky@example.com", newsletters=[self.daily])
+        self.sink.drop.add("flaky@example.com")
+        edition = self.start()
+        self.assertEqual(edition.sent_count, 5)
+        self.assertEqual(len(self.sink.to("flaky@example.com")), 1)
+        self.assertEqual(
+            Delivery.objects.get(subscriber__email="flaky@example.com").attempts, 2
+        )
+        self.assertGreaterEqual(self.sink.connections, 2)
+
+    def test_a_row_that_cannot_be_sent_fails_alone(self):
+        make_audience(self.daily, 3)
+        bad = make_subscriber("ada@example.com", newsletters=[self.daily])
+        Subscriber.objects.filter(pk=bad.pk).update(name="Ada\r\nBcc: x@example.com")
+        edition = self.start()
+        self.assertEqual(Delivery.objects.get(subscriber=bad).status, D.FAILED)
+        self.assertEqual(edition.sent_count, 3)
+
+    def start_without_sending(self, edition):
+        with self.settings(TASKS=DUMMY):
+            sending.start(edition.pk)
+
+    def test_an_unsubscribe_after_the_rows_were_claimed_still_stops_the_message(self):
+        readers = make_audience(self.daily, 3)
+        edition = make_edition(self.daily, [self.brief])
+        self.start_without_sending(edition)
+        ids = sending.claim(edition.pk, "w1", 10)
+        # Claimed rows are past the unsubscribe's own cancel of pending rows:
+        # the sender's check just before each message is what stops this one.
+        services.unsubscribe(readers[0], self.daily, source="test")
+        result = sending.BatchResult()
+        sending._send_claimed(Edition.objects.get(pk=edition.pk), ids, "w1", result)
+        self.assertEqual((result.sent, result.skipped), (2, 1))
+        self.assertEqual(self.statuses(edition)[readers[0].email], D.SKIPPED)
+        self.assertEqual(
+            sorted(m.rcpt_tos[0] for m in self.sink.messages),
+            sorted(r.email for r in readers[1:]),
+        )
+
+    def test_a_dead_workers_rows_are_taken_over_when_its_lease_ends(self):
+        make_audience(self.daily, 4)
+        edition = make_edition(self.daily, [self.brief])
+        self.start_without_sending(edition)
+        sending.claim(edition.pk, "dead-worker", 4)
+        sending.send_batch(edition.pk, worker="alive")
+        self.assertEqual(self.sink.count(), 0)  # the lease still holds
+        Delivery.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+        sending.send_batch(edition.pk, worker="alive")
+        self.assertEqual(self.sink.count(), 4)
+        edition.refresh_from_db()
+        self.assertEqual(edition.status, Edition.Status.SENT)
+
+    def test_queries_per_message_are_constant(self):
+        def queries_for(count):
+            Delivery.objects.all().delete()
+            Subscription.objects.all().delete()
+            make_audience(self.daily, count)
+            edition = make_edition(self.daily, [self.brief])
+            self.start_without_sending(edition)
+            with CaptureQueriesContext(connection) as ctx:
+                sending.send_batch(edition.pk, worker="w")
+            self.assertEqual(
+                Delivery.objects.filter(edition=edition, status=D.SENT).count(), count
+            )
+            return len(ctx.captured_queries)
+
+        small, large = queries_for(10), queries_for(30)
+        per_message = (large - small) / 20
+        self.assertEqual(per_message, 2)  # the still-subscribed check, then "sent"
+        self.assertLessEqual(small - 10 * per_message, 15)
+
+    def test_other_mailers_get_the_same_bytes(self):
+        make_audience(self.daily, 2)
+        with self.settings(
+            MAILERS={
+                "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+                "bulk": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+            }
+        ):
+            self.start()
+        self.assertEqual(len(mail.outbox), 2)
+        message = mail.outbox[0].message()
+        self.assertEqual(message["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+
+
+class PacerTests(TestCase):
+    def test_it_spaces_messages_to_the_rate(self):
+        clock = [100.0]
+        sleeps = []
+
+        def sleep(seconds):
+            sleeps.append(round(seconds, 6))
+            clock[0] += seconds
+
+        with (
+            mock.patch("newsletter.sending.time.monotonic", lambda: clock[0]),
+            mock.patch("newsletter.sending.time.sleep", sleep),
+        ):
+            pacer = sending.Pacer(4)
+            for _ in range(5):
+                pacer.wait()
+        self.assertEqual(sleeps, [0.25, 0.25, 0.25, 0.25])
+
+    def test_zero_means_no_limit(self):
+        with mock.patch("newsletter.sending.time.sleep") as sleep:
+            pacer = sending.Pacer(0)
+            for _ in range(3):
+                pacer.wait()
+        sleep.assert_not_called()

@@ -1,0 +1,250 @@
+"""Real worker processes sending to a real SMTP server, killed and restarted.
+
+Each test gets its own SQLite file (the workers are separate processes and
+cannot see the test database), migrated by `manage.py migrate`, and the
+workers are the commands a deployment runs: `manage.py db_worker`, or
+`manage.py rqworker … --job-class django_tasks_rq.Job --with-scheduler` when
+Redis answers on 127.0.0.1:6379.
+"""
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AUDIENCE = 400
+
+SETUP = f"""
+from newsletter import sending
+from tests.factories import make_brief
+from tests.newsletter.factories import default_newsletter, make_audience, make_edition
+newsletter = default_newsletter()
+make_audience(newsletter, {AUDIENCE})
+edition = make_edition(newsletter, [make_brief(sections=3, bullets=3)])
+sending.start(edition.pk)
+"""
+
+
+def manage(env, *args, timeout=120):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+class Worker:
+    def __init__(self, env, log: Path, command: list[str]):
+        self.log = log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, sig):
+        # Only this worker's process group: the worker and any child it forked.
+        os.killpg(self.process.pid, sig)
+        code = self.process.wait(timeout=30)
+        self.log.close()
+        return code
+
+
+def db_worker(env, log):
+    return Worker(
+        env,
+        log,
+        [
+            "db_worker",
+            "--queue-name",
+            "*",
+            "--interval",
+            "0.1",
+            "--no-startup-delay",
+            "--no-reload",
+        ],
+    )
+
+
+def ledger(db_path) -> dict:
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT status, count(*) FROM newsletter_delivery GROUP BY status"
+        ).fetchall()
+        edition = db.execute(
+            "SELECT status, sent_count FROM newsletter_edition"
+        ).fetchone()
+    return {"rows": dict(rows), "edition": edition}
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def site(tmp_path, smtp_sink):
+    db_path = tmp_path / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "EMAIL_URL": smtp_sink.url,
+        "BULK_EMAIL_URL": smtp_sink.url,
+        "TASKS_BACKEND": "db",
+        "SITE_URL": "https://news.example.org",
+        "CACHE_URL": "locmem://worker-test",
+        "PAGE_CACHE_VERSION_FILE": str(tmp_path / "content-version"),
+        "LOG_LEVEL": "WARNING",
+        # Slow enough to be killed mid-send, short leases so a restart
+        # takes over a dead worker's rows within seconds.
+        "NEWSLETTER_RATE_LIMIT_PER_SECOND": "200",
+        "NEWSLETTER_BATCH_SIZE": "60",
+        "NEWSLETTER_LEASE_SECONDS": "2",
+        "NEWSLETTER_RETRY_BASE_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    manage(env, "migrate", "--noinput")
+    return {
+        "env": env,
+        "db": db_path,
+        "log": tmp_path / "worker.log",
+        "sink": smtp_sink,
+    }
+
+
+def addresses(sink):
+    return [m.rcpt_tos[0] for m in sink.messages]
+
+
+def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(site):
+    sink = site["sink"]
+    manage(site["env"], "shell", "-c", SETUP)
+    worker = db_worker(site["env"], site["log"])
+    # Batches are 60 rows: 150 is the middle of the third one.
+    wait_for(lambda: sink.count() >= 150, 60, "the first messages")
+    worker.kill(signal.SIGKILL)
+    at_kill = sink.count()
+    state = ledger(site["db"])
+    assert at_kill < AUDIENCE, "the worker finished before it could be killed"
+    assert state["rows"].get("sending", 0) > 0, state  # its claimed batch, orphaned
+
+    restarted = db_worker(site["env"], site["log"])
+    try:
+        wait_for(
+            lambda: ledger(site["db"])["edition"][0] == "sent",
+            90,
+            "the edition to finish",
+        )
+    finally:
+        restarted.kill(signal.SIGTERM)
+
+    sent = addresses(sink)
+    duplicates = len(sent) - len(set(sent))
+    assert len(set(sent)) == AUDIENCE
+    # Only the message in flight at the kill may go out twice.
+    assert duplicates <= 1, duplicates
+    assert ledger(site["db"]) == {
+        "rows": {"sent": AUDIENCE},
+        "edition": ("sent", AUDIENCE),
+    }
+
+
+def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(site):
+    sink = site["sink"]
+    manage(site["env"], "shell", "-c", SETUP)
+    worker = db_worker(site["env"], site["log"])
+    wait_for(lambda: sink.count() >= 100, 60, "the first messages")
+    assert worker.kill(signal.SIGTERM) == 0
+    state = ledger(site["db"])
+    assert "sending" not in state["rows"], state  # claimed rows handed back
+    assert state["rows"]["sent"] == sink.count() < AUDIENCE
+
+    restarted = db_worker(site["env"], site["log"])
+    try:
+        wait_for(
+            lambda: ledger(site["db"])["edition"][0] == "sent",
+            60,
+            "the edition to finish",
+        )
+    finally:
+        restarted.kill(signal.SIGTERM)
+    sent = addresses(sink)
+    assert sorted(sent) == sorted(set(sent)) and len(sent) == AUDIENCE
+
+
+def test_two_workers_share_one_edition_exactly_once(site):
+    env = {**site["env"], "NEWSLETTER_PARALLEL_BATCHES": "2"}
+    manage(env, "shell", "-c", SETUP)
+    workers = [db_worker(env, site["log"]) for _ in range(2)]
+    try:
+        wait_for(
+            lambda: ledger(site["db"])["edition"][0] == "sent",
+            90,
+            "the edition to finish",
+        )
+    finally:
+        for worker in workers:
+            worker.kill(signal.SIGTERM)
+    sent = addresses(site["sink"])
+    assert len(sent) == len(set(sent)) == AUDIENCE
+
+
+def redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def test_the_same_send_runs_on_rq_workers(site):
+    if not redis_reachable():
+        pytest.skip(
+            "Redis is not reachable on 127.0.0.1:6379: the RQ backend was not tested."
+        )
+    env = {
+        **site["env"],
+        "TASKS_BACKEND": "rq",
+        "REDIS_URL": "redis://127.0.0.1:6379/11",
+        "NEWSLETTER_RATE_LIMIT_PER_SECOND": "0",
+        "NEWSLETTER_PARALLEL_BATCHES": "2",
+    }
+    manage(env, "shell", "-c", SETUP)
+    command = [
+        "rqworker",
+        "default",
+        "email",
+        "--job-class",
+        "django_tasks_rq.Job",
+        "--with-scheduler",
+    ]
+    workers = [Worker(env, site["log"], command) for _ in range(2)]
+    try:
+        wait_for(
+            lambda: ledger(site["db"])["edition"][0] == "sent",
+            120,
+            "the edition to finish on RQ",
+        )
+    finally:
+        for worker in workers:
+            worker.kill(signal.SIGTERM)
+    sent = addresses(site["sink"])
+    assert len(sent) == len(set(sent)) == AUDIENCE
