@@ -602,7 +602,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         name=name,
                     )
                     transport.send(prepared.envelope_from, to_addr, raw)
-                except Exception as exc:
+                except Exception as exc:  # every failure is classified and recorded
                     kind, code, text = classify(exc)
                     _record_failure(
                         edition, pk, subscriber_id, attempts, kind, code, text, result
