@@ -244,14 +244,27 @@ ARTICLES_PER_PAGE = env_int("ARTICLES_PER_PAGE", 12)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 NEWSLETTER_RATE_LIMIT_PER_SECOND = env_float("NEWSLETTER_RATE_LIMIT_PER_SECOND", 0)
 
+# Every record passes newsroom.logging.RedactSecrets before it is written:
+# request lines and "Not Found" warnings carry signed tokens in their paths,
+# form dumps and tracebacks can carry passwords.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "newsroom.logging.RedactSecrets"}},
+    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_secrets"],
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        # Request lines can carry signed tokens in their paths.
-        "django.server": {"level": "WARNING"},
+        # Django's defaults give these handlers of their own, which would
+        # bypass the filter: route them through the root handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
     },
 }
 
