@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from articles import search
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild every brief's search document (and, on PostgreSQL, its weighted "
+        "vector). Run after changing SEARCH_LANGUAGE or bulk-loading rows."
+    )
+
+    def handle(self, *args, **options):
+        count = search.rebuild_index()
+        self.stdout.write(f"Indexed {count} brief{'s' if count != 1 else ''}.")

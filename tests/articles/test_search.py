@@ -1,0 +1,255 @@
+import re
+
+import pytest
+from django.db import connection
+from django.test import TestCase, override_settings
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from articles import search
+from articles.models import Article
+from tests.factories import (
+    label,
+    make_article,
+    make_author,
+    make_bullet,
+    make_section,
+)
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL full-text search"
+)
+
+
+def titles(response) -> list[str]:
+    return re.findall(
+        r'class="search-result__title"><a href="[^"]+">([^<]+)</a>',
+        response.content.decode(),
+    )
+
+
+class SearchDocumentTests(TestCase):
+    def test_it_holds_the_intro_and_every_section_and_bullet_in_order(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            article = make_article(intro="<p>Opening <em>words</em>.</p>")
+            section = make_section(
+                article,
+                label=label("Why it matters"),
+                heading="A bold line.",
+                text="Lead <strong>text</strong>.",
+            )
+            make_bullet(section, "First bullet.")
+            make_bullet(section, "Second bullet.")
+        article.refresh_from_db()
+        self.assertEqual(
+            article.search_document.splitlines(),
+            [
+                "Opening words.",
+                "Why it matters",
+                "A bold line.",
+                "Lead text.",
+                "First bullet.",
+                "Second bullet.",
+            ],
+        )
+
+    def test_it_follows_edits_and_deletes_of_bullets(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            article = make_article()
+            section = make_section(article, custom_label="Zoom in")
+            bullet = make_bullet(section, "Old words.")
+        with self.captureOnCommitCallbacks(execute=True):
+            bullet.text = "New words."
+            bullet.save()
+        article.refresh_from_db()
+        self.assertIn("New words.", article.search_document)
+        self.assertNotIn("Old words.", article.search_document)
+        with self.captureOnCommitCallbacks(execute=True):
+            bullet.delete()
+        article.refresh_from_db()
+        self.assertNotIn("New words.", article.search_document)
+
+    def test_one_transaction_of_many_saves_updates_the_brief_once(self):
+        article = make_article()
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            section = make_section(article, custom_label="Zoom in")
+            for n in range(5):
+                make_bullet(section, f"Bullet {n}.")
+        with CaptureQueriesContext(connection) as ctx:
+            for callback in callbacks:
+                callback()
+        updates = [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+        self.assertEqual(len(updates), 1)
+
+
+class SearchPageTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.author = make_author()
+        cls.harbour = make_article(
+            headline="Harbour cranes return to work",
+            dek="Ten cranes restarted on Monday.",
+            authors=[cls.author],
+        )
+        cls.rates = make_article(
+            headline="Central bank holds rates",
+            dek="Inflation is easing.",
+            authors=[cls.author],
+        )
+        section = make_section(cls.rates, custom_label="Zoom in")
+        make_bullet(section, "Exporters count on the harbour reopening.")
+        make_article(headline="Harbour secret draft", status=Article.Status.DRAFT)
+        search.rebuild_index()
+
+    def test_a_headline_match_ranks_above_a_bullet_match(self):
+        response = self.client.get("/search/", {"q": "harbour"})
+        self.assertEqual(
+            titles(response),
+            ["Harbour cranes return to work", "Central bank holds rates"],
+        )
+
+    def test_matches_are_highlighted_in_an_escaped_snippet(self):
+        response = self.client.get("/search/", {"q": "exporters"})
+        html = response.content.decode()
+        self.assertIn("<mark>Exporters</mark>", html)
+        self.assertEqual(titles(response), ["Central bank holds rates"])
+
+    def test_drafts_are_never_found(self):
+        self.assertNotIn(
+            "secret draft", self.client.get("/search/?q=secret").content.decode()
+        )
+
+    def test_an_empty_query_gets_a_friendly_page(self):
+        for query in ["", "   ", "\x00"]:
+            response = self.client.get("/search/", {"q": query})
+            self.assertEqual(response.status_code, 200)
+            self.assertContains(response, "Type a few words above")
+        self.assertEqual(self.client.get("/search/").status_code, 200)
+
+    def test_no_results_says_so(self):
+        response = self.client.get("/search/", {"q": "zebras"})
+        self.assertContains(response, "No briefs match “zebras”")
+
+    def test_a_very_long_query_is_cut_and_the_reader_told(self):
+        response = self.client.get("/search/", {"q": "harbour " * 200})
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "we used its first 200 characters")
+
+    def test_bad_page_numbers_show_a_page_not_an_error(self):
+        for page in ["0", "-1", "abc", "999"]:
+            response = self.client.get("/search/", {"q": "harbour", "page": page})
+            self.assertEqual(response.status_code, 200, page)
+
+    def test_the_query_is_escaped_on_the_page(self):
+        response = self.client.get("/search/", {"q": '<script>alert("x")</script>'})
+        self.assertNotContains(response, "<script>alert")
+        self.assertContains(response, "&lt;script&gt;")
+
+    @override_settings(ARTICLES_PER_PAGE=1)
+    def test_pagination_keeps_the_query(self):
+        response = self.client.get("/search/", {"q": "harbour"})
+        self.assertContains(response, 'href="/search/?q=harbour&amp;page=2"')
+
+    def test_the_search_page_runs_the_same_queries_however_many_results(self):
+        self.client.get("/")  # the navigation cache, as a running site has it
+        with CaptureQueriesContext(connection) as few:
+            self.client.get("/search/", {"q": "harbour"})
+        for n in range(8):
+            make_article(headline=f"Harbour story {n}", authors=[make_author()])
+        search.rebuild_index()
+        with CaptureQueriesContext(connection) as many:
+            response = self.client.get("/search/", {"q": "harbour"})
+        self.assertEqual(len(titles(response)), 10)
+        self.assertEqual(len(few.captured_queries), len(many.captured_queries))
+        self.assertLessEqual(len(many.captured_queries), 3)
+
+
+class OddQueryTests(HypothesisTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        make_article(headline="Harbour cranes return to work")
+        search.rebuild_index()
+
+    @settings(
+        max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(st.text(max_size=300))
+    def test_any_text_gets_a_page_never_an_error(self, query):
+        response = self.client.get("/search/", {"q": query})
+        self.assertEqual(response.status_code, 200)
+
+    def test_operators_and_punctuation_get_a_page(self):
+        for query in [
+            '"unclosed',
+            "-",
+            "or or",
+            "a & b | !c",
+            "'; drop table",
+            "%_%",
+            "\\",
+            "(((",
+            "harbour:*",
+        ]:
+            with self.subTest(query=query):
+                self.assertEqual(
+                    self.client.get("/search/", {"q": query}).status_code, 200
+                )
+
+
+@postgres_only
+class PostgresSearchTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.headline = make_article(headline="Tariffs rise on steel imports", dek="")
+        cls.bullet = make_article(headline="Weekly market wrap", dek="")
+        section = make_section(cls.bullet, custom_label="Zoom in")
+        make_bullet(section, "Analysts expect higher tariffs next year.")
+        cls.dek = make_article(headline="Trade talks stall", dek="New tariffs loom.")
+        search.rebuild_index()
+
+    def test_headline_beats_dek_beats_bullet(self):
+        results = list(search.search("tariff"))  # stemming: tariffs → tariff
+        self.assertEqual(results, [self.headline, self.dek, self.bullet])
+        self.assertGreater(results[0].rank, results[1].rank)
+        self.assertGreater(results[1].rank, results[2].rank)
+
+    def test_websearch_syntax_excludes_and_quotes(self):
+        self.assertEqual(list(search.search("tariffs -steel -talks")), [self.bullet])
+        self.assertEqual(list(search.search('"higher tariffs"')), [self.bullet])
+
+    def test_the_vector_is_stored_and_indexed(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                ["article_search_vector_gin"],
+            )
+            (definition,) = cursor.fetchone()
+        self.assertIn("gin (search_vector)", definition)
+        self.headline.refresh_from_db()
+        self.assertIn("'tariff':", self.headline.search_vector)
+
+    @override_settings(SEARCH_LANGUAGE="simple")
+    def test_the_language_is_a_setting(self):
+        search.rebuild_index()
+        # The "simple" configuration does not stem: "tariff" no longer matches.
+        self.assertEqual(list(search.search("tariff")), [])
+        self.assertEqual(len(list(search.search("tariffs"))), 3)
+
+
+class RebuildCommandTests(TestCase):
+    def test_it_indexes_rows_written_around_the_signals(self):
+        from io import StringIO
+
+        from django.core.management import call_command
+
+        article = make_article()
+        section = make_section(article, custom_label="Zoom in")
+        Bullet = section.bullets.model
+        Bullet.objects.bulk_create([Bullet(section=section, text="Bulk words.")])
+        out = StringIO()
+        call_command("rebuild_search_index", stdout=out)
+        article.refresh_from_db()
+        self.assertIn("Bulk words.", article.search_document)
+        self.assertEqual(out.getvalue().strip(), "Indexed 1 brief.")
