@@ -92,23 +92,24 @@ def validate_image(value) -> None:
         )
     file = value.file
     position = file.tell()
+    file.seek(0)
+    # A copy in memory (within the byte limit): Pillow closes what it reads.
+    data = io.BytesIO(file.read(max_bytes + 1))
+    file.seek(position)
+    image = open_image(data)
     try:
-        image = open_image(file)
-        try:
-            # Decode fully (within the pixel cap) so a truncated file is a
-            # form error now, not a failure later in the background.
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image.load()
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning):
-            raise ValidationError(
-                "This image is damaged or incomplete. Export it again and upload it.",
-                code="image_invalid",
-            ) from None
-        finally:
-            image.close()
+        # Decode fully (within the pixel cap) so a truncated file is a form
+        # error now, not a failure later in the background.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            "This image is damaged or incomplete. Export it again and upload it.",
+            code="image_invalid",
+        ) from None
     finally:
-        file.seek(position)
+        image.close()
 
 
 def _encode(image: Image.Image, fmt: str, **options) -> bytes:

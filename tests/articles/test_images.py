@@ -1,0 +1,257 @@
+import io
+import re
+import shutil
+import struct
+import tempfile
+import zlib
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase, override_settings
+from PIL import Image
+
+from articles.models import Article, Author
+from tests.factories import make_article, make_author
+from tests.imagefiles import GPS_IFD, image_bytes, upload
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A tiny PNG that declares `width`×`height`: a decompression bomb's shape."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1024)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
+
+
+class HeroForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = ["headline", "slug", "hero_image", "hero_alt"]
+
+
+class MediaRootMixin:
+    @classmethod
+    def setUpClass(cls):
+        cls.media = tempfile.mkdtemp()
+        cls.media_override = override_settings(MEDIA_ROOT=cls.media)
+        cls.media_override.enable()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.media_override.disable()
+        shutil.rmtree(cls.media, ignore_errors=True)
+
+
+@override_settings(TASKS=DUMMY)
+class UploadValidationTests(MediaRootMixin, TestCase):
+    def form(self, name, data, alt="A harbour at dawn", content_type="image/jpeg"):
+        return HeroForm(
+            data={"headline": "H", "slug": "h", "hero_alt": alt},
+            files={"hero_image": SimpleUploadedFile(name, data, content_type)},
+        )
+
+    def error(self, name, data, **kwargs) -> str:
+        form = self.form(name, data, **kwargs)
+        self.assertFalse(form.is_valid())
+        return " ".join(form.errors["hero_image"])
+
+    def test_a_sound_jpeg_png_webp_or_gif_is_accepted(self):
+        for fmt, name in [
+            ("JPEG", "a.jpg"),
+            ("PNG", "a.png"),
+            ("WEBP", "a.webp"),
+            ("GIF", "a.gif"),
+        ]:
+            with self.subTest(fmt=fmt):
+                form = self.form(name, image_bytes(fmt, (300, 200)))
+                self.assertTrue(form.is_valid(), form.errors)
+
+    def test_a_text_file_named_jpg_is_a_form_error(self):
+        message = self.error("photo.jpg", b"this is not an image at all" * 50)
+        self.assertIn("image", message.lower())
+
+    def test_formats_outside_the_list_are_refused(self):
+        for fmt in ["BMP", "TIFF"]:
+            with self.subTest(fmt=fmt):
+                message = self.error(f"a.{fmt.lower()}", image_bytes(fmt, (50, 50)))
+                self.assertIn("JPEG, PNG, WebP, GIF", message)
+
+    def test_a_decompression_bomb_is_a_form_error_before_decoding(self):
+        bomb = png_header_only(11_000, 11_000)  # 121 megapixels in ~1 KB
+        self.assertLess(len(bomb), 2_000)
+        message = self.error("bomb.png", bomb, content_type="image/png")
+        self.assertIn("pixel", message)
+
+    def test_the_pixel_limit_is_a_setting(self):
+        with self.settings(IMAGE_MAX_PIXELS=100 * 100):
+            message = self.error("big.jpg", image_bytes("JPEG", (200, 200)))
+        self.assertIn("200×200 pixels", message)
+
+    def test_the_byte_limit_is_a_setting(self):
+        with self.settings(IMAGE_MAX_BYTES=1_000):
+            message = self.error("a.jpg", image_bytes("JPEG", (400, 400)))
+        self.assertIn("MB", message)
+
+    def test_a_truncated_image_is_a_form_error(self):
+        data = image_bytes("JPEG", (800, 600))
+        message = self.error("cut.jpg", data[: len(data) // 2])
+        self.assertIn("damaged", message)
+
+    def test_a_hero_image_needs_alt_text(self):
+        form = self.form("a.jpg", image_bytes("JPEG", (300, 200)), alt="  ")
+        self.assertFalse(form.is_valid())
+        self.assertIn("Describe the hero image", " ".join(form.errors["hero_alt"]))
+        article = make_article()
+        article.full_clean()  # no image, no alt: fine
+
+
+@override_settings(TASKS=DUMMY)
+class MetadataTests(MediaRootMixin, TestCase):
+    def stored(self, fieldfile) -> Image.Image:
+        with default_storage.open(fieldfile.name) as file:
+            image = Image.open(io.BytesIO(file.read()))
+            image.load()
+            return image
+
+    def test_location_and_camera_data_are_stripped_from_jpegs(self):
+        data = image_bytes("JPEG", (640, 480), gps=True)
+        self.assertTrue(Image.open(io.BytesIO(data)).getexif().get_ifd(GPS_IFD))
+        article = make_article(hero_image=upload("gps.jpg", data), hero_alt="x")
+        stored = self.stored(article.hero_image)
+        self.assertEqual(dict(stored.getexif()), {})
+        self.assertNotIn(
+            b"PhoneMaker", default_storage.open(article.hero_image.name).read()
+        )
+        self.assertEqual((article.hero_width, article.hero_height), (640, 480))
+
+    def test_location_is_stripped_from_webp_and_png_too(self):
+        for fmt, name in [("WEBP", "gps.webp"), ("PNG", "gps.png")]:
+            with self.subTest(fmt=fmt):
+                data = image_bytes(fmt, (320, 240), gps=True)
+                self.assertIn(b"PhoneMaker", data)
+                author = make_author(photo=upload(name, data, f"image/{fmt.lower()}"))
+                raw = default_storage.open(author.photo.name).read()
+                self.assertNotIn(b"PhoneMaker", raw)
+                self.assertEqual(self.stored(author.photo).format, fmt)
+
+    def test_a_rotated_phone_photo_is_stored_upright(self):
+        exif = Image.Exif()
+        exif[0x0112] = 6  # rotate 90° clockwise to display
+        data = image_bytes("JPEG", (400, 300), exif=exif.tobytes())
+        article = make_article(hero_image=upload("turned.jpg", data), hero_alt="x")
+        self.assertEqual(self.stored(article.hero_image).size, (300, 400))
+        self.assertEqual((article.hero_width, article.hero_height), (300, 400))
+
+
+@override_settings(TASKS=IMMEDIATE)
+class RenditionTests(MediaRootMixin, TestCase):
+    def make(self, size=(1600, 900), fmt="JPEG", name="harbour.jpg"):
+        with self.captureOnCommitCallbacks(execute=True):
+            article = make_article(
+                slug="harbour",
+                hero_image=upload(name, image_bytes(fmt, size), f"image/{fmt.lower()}"),
+                hero_alt="Cranes at dawn",
+            )
+        article.refresh_from_db()
+        return article
+
+    def test_renditions_are_made_in_webp_and_the_original_format(self):
+        article = self.make()
+        items = article.hero_renditions["items"]
+        self.assertEqual(
+            sorted((i["width"], i["type"]) for i in items),
+            [
+                (480, "image/jpeg"),
+                (480, "image/webp"),
+                (800, "image/jpeg"),
+                (800, "image/webp"),
+                (1200, "image/jpeg"),
+                (1200, "image/webp"),
+            ],
+        )
+        for item in items:
+            with default_storage.open(item["name"]) as file:
+                image = Image.open(file)
+                self.assertEqual(image.size, (item["width"], item["height"]))
+                self.assertEqual(Image.MIME[image.format], item["type"])
+        self.assertEqual(article.hero_renditions["source"], article.hero_image.name)
+
+    def test_a_small_image_is_never_upscaled(self):
+        article = self.make(size=(500, 300), fmt="PNG", name="small.png")
+        self.assertEqual(
+            sorted((i["width"], i["type"]) for i in article.hero_renditions["items"]),
+            [(480, "image/png"), (480, "image/webp")],
+        )
+
+    def test_the_page_offers_srcset_sizes_and_dimensions(self):
+        self.make()
+        html = self.client.get("/briefs/harbour/").content.decode()
+        figure = html.split('class="brief__hero"')[1].split("</figure>")[0]
+        self.assertRegex(
+            figure,
+            r'<source type="image/webp" srcset="[^"]+-480\.webp 480w, [^"]+-800\.webp 800w, [^"]+-1200\.webp 1200w" sizes="[^"]+">',
+        )
+        img = re.search(r"<img [^>]+>", figure).group(0)
+        self.assertIn('width="1600" height="900"', img)
+        self.assertIn('alt="Cranes at dawn"', img)
+        self.assertIn("1600w", img)  # the original is the widest candidate
+        self.assertIn('fetchpriority="high"', img)  # the hero is above the fold
+        self.assertNotIn('loading="lazy"', img)
+
+    def test_cards_below_the_lead_load_lazily(self):
+        self.make()
+        with self.captureOnCommitCallbacks(execute=True):
+            make_article(slug="newer", hero_image=upload("b.jpg"), hero_alt="Another")
+        html = self.client.get("/").content.decode()
+        imgs = re.findall(r'<img [^>]*class="card__image"[^>]*>', html)
+        self.assertEqual(len(imgs), 2)
+        self.assertIn('fetchpriority="high"', imgs[0])
+        self.assertIn('loading="lazy"', imgs[1])
+
+    def test_a_replaced_image_drops_the_old_renditions(self):
+        article = self.make()
+        with (
+            override_settings(TASKS=DUMMY),
+            self.captureOnCommitCallbacks(execute=True),
+        ):
+            article.hero_image = upload("new.jpg", image_bytes("JPEG", (1000, 500)))
+            article.save()
+        article.refresh_from_db()
+        html = self.client.get("/briefs/harbour/").content.decode()
+        figure = html.split('class="brief__hero"')[1].split("</figure>")[0]
+        self.assertNotIn("srcset", figure)  # until the new renditions exist
+        self.assertIn('width="1000" height="500"', figure)
+
+
+@override_settings(TASKS=DUMMY)
+class BeforeRenditionsTests(MediaRootMixin, TestCase):
+    def test_the_original_shows_with_its_dimensions(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            make_article(slug="fresh", hero_image=upload("a.jpg"), hero_alt="Alt")
+        html = self.client.get("/briefs/fresh/").content.decode()
+        figure = html.split('class="brief__hero"')[1].split("</figure>")[0]
+        self.assertIn('width="1600" height="900"', figure)
+        self.assertNotIn("<picture>", figure)
+
+    def test_author_photos_are_validated_too(self):
+        author = Author(name="A", slug="a", photo=SimpleUploadedFile("me.jpg", b"nope"))
+        author.photo._committed = False
+        with self.assertRaises(ValidationError) as caught:
+            author.full_clean()
+        self.assertIn("photo", caught.exception.message_dict)
