@@ -706,3 +706,70 @@ def send_all(edition_id: int, *, worker: str | None = None) -> dict:
                 break
             time.sleep(min(max((when - timezone.now()).total_seconds(), 0.05), 60))
     return total.as_dict()
+
+
+class ScheduleError(Exception):
+    """Why an edition cannot be scheduled or sent now, in words for the editor."""
+
+
+def send_test(edition, address: str) -> None:
+    """One copy to `address`, marked [Test], with its links working if the
+    address is a subscriber. Built like the real thing, sent at once."""
+    from newsletter.models import Subscriber
+
+    if edition.is_editable:
+        snapshot = compose.build_snapshot(edition)
+    else:
+        snapshot = edition.snapshot
+    if not snapshot.get("items"):
+        raise EditionEmpty("This edition has no published brief in it yet.")
+    subject, text, html = compose.render(snapshot, placeholder_links())
+    prepared = PreparedEdition(
+        edition, subject=f"[Test] {subject}", text=text, html=html, test=True
+    )
+    subscriber = Subscriber.objects.filter(email=address.strip().lower()).first()
+    to_addr, raw = prepared.personalise(
+        delivery_id=0,
+        subscriber_id=subscriber.pk if subscriber else 0,
+        address=address.strip().lower(),
+    )
+    transport = Transport()
+    try:
+        transport.send(prepared.envelope_from, to_addr, raw)
+    finally:
+        transport.close()
+
+
+def schedule(edition, when) -> None:
+    from newsletter import tasks
+
+    if not edition.is_editable:
+        raise ScheduleError(
+            f"This edition is {edition.get_status_display().lower()}; it cannot be "
+            "scheduled again."
+        )
+    if when <= timezone.now():
+        raise ScheduleError("Choose a time in the future, or use “Send now”.")
+    if not tasks.start_edition.get_backend().supports_defer:
+        raise ScheduleError(
+            "The task backend in use cannot run tasks later (TASKS_BACKEND="
+            f"{settings.TASKS_BACKEND}); use the db or rq backend to schedule."
+        )
+    if not compose.published_items(edition):
+        raise EditionEmpty("Add at least one brief before scheduling.")
+    with transaction.atomic():
+        Edition.objects.filter(pk=edition.pk).update(
+            status=Edition.Status.SCHEDULED, scheduled_at=when
+        )
+        edition.refresh_from_db()
+        stamp = edition.scheduled_at.isoformat()
+        transaction.on_commit(
+            lambda: tasks.start_edition.using(run_after=when).enqueue(edition.pk, stamp)
+        )
+
+
+def unschedule(edition) -> None:
+    Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
+        status=Edition.Status.DRAFT, scheduled_at=None
+    )
+    edition.refresh_from_db()

@@ -7,7 +7,7 @@ its rows: by the time it runs the world may have moved on.
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.tasks import task
@@ -145,9 +145,11 @@ def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     if edition is None:
         return "edition deleted"
     if scheduled_for:
-        if edition.status != Edition.Status.SCHEDULED or (
-            edition.scheduled_at is None
-            or edition.scheduled_at.isoformat() != scheduled_for
+        # Compared as instants: the editor may have moved or cancelled it.
+        if (
+            edition.status != Edition.Status.SCHEDULED
+            or edition.scheduled_at is None
+            or edition.scheduled_at != datetime.fromisoformat(scheduled_for)
         ):
             return "rescheduled or cancelled"
     sending.start(edition_id)
@@ -170,3 +172,10 @@ def send_edition_batch(edition_id: int) -> dict:
             send_edition_batch.using(run_after=run_after).enqueue(edition_id)
 
     return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
+
+
+@task(queue_name="default")
+def import_subscribers(import_id: int) -> dict:
+    from newsletter import imports
+
+    return imports.run(import_id)

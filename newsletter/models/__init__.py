@@ -2,6 +2,7 @@
 
 from newsletter.models.deliveries import Delivery
 from newsletter.models.editions import Edition, EditionItem
+from newsletter.models.imports import SubscriberImport
 from newsletter.models.lists import (
     Newsletter,
     Subscriber,
@@ -16,6 +17,7 @@ __all__ = [
     "EditionItem",
     "Newsletter",
     "Subscriber",
+    "SubscriberImport",
     "Subscription",
     "SubscriptionEvent",
     "normalize_email",

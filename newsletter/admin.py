@@ -1,0 +1,800 @@
+"""The newsletter admin: lists, subscribers (import, export, activity chart)
+and editions (compose, preview, send a test, schedule, send, watch progress)."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.csp import csp_override
+
+from articles.models import Section
+from newsletter import compose, imports, sending, services, stats, tasks
+from newsletter.models import (
+    Edition,
+    EditionItem,
+    Newsletter,
+    Subscriber,
+    SubscriberImport,
+    Subscription,
+    SubscriptionEvent,
+)
+
+S = Subscription.Status
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_default", "is_public", "confirmed", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "slug"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                confirmed_count=Count(
+                    "subscriptions", filter=Q(subscriptions__status=S.CONFIRMED)
+                )
+            )
+        )
+
+    @admin.display(description="Confirmed subscribers", ordering="confirmed_count")
+    def confirmed(self, obj):
+        return obj.confirmed_count
+
+
+# Subscribers -----------------------------------------------------------
+
+
+class ListStatusFilter(admin.SimpleListFilter):
+    """One filter for “on this list, in this state” (two separate filters on a
+    many-valued relation would match different subscriptions)."""
+
+    title = "list and status"
+    parameter_name = "on"
+
+    def lookups(self, request, model_admin):
+        return [
+            (f"{n.pk}:{status}", f"{n.name}: {label.lower()}")
+            for n in Newsletter.objects.all()
+            for status, label in S.choices
+        ]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        newsletter_id, _, status = self.value().partition(":")
+        if not newsletter_id.isdigit() or status not in S.values:
+            return queryset.none()
+        return queryset.filter(
+            subscriptions__newsletter_id=int(newsletter_id),
+            subscriptions__status=status,
+        )
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+    fields = [
+        "newsletter",
+        "status",
+        "source",
+        "source_url",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    readonly_fields = [
+        "source",
+        "source_url",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+
+
+CSV_COLUMNS = [
+    "email",
+    "name",
+    "newsletter",
+    "status",
+    "consent_source",
+    "consent_page",
+    "subscribed_at",
+    "confirmed_at",
+    "unsubscribed_at",
+]
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def csv_response(subscribers, filename: str) -> StreamingHttpResponse:
+    rows = (
+        Subscription.objects.filter(subscriber__in=subscribers)
+        .select_related("subscriber", "newsletter")
+        .order_by("subscriber__email", "newsletter__position", "newsletter__name")
+    )
+    writer = csv.writer(_Echo())
+
+    def stream():
+        yield "\ufeff"  # so spreadsheet programs read UTF-8
+        yield writer.writerow(CSV_COLUMNS)
+        for s in rows.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in [
+                        s.subscriber.email,
+                        s.subscriber.name,
+                        s.newsletter.slug,
+                        s.status,
+                        s.source,
+                        s.source_url,
+                        s.created_at.isoformat(),
+                        s.confirmed_at.isoformat() if s.confirmed_at else "",
+                        s.unsubscribed_at.isoformat() if s.unsubscribed_at else "",
+                    ]
+                ]
+            )
+
+    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A column named “email” (and optionally “name”). Comma, "
+        "semicolon or tab separated; UTF-8 or Latin-1; up to 10 MB.",
+    )
+    newsletter = forms.ModelChoiceField(
+        queryset=Newsletter.objects.all(), empty_label=None
+    )
+    mode = forms.ChoiceField(
+        choices=SubscriberImport.Mode.choices,
+        initial=SubscriberImport.Mode.PENDING,
+        widget=forms.RadioSelect,
+    )
+    consent = forms.BooleanField(
+        required=False,
+        label="I confirm that everyone in this file agreed to receive this newsletter.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == SubscriberImport.Mode.CONFIRMED and not data.get(
+            "consent"
+        ):
+            self.add_error(
+                "consent",
+                "Subscribing people without a confirmation email needs their "
+                "prior consent: tick the box, or choose “Email each a link”.",
+            )
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > imports.MAX_BYTES:
+                self.add_error("file", "The file is larger than 10 MB: split it.")
+            else:
+                try:
+                    data["text"], data["note"] = imports.decode(upload.read())
+                    parsed = imports.parse(data["text"])
+                except imports.ImportFileError as exc:
+                    self.add_error("file", str(exc))
+                else:
+                    if not parsed.rows and not parsed.problems:
+                        self.add_error("file", "The file has a header but no rows.")
+        return data
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = ["email", "name", "lists", "created_at"]
+    list_filter = [ListStatusFilter, "subscriptions__source", "created_at"]
+    search_fields = ["email", "name"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_request_mail_at",
+        "consent_history",
+    ]
+    inlines = [SubscriptionInline]
+    actions = ["export_csv", "unsubscribe_from_all"]
+    list_per_page = 50
+    change_list_template = "newsletter/admin/subscriber_change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "subscriptions",
+                    queryset=Subscription.objects.select_related("newsletter"),
+                )
+            )
+        )
+
+    @admin.display(description="Lists")
+    def lists(self, obj):
+        parts = [
+            s.newsletter.name
+            if s.is_confirmed
+            else f"{s.newsletter.name} ({s.get_status_display().lower()})"
+            for s in obj.subscriptions.all()
+        ]
+        return "; ".join(parts) or "—"
+
+    @admin.display(description="Consent history")
+    def consent_history(self, obj):
+        events = SubscriptionEvent.objects.filter(
+            subscription__subscriber=obj
+        ).select_related("subscription__newsletter")[:200]
+        if not events:
+            return "—"
+        return format_html(
+            "<table><thead><tr><th>When</th><th>List</th><th>What</th><th>Source</th>"
+            "<th>Detail</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+                        e.subscription.newsletter.name,
+                        e.get_kind_display(),
+                        e.source,
+                        e.detail,
+                    )
+                    for e in events
+                ),
+            ),
+        )
+
+    def save_formset(self, request, form, formset, change):
+        """Status changes made here are logged like any other."""
+        if formset.model is not Subscription:
+            return super().save_formset(request, form, formset, change)
+        kinds = {
+            S.PENDING: SubscriptionEvent.Kind.REQUESTED,
+            S.CONFIRMED: SubscriptionEvent.Kind.CONFIRMED,
+            S.UNSUBSCRIBED: SubscriptionEvent.Kind.UNSUBSCRIBED,
+            S.BOUNCED: SubscriptionEvent.Kind.BOUNCED,
+            S.COMPLAINED: SubscriptionEvent.Kind.COMPLAINED,
+        }
+        now = timezone.now()
+        for inline_form in formset.forms:
+            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
+                continue
+            subscription = inline_form.instance
+            if "status" in inline_form.changed_data or subscription.pk is None:
+                subscription.status_changed_at = now
+                if subscription.status == S.CONFIRMED:
+                    subscription.confirmed_at = now
+                elif subscription.status != S.PENDING:
+                    subscription.unsubscribed_at = now
+                if subscription.pk is None:
+                    subscription.source = Subscription.Source.ADMIN
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form.instance.pk and (
+                "status" in inline_form.changed_data
+                or "newsletter" in inline_form.changed_data
+            ):
+                services.record(
+                    inline_form.instance,
+                    kinds[inline_form.instance.status],
+                    source="admin",
+                    detail=f"by {request.user}",
+                )
+
+    @admin.action(
+        description="Export selected subscribers as CSV", permissions=["view"]
+    )
+    def export_csv(self, request, queryset):
+        return csv_response(queryset, "subscribers-selected.csv")
+
+    @admin.action(
+        description="Unsubscribe selected from every list", permissions=["change"]
+    )
+    def unsubscribe_from_all(self, request, queryset):
+        count = 0
+        for subscriber in queryset:
+            count += bool(
+                services.unsubscribe(subscriber, None, source=f"admin ({request.user})")
+            )
+        self.message_user(
+            request, f"Unsubscribed {count} subscriber(s) from every list."
+        )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "newsletter_subscriber_"
+        return [
+            path("export/", view(self.export_view), name=f"{name}export"),
+            path("import/", view(self.import_view), name=f"{name}import"),
+            path(
+                "import/<int:import_id>/",
+                view(self.import_status_view),
+                name=f"{name}import_status",
+            ),
+            path(
+                "import/<int:import_id>/progress.json",
+                view(self.import_progress_view),
+                name=f"{name}import_progress",
+            ),
+            path("activity/", view(self.activity_view), name=f"{name}activity"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            **extra,
+        }
+
+    def export_view(self, request):
+        """Everything the change list shows with its current search and filters."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        return csv_response(
+            changelist.get_queryset(request), f"subscribers-{stamp}.csv"
+        )
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                job = SubscriberImport.objects.create(
+                    newsletter=data["newsletter"],
+                    mode=data["mode"],
+                    filename=data["file"].name[:255],
+                    data=data["text"],
+                    notes=data["note"],
+                    created_by=request.user,
+                )
+                transaction.on_commit(lambda: tasks.import_subscribers.enqueue(job.pk))
+            return HttpResponseRedirect(
+                reverse("admin:newsletter_subscriber_import_status", args=[job.pk])
+            )
+        recent = SubscriberImport.objects.select_related("newsletter")[:10]
+        return TemplateResponse(
+            request,
+            "newsletter/admin/import.html",
+            self._context(
+                request, "Import subscribers from CSV", form=form, recent=recent
+            ),
+        )
+
+    def _job(self, request, import_id):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        job = (
+            SubscriberImport.objects.select_related("newsletter")
+            .filter(pk=import_id)
+            .first()
+        )
+        if job is None:
+            raise Http404("No such import.")
+        return job
+
+    def import_status_view(self, request, import_id):
+        job = self._job(request, import_id)
+        return TemplateResponse(
+            request,
+            "newsletter/admin/import_status.html",
+            self._context(request, f"Import of {job.filename or 'CSV'}", job=job),
+        )
+
+    def import_progress_view(self, request, import_id):
+        return JsonResponse(self._job(request, import_id).as_progress())
+
+    def activity_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            days = min(max(int(request.GET.get("days", 30)), 7), 365)
+        except ValueError:
+            days = 30
+        newsletter = Newsletter.objects.filter(
+            pk=request.GET.get("newsletter") or 0
+        ).first()
+        rows = stats.daily_activity(days, newsletter)
+        return TemplateResponse(
+            request,
+            "newsletter/admin/activity.html",
+            self._context(
+                request,
+                "Subscriber activity",
+                chart=stats.chart(rows),
+                rows=rows,
+                days=days,
+                newsletter=newsletter,
+                newsletters=Newsletter.objects.all(),
+                day_choices=[7, 30, 90, 365],
+            ),
+        )
+
+
+# Editions ---------------------------------------------------------------
+
+
+class SectionChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, section):
+        heading = f" — {section.heading}" if section.heading else ""
+        return f"{section.display_label or 'Untitled section'}{heading}"
+
+
+class EditionItemForm(forms.ModelForm):
+    sections = SectionChoices(
+        queryset=Section.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Used when “keep every section” is off. Save the edition "
+        "after choosing a brief to list its sections here.",
+    )
+
+    class Meta:
+        model = EditionItem
+        fields = ["article", "position", "all_sections", "sections"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.article_id:
+            self.fields["sections"].queryset = Section.objects.filter(
+                article_id=self.instance.article_id
+            ).select_related("label")
+
+    def clean(self):
+        data = super().clean()
+        article = data.get("article")
+        sections = data.get("sections") or []
+        if article and any(s.article_id != article.pk for s in sections):
+            # The brief changed: its old sections do not apply.
+            data["sections"] = []
+        return data
+
+
+class EditionItemInline(admin.TabularInline):
+    model = EditionItem
+    form = EditionItemForm
+    extra = 1
+    autocomplete_fields = ["article"]
+    verbose_name = "brief"
+    verbose_name_plural = "briefs, in order"
+
+    def _editable(self, obj):
+        return obj is None or obj.is_editable
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(obj) and super().has_delete_permission(request, obj)
+
+
+class ScheduleForm(forms.Form):
+    when = forms.DateTimeField(
+        label="Send at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+
+# The preview is our own email HTML: inline styles are how email works, and
+# the page runs no script at all.
+PREVIEW_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "https:", "data:"],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["subject", "newsletter", "status", "when", "delivered"]
+    list_filter = ["newsletter", "status"]
+    search_fields = ["subject"]
+    inlines = [EditionItemInline]
+    fields = ["newsletter", "subject", "preheader", "intro"]
+    change_form_template = "newsletter/admin/edition_change_form.html"
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("newsletter")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return self.fields
+        return []
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        default = Newsletter.get_default()
+        if default and "newsletter" not in initial:
+            initial["newsletter"] = default.pk
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if obj.created_by_id is None:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # A sent edition is part of the record (and of the archive).
+        if obj is not None and obj.status in (
+            Edition.Status.SENDING,
+            Edition.Status.SENT,
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.display(description="Time", ordering="started_at")
+    def when(self, obj):
+        if obj.status == Edition.Status.SCHEDULED:
+            return f"scheduled {timezone.localtime(obj.scheduled_at):%Y-%m-%d %H:%M}"
+        if obj.started_at:
+            return f"{timezone.localtime(obj.started_at):%Y-%m-%d %H:%M}"
+        return "—"
+
+    @admin.display(description="Delivered")
+    def delivered(self, obj):
+        if obj.status == Edition.Status.SENT:
+            return f"{obj.sent_count} sent, {obj.failed_count} failed"
+        if obj.status == Edition.Status.SENDING:
+            return format_html(
+                '<progress max="{}" value="{}"></progress>',
+                obj.recipients_count,
+                obj.deliveries.filter(status="sent").count(),
+            )
+        return "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "newsletter_edition_"
+        return [
+            path(
+                "<path:object_id>/preview/",
+                view(self.preview_view),
+                name=f"{name}preview",
+            ),
+            path(
+                "<path:object_id>/preview.txt",
+                view(self.preview_text_view),
+                name=f"{name}preview_text",
+            ),
+            path(
+                "<path:object_id>/send-test/",
+                view(self.send_test_view),
+                name=f"{name}send_test",
+            ),
+            path(
+                "<path:object_id>/schedule/",
+                view(self.schedule_view),
+                name=f"{name}schedule",
+            ),
+            path(
+                "<path:object_id>/unschedule/",
+                view(self.unschedule_view),
+                name=f"{name}unschedule",
+            ),
+            path("<path:object_id>/send/", view(self.send_view), name=f"{name}send"),
+            path(
+                "<path:object_id>/progress.json",
+                view(self.progress_view),
+                name=f"{name}progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _edition(self, request, object_id, *, change=False) -> Edition:
+        edition = self.get_object(request, unquote(object_id))
+        if edition is None:
+            raise Http404("No such edition.")
+        allowed = (
+            self.has_change_permission(request, edition)
+            if change
+            else self.has_view_permission(request, edition)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return edition
+
+    def _back(self, edition):
+        return HttpResponseRedirect(
+            reverse("admin:newsletter_edition_change", args=[edition.pk])
+        )
+
+    def _rendered(self, edition):
+        snapshot = (
+            compose.build_snapshot(edition) if edition.is_editable else edition.snapshot
+        )
+        links = {"unsubscribe": "#unsubscribe", "preferences": "#preferences"}
+        return compose.render(snapshot, links) if snapshot.get("items") else None
+
+    def preview_view(self, request, object_id):
+        edition = self._edition(request, object_id)
+        rendered = self._rendered(edition)
+        if rendered is None:
+            return HttpResponse(
+                "<p>Add a published brief to this edition to preview it.</p>"
+            )
+        return HttpResponse(rendered[2])
+
+    preview_view = csp_override(PREVIEW_CSP)(preview_view)
+
+    def preview_text_view(self, request, object_id):
+        edition = self._edition(request, object_id)
+        rendered = self._rendered(edition)
+        text = rendered[1] if rendered else "Add a published brief to preview it."
+        subject = rendered[0] if rendered else ""
+        return HttpResponse(
+            f"Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8"
+        )
+
+    def _post_only(self, request):
+        if request.method != "POST":
+            raise PermissionDenied("Use the buttons on the edition's page.")
+
+    def send_test_view(self, request, object_id):
+        self._post_only(request)
+        edition = self._edition(request, object_id, change=True)
+        address = request.user.email
+        if not address:
+            messages.error(
+                request, "Your account has no email address: add one to your user."
+            )
+            return self._back(edition)
+        try:
+            sending.send_test(edition, address)
+        except sending.EditionEmpty as exc:
+            messages.error(request, str(exc))
+        except ValueError as exc:
+            messages.error(request, f"Cannot send to {address}: {exc}")
+        except Exception as exc:  # SMTP and network errors: say what happened
+            messages.error(request, f"The test could not be sent: {exc}")
+        else:
+            messages.success(request, f"A test copy was sent to {address}.")
+        return self._back(edition)
+
+    def schedule_view(self, request, object_id):
+        self._post_only(request)
+        edition = self._edition(request, object_id, change=True)
+        form = ScheduleForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Enter a date and time to send at.")
+            return self._back(edition)
+        when = form.cleaned_data["when"]
+        if timezone.is_naive(when):
+            when = timezone.make_aware(when)
+        try:
+            sending.schedule(edition, when)
+        except (sending.ScheduleError, sending.EditionEmpty) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Scheduled for {timezone.localtime(when):%A %d %B %Y at %H:%M}.",
+            )
+        return self._back(edition)
+
+    def unschedule_view(self, request, object_id):
+        self._post_only(request)
+        edition = self._edition(request, object_id, change=True)
+        sending.unschedule(edition)
+        messages.success(
+            request, "The schedule is cancelled; the edition is a draft again."
+        )
+        return self._back(edition)
+
+    def send_view(self, request, object_id):
+        edition = self._edition(request, object_id, change=True)
+        audience = Subscription.objects.filter(
+            newsletter=edition.newsletter, status=S.CONFIRMED
+        ).count()
+        items = compose.published_items(edition)
+        if request.method == "POST":
+            if not edition.is_editable:
+                messages.info(request, "This edition is already being sent.")
+                return self._back(edition)
+            try:
+                sending.start(edition.pk)
+            except sending.EditionEmpty as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request, f"Sending to {audience} subscribers has started."
+                )
+            return self._back(edition)
+        return TemplateResponse(
+            request,
+            "newsletter/admin/edition_send.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": f"Send “{edition.subject}”?",
+                "original": edition,
+                "audience": audience,
+                "items": items,
+                "unpublished": edition.items.count() - len(items),
+            },
+        )
+
+    def progress_view(self, request, object_id):
+        edition = self._edition(request, object_id)
+        return JsonResponse(
+            {
+                "status": edition.status,
+                "status_label": edition.get_status_display(),
+                **sending.progress(edition.pk),
+            }
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        edition = self.get_object(request, unquote(object_id))
+        extra = dict(extra_context or {})
+        if edition is not None:
+            items = edition.items.select_related("article")
+            extra.update(
+                {
+                    "schedule_form": ScheduleForm(
+                        initial={
+                            "when": edition.scheduled_at
+                            and timezone.localtime(edition.scheduled_at).strftime(
+                                "%Y-%m-%dT%H:%M"
+                            )
+                        }
+                    ),
+                    "progress": sending.progress(edition.pk)
+                    if edition.status in (Edition.Status.SENDING, Edition.Status.SENT)
+                    else None,
+                    "unpublished_items": [
+                        i.article for i in items if not i.article.is_published
+                    ],
+                    "can_defer": tasks.start_edition.get_backend().supports_defer,
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra)
