@@ -1,0 +1,128 @@
+"""The newsletter signup in a real browser, with and without JavaScript."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from newsletter.models import Subscriber, Subscription
+from tests.factories import make_brief
+from tests.newsletter.factories import default_newsletter
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+IMMEDIATE = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+
+
+@pytest.fixture(autouse=True)
+def _inline_tasks(settings):
+    settings.TASKS = IMMEDIATE
+
+
+@pytest.fixture
+def brief():
+    default_newsletter()
+    return make_brief(headline="Harbour cranes return", slug="cranes")
+
+
+@pytest.fixture
+def no_js_page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def footer_form(page):
+    return page.locator("section.signup form")
+
+
+def test_with_javascript_the_answer_appears_in_place(page, brief):
+    page.goto("/briefs/cranes/")
+    form = footer_form(page)
+    form.get_by_label("Email address").fill("Ada@Example.com")
+    form.get_by_role("button", name="Subscribe").click()
+    status = form.locator("[data-signup-status]")
+    status.filter(has_text="Almost done").wait_for()
+    assert page.url.endswith("/briefs/cranes/")  # no reload, no navigation
+    assert not form.get_by_label("Email address").is_visible()
+    subscription = Subscription.objects.get()
+    assert subscription.subscriber.email == "ada@example.com"
+    assert subscription.status == Subscription.Status.PENDING
+    assert subscription.source_url == "/briefs/cranes/"
+    assert [m.to for m in mail.outbox] == [["ada@example.com"]]
+    assert page.js_errors == []
+
+
+def test_with_javascript_an_error_keeps_what_was_typed(page, brief):
+    page.goto("/briefs/cranes/")
+    form = footer_form(page)
+    field = form.get_by_label("Email address")
+    field.fill("ada@example")  # the browser accepts it; the server does not
+    form.get_by_role("button", name="Subscribe").click()
+    form.locator(".signup-form__status--error").wait_for()
+    assert "valid email address" in form.locator("[data-signup-status]").inner_text()
+    assert field.input_value() == "ada@example"
+    assert field.get_attribute("aria-invalid") == "true"
+    assert Subscriber.objects.count() == 0
+    assert page.js_errors == []
+
+
+def test_without_javascript_post_redirect_get(no_js_page, brief):
+    page = no_js_page
+    page.goto("/briefs/cranes/")
+    form = footer_form(page)
+    form.get_by_label("Email address").fill("ada@example.com")
+    form.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url(re.compile(r"/newsletter/check-your-inbox/"))
+    assert page.locator("h1").inner_text() == "Check your inbox"
+    page.get_by_role("link", name="Back to where you were").click()
+    page.wait_for_url("**/briefs/cranes/")
+    assert Subscription.objects.get().status == Subscription.Status.PENDING
+    assert len(mail.outbox) == 1
+
+
+def test_without_javascript_an_error_page_keeps_what_was_typed(no_js_page, brief):
+    page = no_js_page
+    page.goto("/briefs/cranes/")
+    form = footer_form(page)
+    form.get_by_label("Email address").fill("ada@example")
+    form.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/newsletter/")
+    assert "valid email address" in page.locator(".nl-error").inner_text()
+    field = page.locator("form.signup-form--page").get_by_label("Email address")
+    assert field.input_value() == "ada@example"
+    field.fill("ada@example.com")
+    page.locator("form.signup-form--page").get_by_role(
+        "button", name="Subscribe"
+    ).click()
+    page.wait_for_url(re.compile(r"/newsletter/check-your-inbox/"))
+    assert Subscriber.objects.get().email == "ada@example.com"
+
+
+def test_the_confirmation_link_confirms_only_when_the_button_is_pressed(page, brief):
+    page.goto("/newsletter/")
+    page.get_by_label("Email address").fill("ada@example.com")
+    page.get_by_role("button", name="Subscribe").click()
+    page.locator("[data-signup-status]").filter(has_text="Almost done").wait_for()
+    link = re.search(
+        r"https?://\S+/newsletter/confirm/\S+/", mail.outbox[0].body
+    ).group(0)
+    path = link.split("/newsletter/", 1)[1]
+    page.goto(f"/newsletter/{path}")
+    assert Subscription.objects.get().status == Subscription.Status.PENDING
+    page.get_by_role("button", name="Yes, subscribe me").click()
+    page.get_by_role("heading", name="You're subscribed").wait_for()
+    assert Subscription.objects.get().status == Subscription.Status.CONFIRMED
+    assert [m.subject for m in mail.outbox][1] == "Welcome to The Daily Brief"
+    assert page.js_errors == []
