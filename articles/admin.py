@@ -151,7 +151,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}
-        js = ["articles/admin/brevity.js"]
+        js = ["articles/admin/brevity.js", "articles/admin/nesting.js"]
 
     # Permissions -------------------------------------------------------
 
@@ -273,7 +273,12 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
     def _transition(self, request, queryset, action, *, publish_now=False):
         done = skipped = 0
         with transaction.atomic():
-            for article in queryset.select_for_update():
+            # Lock the rows themselves: the list's queryset joins categories,
+            # and PostgreSQL cannot lock the nullable side of an outer join.
+            locked = Article.objects.select_for_update().filter(
+                pk__in=list(queryset.values_list("pk", flat=True))
+            )
+            for article in locked:
                 allowed = self.has_change_permission(request, article) and (
                     article.status in action.sources
                     or (publish_now and workflow.is_scheduled(article))

@@ -39,9 +39,17 @@ def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
     return candidate
 
 
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _text(value: str | None) -> str:
+    # Databases refuse NUL and editors never mean control characters.
+    return (value or "").translate(_CONTROL)
+
+
 def _fit(model, field_name: str, value: str | None) -> str:
     """Plain text cut to the column's length (on a word, with an ellipsis)."""
-    value = value or ""
+    value = _text(value)
     max_length = model._meta.get_field(field_name).max_length
     if max_length and len(value) > max_length:
         return Truncator(value).chars(max_length)
@@ -49,7 +57,7 @@ def _fit(model, field_name: str, value: str | None) -> str:
 
 
 def _paragraphs(texts: list[str]) -> str:
-    return "".join(f"<p>{escape(text)}</p>" for text in texts if text)
+    return "".join(f"<p>{escape(_text(text))}</p>" for text in texts if text)
 
 
 def section_labels() -> dict[str, SectionLabel]:
@@ -58,9 +66,10 @@ def section_labels() -> dict[str, SectionLabel]:
 
 
 def find_category(name: str | None) -> Category | None:
+    name = _text(name).strip()
     if not name:
         return None
-    return Category.objects.filter(name__iexact=name.strip()).first()
+    return Category.objects.filter(name__iexact=name).first()
 
 
 @transaction.atomic
@@ -76,7 +85,7 @@ def create_brief_from_parsed(
     article = Article(
         headline=headline,
         slug=unique_slug(headline),
-        dek=parsed.dek or "",
+        dek=_text(parsed.dek),
         intro=_paragraphs(parsed.intro),
         category=find_category(parsed.category),
         created_by=user if user is not None and user.is_authenticated else None,
@@ -99,12 +108,12 @@ def create_brief_from_parsed(
             else _fit(Section, "custom_label", parsed_section.label)
             or f"Section {position + 1}",
             heading=_fit(Section, "heading", parsed_section.heading),
-            text=escape(parsed_section.text or ""),
+            text=escape(_text(parsed_section.text)),
         )
+        bullets = [_text(text) for text in parsed_section.bullets]
         Bullet.objects.bulk_create(
             Bullet(section=section, position=n, text=escape(text))
-            for n, text in enumerate(parsed_section.bullets)
-            if text
+            for n, text in enumerate(text for text in bullets if text.strip())
         )
     revisions.record(article, user=user, note="Created from pasted text")
     return article

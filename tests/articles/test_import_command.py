@@ -8,10 +8,15 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from articles.importer import parse_brief
+from articles.importer import ParsedBrief, ParsedSection, parse_brief
 from articles.models import Article, Revision
-from tests.factories import make_category
+from articles.services import create_brief_from_parsed
+from tests.factories import make_category, make_user
 
 HARBOUR = """Home » Harbour workers end their strike
 Business
@@ -216,3 +221,78 @@ def _patched_stdin(stream):
     from unittest import mock
 
     return mock.patch.object(sys, "stdin", stream)
+
+
+# Property-based: whatever arrives, importing never crashes. -------------------
+
+any_text = st.text(max_size=400)
+maybe_text = st.none() | any_text
+labels = (
+    st.sampled_from(["Why it matters", "WHAT WE’RE WATCHING", "zoom in", "", "x" * 120])
+    | any_text
+)
+parsed_sections = st.builds(
+    ParsedSection,
+    label=labels,
+    heading=maybe_text,
+    text=maybe_text,
+    bullets=st.lists(any_text, max_size=4),
+)
+parsed_briefs = st.builds(
+    ParsedBrief,
+    headline=st.none() | st.text(max_size=300),
+    dek=maybe_text,
+    intro=st.lists(any_text, max_size=3),
+    sections=st.lists(parsed_sections, max_size=4),
+    category=maybe_text,
+)
+pastes = st.text(max_size=2000) | st.binary(max_size=600).map(
+    lambda raw: raw.decode("latin-1")
+)
+
+
+class ImportNeverCrashesTests(HypothesisTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.editor = make_user("fuzzer", superuser=True)
+
+    @hypothesis_settings(max_examples=60, deadline=None)
+    @given(parsed_briefs)
+    def test_any_parsed_brief_saves_and_renders(self, parsed):
+        article = create_brief_from_parsed(parsed)
+
+        self.assertEqual(article.sections.count(), len(parsed.sections))
+        self.assertLessEqual(len(article.headline), 200)
+        for section in article.sections.all():
+            self.assertTrue(section.display_label)
+            self.assertLessEqual(len(section.custom_label), 80)
+        article.publish()
+        self.assertEqual(self.client.get(article.get_absolute_url()).status_code, 200)
+
+    @hypothesis_settings(max_examples=40, deadline=None)
+    @given(pastes)
+    def test_the_admin_answers_any_paste_without_an_error(self, text):
+        self.client.force_login(self.editor)
+        response = self.client.post(
+            "/admin/articles/article/import/", {"text": text, "_create": "1"}
+        )
+        self.assertIn(response.status_code, (200, 302))
+        if response.status_code == 200:
+            self.assertContains(response, "could not be read as a brief")
+
+    @hypothesis_settings(max_examples=60, deadline=None)
+    @given(pastes)
+    def test_the_command_prints_json_or_says_why(self, text):
+        with _tmpdir() as tmp:
+            path = Path(tmp) / "paste.txt"
+            path.write_text(text, encoding="utf-8")
+            out = io.StringIO()
+            try:
+                call_command("import_brief", str(path), "--json", stdout=out)
+            except CommandError as exc:
+                self.assertTrue(str(exc).startswith(str(path)))
+                return
+        data = json.loads(out.getvalue())
+        self.assertEqual(
+            set(data), {"headline", "dek", "intro", "sections", "category"}
+        )

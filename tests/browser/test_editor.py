@@ -1,0 +1,272 @@
+"""Editors in the admin, in a real browser: build, reorder, paste, guidance."""
+
+import pytest
+
+from articles import brevity
+from articles.importer import KNOWN_LABELS
+from articles.models import Article
+from tests.articles.test_import_command import HARBOUR
+from tests.factories import label, make_article, make_bullet, make_section
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def labels():
+    # Transactional tests flush the rows the data migration seeded.
+    return {name: label(name) for name in KNOWN_LABELS}
+
+
+@pytest.fixture
+def csp_violations(admin_page):
+    found = []
+    admin_page.on(
+        "console",
+        lambda msg: (
+            found.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    return found
+
+
+def rich(page, textarea_id):
+    """The rich-text editor that writes into the textarea `textarea_id`."""
+    return page.locator(f".prose-editor:has(#{textarea_id}) .ProseMirror")
+
+
+def type_rich(page, textarea_id, text):
+    """Type at the end of a rich-text editor's content."""
+    editor = rich(page, textarea_id)
+    editor.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def add_section(page, index, *, label=None, custom=None, lead=None):
+    page.locator("#sections-group .djn-add-handler.djn-level-1").last.click()
+    page.wait_for_selector(f"#sections-{index}")
+    if label:
+        page.select_option(f"#id_sections-{index}-label", label=label)
+    if custom:
+        page.fill(f"#id_sections-{index}-custom_label", custom)
+    if lead:
+        type_rich(page, f"id_sections-{index}-text", lead)
+
+
+def add_bullet(page, section, index, text):
+    page.locator(f"#sections-{section} .djn-add-handler.djn-level-2").click()
+    page.wait_for_selector(f"#sections-{section}-bullets-{index}")
+    type_rich(page, f"id_sections-{section}-bullets-{index}-text", text)
+
+
+def bullet_texts(page, section):
+    """Bullet editors of a section in page order (the order drag produces)."""
+    return page.evaluate(
+        """(prefix) => Array.from(document.querySelectorAll('.djn-inline-form'))
+            .filter((el) => new RegExp('^' + prefix + '-bullets-\\\\d+$').test(el.id))
+            .map((el) => el.querySelector('.ProseMirror').innerText.trim())""",
+        f"sections-{section}",
+    )
+
+
+def drag(page, source, target):
+    """Drag `source` (a drag handle) to the top of `target`, as a hand would."""
+    page.locator(target).scroll_into_view_if_needed()
+    page.locator(source).scroll_into_view_if_needed()
+    start = page.locator(source).bounding_box()
+    end = page.locator(target).bounding_box()
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    to_x, to_y = end["x"] + start["width"] / 2, end["y"] + 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(x + (to_x - x) * step / 24, y + (to_y - y) * step / 24)
+    page.mouse.up()
+
+
+def panel(page, key):
+    return page.locator(f'#brevity-panel [data-brevity="{key}"]')
+
+
+def test_an_editor_builds_a_brief_reorders_bullets_and_sees_it_live(
+    admin_page, labels, csp_violations
+):
+    page = admin_page
+    page.goto("/admin/articles/article/add/")
+    page.locator("#id_headline").press_sequentially(
+        "Harbour cranes restart after repairs"
+    )
+    assert page.input_value("#id_slug") == "harbour-cranes-restart-after-repairs"
+    page.fill("#id_dek", "Exports resume after a week of silence.")
+    type_rich(page, "id_intro", "The port reopened at dawn.")
+
+    add_section(page, 0, label="Why it matters", lead="A third of exports pass here.")
+    add_bullet(page, 0, 0, "First crane restarted.")
+    add_bullet(page, 0, 1, "Second crane restarted.")
+    add_bullet(page, 0, 2, "Third crane restarted.")
+    add_section(page, 1, custom="Shippers are watching")
+    add_bullet(page, 1, 0, "Freight rates eased.")
+
+    # The position numbers are not shown: dragging sets them.
+    position = page.locator("#id_sections-0-bullets-0-position")
+    assert position.get_attribute("type") == "hidden"
+
+    # Drag the third bullet to the top, in a section that is not saved yet.
+    drag(page, "#sections-0-bullets-2 .djn-drag-handler", "#sections-0-bullets-0")
+    assert bullet_texts(page, 0) == [
+        "Third crane restarted.",
+        "First crane restarted.",
+        "Second crane restarted.",
+    ]
+
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist")
+    assert page.js_errors == []
+    article = Article.objects.get(slug="harbour-cranes-restart-after-repairs")
+    assert article.status == Article.Status.DRAFT
+    # A stored bullet's text is not repeated above its editor.
+    assert page.locator("tbody.bullets td.original > p").count() == 4
+    assert not page.locator("tbody.bullets td.original > p").first.is_visible()
+
+    # Once saved, drag again in the now stored section, then publish.
+    drag(page, "#sections-0-bullets-2 .djn-drag-handler", "#sections-0-bullets-0")
+    assert bullet_texts(page, 0) == [
+        "Second crane restarted.",
+        "Third crane restarted.",
+        "First crane restarted.",
+    ]
+    page.click("input[name=_publish]")
+    page.wait_for_url("**/admin/articles/article/")
+
+    page.goto("/briefs/harbour-cranes-restart-after-repairs/")
+    assert page.locator("h1").inner_text() == "Harbour cranes restart after repairs"
+    assert page.locator(".brief-section h2").all_inner_texts() == [
+        "Why it matters",
+        "Shippers are watching",
+    ]
+    assert page.locator(".brief-section").first.locator("li").all_inner_texts() == [
+        "Second crane restarted.",
+        "Third crane restarted.",
+        "First crane restarted.",
+    ]
+    assert page.locator(".brief__reading-time").inner_text() == "1 min read"
+    assert page.js_errors == []
+    assert csp_violations == []
+
+
+def test_an_editor_pastes_a_brief_reviews_the_draft_and_saves_it(
+    admin_page, labels, csp_violations
+):
+    page = admin_page
+    page.goto("/admin/articles/article/")
+    page.get_by_role("link", name="New brief from text").click()
+    page.fill("#id_text", HARBOUR)
+    page.click("input[name=_parse]")
+
+    # The review: structure as parsed, nothing saved yet.
+    assert page.locator('[data-part="headline"]').inner_text() == (
+        "Harbour workers end their strike"
+    )
+    assert page.locator('[data-part="label"]').all_inner_texts() == [
+        "Why it matters",
+        "Driving the news",
+        "What we’re watching",
+        "Shippers are asking",
+    ]
+    assert page.locator('[data-part="bullet"]').count() == 4
+    assert Article.objects.count() == 0
+    assert page.input_value("#id_text") == HARBOUR.replace("\r\n", "\n")
+
+    page.click("input[name=_create]")
+    page.wait_for_url("**/admin/articles/article/*/change/")
+    assert "created from the pasted text" in page.locator(".messagelist").inner_text()
+    assert page.input_value("#id_headline") == "Harbour workers end their strike"
+    assert bullet_texts(page, 1) == [
+        "Pay rises by 6% over two years.",
+        "Night shifts get a new bonus <b>not markup</b> & more.",
+    ]
+    assert page.input_value("#id_sections-3-custom_label") == "Shippers are asking"
+
+    page.fill("#id_dek", "Cargo is moving again after a week.")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    article = Article.objects.get()
+    assert article.dek == "Cargo is moving again after a week."
+    assert article.status == Article.Status.DRAFT
+    assert article.sections.count() == 4
+    assert page.js_errors == []
+    assert csp_violations == []
+
+
+def test_the_guidance_panel_follows_the_typing_and_agrees_with_python(
+    admin_page, labels
+):
+    page = admin_page
+    article = make_article(headline="Short headline", dek="A dek.")
+    zoom = make_section(article, label=labels["Zoom in"], text="Lead.")
+    make_bullet(zoom, "A short bullet.")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+
+    warnings = panel(page, "warnings")
+    assert "No “Why it matters” section" in warnings.inner_text()
+    before = int(panel(page, "words").inner_text())
+
+    # A long headline: the figures and advice change with no save.
+    page.click("#id_headline")
+    page.keyboard.press("End")
+    page.keyboard.type(" that keeps going on and on well past what anyone reads")
+    page.wait_for_function(
+        "() => document.querySelector('[data-brevity=\"headline_words\"]').textContent === '13'"
+    )
+    assert int(panel(page, "words").inner_text()) == before + 11
+
+    # A long bullet typed into the rich-text editor.
+    type_rich(page, "id_sections-0-bullets-0-text", " more" * 40)
+    page.wait_for_function(
+        "() => document.querySelector('[data-brevity=\"warnings\"]').textContent.includes('bullet 1: 43 words')"
+    )
+
+    # Switching the label to "Why it matters" clears that advice.
+    page.select_option("#id_sections-0-label", label="Why it matters")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-brevity=\"warnings\"]').textContent.includes('No “Why')"
+    )
+
+    # The browser's numbers are Python's numbers, for the same form.
+    structure = page.evaluate(
+        "() => NewsroomBrevity.readForm(document.getElementById('article_form'))"
+    )
+    report = brevity.analyse(structure)
+    assert int(panel(page, "words").inner_text()) == report.words
+    assert int(panel(page, "minutes").inner_text()) == report.minutes
+    assert int(panel(page, "headline_words").inner_text()) == report.headline_words
+    shown = [
+        t
+        for t in warnings.locator("li").all_inner_texts()
+        if t != "Nothing to tighten."
+    ]
+    assert shown == [advice.message for advice in report.warnings]
+    assert page.js_errors == []
+
+
+def test_preview_opens_the_unsaved_form_as_readers_will_see_it(admin_page, labels):
+    page = admin_page
+    article = make_article(
+        headline="Stored headline", status=Article.Status.DRAFT, published_at=None
+    )
+    make_section(article, label=labels["Why it matters"], text="Stored lead.")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.fill("#id_headline", "Typed, not saved")
+
+    with page.context.expect_page() as opened:
+        page.locator(".submit-row button.preview-button").first.click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    assert preview.locator("h1").inner_text() == "Typed, not saved"
+    assert (
+        "Preview of unsaved changes" in preview.locator(".preview-banner").inner_text()
+    )
+    article.refresh_from_db()
+    assert article.headline == "Stored headline"
+    # The editor's tab still holds what they typed.
+    assert page.input_value("#id_headline") == "Typed, not saved"
