@@ -14,7 +14,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles import brevity, preview, revisions, services, workflow
-from articles.forms import ArticleAdminForm, BulletForm, ImportBriefForm, SectionForm
+from articles.forms import (
+    ArticleAdminForm,
+    BulletForm,
+    BylineForm,
+    ImportBriefForm,
+    SectionForm,
+)
 from articles.models import (
     Article,
     Author,
@@ -87,6 +93,7 @@ class SectionInline(FollowsArticlePermission, nested_admin.NestedStackedInline):
 
 class BylineInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
     model = Byline
+    form = BylineForm
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     sortable_field_name = "position"
@@ -233,7 +240,9 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
         article = obj if obj is not None else Article()
-        report = brevity.analyse(brevity.structure_of(article))
+        # for_page() loads sections and bullets in a fixed number of queries.
+        measured = Article.objects.for_page().get(pk=obj.pk) if obj else article
+        report = brevity.analyse(brevity.structure_of(measured))
         context.update(
             {
                 "brevity_limits": json.dumps(brevity.limits()),

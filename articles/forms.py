@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.importer import BriefParseError, parse_brief
-from articles.models import Article, Bullet, Revision, Section
+from articles.models import Article, Bullet, Byline, Revision, Section
 
 
 class SectionForm(forms.ModelForm):
@@ -27,6 +27,13 @@ class BulletForm(forms.ModelForm):
     class Meta:
         model = Bullet
         fields = ["text", "position"]
+        widgets = {"position": forms.HiddenInput}
+
+
+class BylineForm(forms.ModelForm):
+    class Meta:
+        model = Byline
+        fields = ["author", "position"]
         widgets = {"position": forms.HiddenInput}
 
 

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
 from articles.models import Article, PreviewLink
-from articles.views import ArticleView
+from articles.views import ArticleView, article_page_queryset
 
 PREVIEW_TEMPLATE = "articles/preview.html"
 
@@ -48,7 +48,7 @@ def _banner(article: Article) -> str:
 
 
 def render_stored(request, article: Article) -> HttpResponse:
-    article = Article.objects.for_page().get(pk=article.pk)
+    article = article_page_queryset().get(pk=article.pk)
     banner = "Preview of the saved version · " + _banner(article).removeprefix(
         "Preview · "
     )
@@ -70,7 +70,7 @@ def render_unsaved(model_admin, request, obj: Article | None) -> HttpResponse:
         article = form.save()
         for formset in formsets:
             formset.save()
-        article = Article.objects.for_page().get(pk=article.pk)
+        article = article_page_queryset().get(pk=article.pk)
         html = _reader_html(
             request, article, "Preview of unsaved changes · not visible to readers"
         )
@@ -133,7 +133,7 @@ def preview_link_view(request, token: str) -> HttpResponse:
     )
     if link is None:
         raise Http404("This preview link does not exist or was revoked.")
-    article = Article.objects.for_page().get(pk=link.article_id)
+    article = article_page_queryset().get(pk=link.article_id)
     if article.is_published:
         return _private(HttpResponseRedirect(article.get_absolute_url()))
     return _private(HttpResponse(_reader_html(request, article, _banner(article))))

@@ -167,13 +167,18 @@ class AuthorView(PublishedMixin, ListView):
         return super().get_context_data(author=self.author, **kwargs)
 
 
+def article_page_queryset():
+    """What the article page shows, published or not (previews use it too)."""
+    return Article.objects.for_page().annotate(**related.annotations())
+
+
 @method_decorator(public_page, name="dispatch")
 class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().for_page().annotate(**related.annotations())
+        return article_page_queryset().published()
 
     def get(self, request, *args, **kwargs):
         try:

@@ -11,6 +11,7 @@ from tests.factories import (
     change_form_data,
     make_brief,
     make_role_user,
+    make_topic,
     make_user,
 )
 
@@ -56,6 +57,12 @@ class StaffPreviewTests(TestCase):
         # Readers still cannot.
         self.client.logout()
         self.assertEqual(self.client.get("/briefs/draft-unseen/").status_code, 404)
+
+    def test_it_shows_the_related_briefs_readers_will_see(self):
+        topic = make_topic(name="Ports")
+        make_brief(headline="An older port story", topics=[topic])
+        self.draft.topics.set([topic])
+        self.assertContains(self.client.get(self.url), "An older port story")
 
     def test_it_needs_a_staff_login(self):
         self.client.logout()
