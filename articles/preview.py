@@ -41,18 +41,19 @@ def _reader_html(request, article: Article, banner: str) -> str:
     return render_to_string(PREVIEW_TEMPLATE, context, request=request)
 
 
-def _banner(article: Article) -> str:
+def _banner(article: Article, what: str) -> str:
     from articles.workflow import state_label
 
-    return f"Preview · {state_label(article)} · not visible to readers"
+    if what == "unsaved changes":
+        return f"Preview of unsaved changes · {state_label(article)} · not saved yet"
+    seen = "what readers see now" if article.is_published else "not visible to readers"
+    return f"Preview of the {what} · {state_label(article)} · {seen}"
 
 
 def render_stored(request, article: Article) -> HttpResponse:
     article = article_page_queryset().get(pk=article.pk)
-    banner = "Preview of the saved version · " + _banner(article).removeprefix(
-        "Preview · "
-    )
-    return _private(HttpResponse(_reader_html(request, article, banner)))
+    html = _reader_html(request, article, _banner(article, "saved version"))
+    return _private(HttpResponse(html))
 
 
 def render_unsaved(model_admin, request, obj: Article | None) -> HttpResponse:
@@ -71,9 +72,7 @@ def render_unsaved(model_admin, request, obj: Article | None) -> HttpResponse:
         for formset in formsets:
             formset.save()
         article = article_page_queryset().get(pk=article.pk)
-        html = _reader_html(
-            request, article, "Preview of unsaved changes · not visible to readers"
-        )
+        html = _reader_html(request, article, _banner(article, "unsaved changes"))
         transaction.set_rollback(True)
     return _private(HttpResponse(html))
 
@@ -136,4 +135,6 @@ def preview_link_view(request, token: str) -> HttpResponse:
     article = article_page_queryset().get(pk=link.article_id)
     if article.is_published:
         return _private(HttpResponseRedirect(article.get_absolute_url()))
-    return _private(HttpResponse(_reader_html(request, article, _banner(article))))
+    return _private(
+        HttpResponse(_reader_html(request, article, _banner(article, "draft")))
+    )
