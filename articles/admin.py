@@ -20,6 +20,7 @@ from articles.forms import (
     BylineForm,
     ImportBriefForm,
     SectionForm,
+    keep_vanished_rows,
 )
 from articles.models import (
     Article,
@@ -236,6 +237,11 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         for advice in brevity.analyse(brevity.structure_of(loaded)).warnings:
             messages.warning(request, f"Style: {advice.message}")
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            request.POST = keep_vanished_rows(request.POST, unquote(object_id))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def render_change_form(
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
@@ -436,6 +442,8 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         )
         if not allowed:
             raise PermissionDenied
+        if article is not None:
+            request.POST = keep_vanished_rows(request.POST, article.pk)
         return preview.render_unsaved(self, request, article)
 
     def revisions_view(self, request, object_id):

@@ -1,4 +1,7 @@
+import re
+
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from articles import revisions, workflow
@@ -177,3 +180,64 @@ class ImportBriefForm(forms.Form):
         except BriefParseError as exc:
             raise forms.ValidationError(str(exc), code="unreadable") from None
         return text
+
+
+_FORM_KEY = re.compile(r"^(?P<index>\d+)-(?P<rest>.*)$")
+
+
+def keep_vanished_rows(data: QueryDict, article_pk) -> QueryDict:
+    """Turn posted sections and bullets that were deleted meanwhile into new rows.
+
+    When someone else deletes a section (or bullet) while an editor has the
+    brief open, the editor's form still posts it as an existing row, which
+    Django can only reject with an error on a hidden field. Renumbering those
+    rows as new ones keeps what the editor typed in the form and, if they save
+    again, brings the row back with their text.
+    """
+    data = _revive(data, "sections", Section.objects.filter(article_id=article_pk))
+    sections = int(_number(data.get("sections-TOTAL_FORMS")))
+    for i in range(sections):
+        section_id = data.get(f"sections-{i}-id", "")
+        data = _revive(
+            data,
+            f"sections-{i}-bullets",
+            Bullet.objects.filter(
+                section_id=section_id if section_id.isdigit() else None
+            ),
+            parent_field="section",
+        )
+    return data
+
+
+def _number(value) -> int:
+    return int(value) if str(value or "").isdigit() else 0
+
+
+def _revive(
+    data: QueryDict, prefix: str, existing, parent_field: str = ""
+) -> QueryDict:
+    total = _number(data.get(f"{prefix}-TOTAL_FORMS"))
+    initial = min(_number(data.get(f"{prefix}-INITIAL_FORMS")), total)
+    posted = {i: data.get(f"{prefix}-{i}-id", "") for i in range(initial)}
+    ids = [int(pk) for pk in posted.values() if pk.isdigit()]
+    found = {str(pk) for pk in existing.filter(pk__in=ids).values_list("pk", flat=True)}
+    kept = [i for i in range(initial) if posted[i] in found]
+    if len(kept) == initial:
+        return data
+    vanished = [i for i in range(initial) if posted[i] not in found]
+    order = kept + vanished + list(range(initial, total))
+    new_index = {old: new for new, old in enumerate(order)}
+
+    revived = QueryDict(mutable=True)
+    start = f"{prefix}-"
+    for key, values in data.lists():
+        match = _FORM_KEY.match(key[len(start) :]) if key.startswith(start) else None
+        if match and int(match["index"]) in new_index:
+            key = f"{prefix}-{new_index[int(match['index'])]}-{match['rest']}"
+        revived.setlist(key, values)
+    for old in vanished:
+        revived[f"{prefix}-{new_index[old]}-id"] = ""
+        if parent_field:
+            revived[f"{prefix}-{new_index[old]}-{parent_field}"] = ""
+    revived[f"{prefix}-INITIAL_FORMS"] = str(len(kept))
+    return revived

@@ -128,3 +128,56 @@ class EditConflictTests(TestCase):
         self.assertContains(response, "changed this brief while you were editing it")
         draft.refresh_from_db()
         self.assertEqual(draft.status, Article.Status.PUBLISHED)
+
+
+class DeletedMeanwhileTests(TestCase):
+    """Rows someone else deleted come back as new rows, with what was typed."""
+
+    def setUp(self):
+        self.client.force_login(make_user("bob", superuser=True))
+        self.article = make_brief(sections=2, bullets=2)
+        revisions.record(self.article)
+        self.url = f"/admin/articles/article/{self.article.pk}/change/"
+        self.data = change_form_data(self.article)
+        self.data["sections-1-text"] = "Bob kept working on this lead."
+        self.data["sections-1-bullets-1-text"] = "Bob's edited bullet."
+        # Meanwhile someone deletes the second section, bullets and all.
+        self.article.sections.get(position=1).delete()
+        self.article.save()
+        revisions.record(self.article, note="Deleted a section")
+
+    def test_the_conflict_form_still_holds_the_deleted_rows(self):
+        response = self.client.post(self.url, self.data)
+        self.assertContains(response, "changed this brief while you were editing it")
+        self.assertContains(response, "Bob kept working on this lead.")
+        self.assertContains(response, "Bob&#x27;s edited bullet.")
+        self.assertNotContains(response, "Select a valid choice")
+
+    def test_saving_again_brings_them_back_with_the_new_text(self):
+        response = self.client.post(self.url, self.data)
+        loaded = re.search(
+            r'name="loaded_version" value="(\d+)"', response.content.decode()
+        )
+        self.data["loaded_version"] = loaded.group(1)
+        response = self.client.post(self.url, self.data)
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+
+        sections = list(self.article.sections.all())
+        self.assertEqual(len(sections), 2)
+        self.assertEqual(sections[1].text, "Bob kept working on this lead.")
+        self.assertEqual(
+            [b.text for b in sections[1].bullets.all()],
+            ["Bullet 1.0 says something.", "Bob's edited bullet."],
+        )
+
+    def test_a_deleted_bullet_alone_comes_back_too(self):
+        data = change_form_data(self.article)
+        data["sections-0-bullets-0-text"] = "Bob's version of a bullet."
+        self.article.sections.get(position=0).bullets.first().delete()
+        data["loaded_version"] = self.article.version  # not even a conflict
+        response = self.client.post(self.url, data)
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+        self.assertEqual(
+            [b.text for b in self.article.sections.get(position=0).bullets.all()],
+            ["Bob's version of a bullet.", "Bullet 0.1 says something."],
+        )
