@@ -141,7 +141,7 @@ def wrk(
     url: str, seconds: float, connections: int
 ) -> tuple[int, float, float, float, int]:
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,
