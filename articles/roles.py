@@ -41,9 +41,14 @@ ROLES: dict[str, dict[str, str | dict[str, list[str]]]] = {
         "newsletter": ALL,
         "articles": {
             "article": READ,
+            "section": READ,
+            "bullet": READ,
+            "byline": READ,
+            "correction": READ,
             "category": READ,
             "topic": READ,
             "author": READ,
+            "sectionlabel": READ,
         },
     },
 }

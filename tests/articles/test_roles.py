@@ -256,6 +256,11 @@ class NewsletterEditorTests(TestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.client.get(ADD).status_code, 403)
 
+    def test_they_read_a_brief_with_its_sections(self):
+        brief = make_brief(sections=2, bullets=1)
+        response = self.client.get(change_url(brief))
+        self.assertContains(response, "Bullet 1.0 says something.")
+
     def test_they_reach_the_newsletter_admin(self):
         from django.contrib import admin
 
