@@ -1,16 +1,21 @@
 """The workflow: states, transitions, and scheduling that needs no job."""
 
 import re
+import tempfile
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
 
 import time_machine
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.test import TestCase
 from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article
 from articles.roles import EDITOR, WRITER
+from newsroom.pagecache import FileVersionStore, PageCache
 from tests.factories import change_form_data, make_brief, make_category, make_role_user
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -145,3 +150,58 @@ class SchedulingTests(TestCase):
             brief.refresh_from_db()
             self.assertEqual(brief.published_at, timezone.now())
             self.assertTrue(brief.is_published)
+
+
+class ScheduledThroughThePageCacheTests(TestCase):
+    """The whole stack: pages and feeds rendered before the time, then after."""
+
+    def setUp(self):
+        self.enterContext(self.settings(PAGE_CACHE_ENABLED=True))
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        self.app = PageCache(WSGIHandler(), store=FileVersionStore(tmp / "version"))
+
+    def get(self, path):
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        env = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "HTTP_HOST": "testserver",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": BytesIO(),
+        }
+        body = b"".join(self.app(env, start_response)).decode()
+        return seen["headers"], body
+
+    def test_cached_pages_and_feeds_show_it_once_its_time_has_come(self):
+        at = NOON + timedelta(hours=1)
+        with time_machine.travel(NOON, tick=False) as clock:
+            make_brief(headline="Summit opens at dawn", slug="summit", published_at=at)
+            for path in ("/", "/feed/"):
+                headers, body = self.get(path)
+                self.assertNotIn("Summit opens at dawn", body)
+                # Served again from the cache before the time: still hidden.
+                headers, body = self.get(path)
+                self.assertEqual(headers.get("X-Page-Cache"), "hit")
+                self.assertNotIn("Summit opens at dawn", body)
+
+            clock.move_to(at + timedelta(seconds=1))
+            for path in ("/", "/feed/"):
+                headers, body = self.get(path)
+                self.assertIn("Summit opens at dawn", body, path)
+                # What browsers and CDNs may keep is bounded by the setting.
+                self.assertLessEqual(
+                    max_age_of(headers.get("Cache-Control", "")),
+                    settings.PAGE_CACHE_SECONDS,
+                )
+
+
+def max_age_of(cache_control: str) -> int:
+    match = re.search(r"max-age=(\d+)", cache_control)
+    return int(match.group(1)) if match else 0
