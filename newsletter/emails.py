@@ -2,8 +2,8 @@
 
 Every email is a triplet in templates/newsletter/emails/: `<name>-subject.txt`,
 `<name>-body.txt` and `<name>-body.html`. The HTML gets its CSS inlined
-(css-inline keeps the <style> block too, for the dark-mode media query that
-cannot be inlined). Links are absolute on settings.SITE_URL, never on the
+(css-inline keeps the @media rules, dark mode and small screens, in a <style>
+block: they cannot be inlined). Links are absolute on settings.SITE_URL, never on the
 host of whatever request triggered the mail.
 """
 
@@ -24,9 +24,11 @@ _inliner = None
 def inline_css(html: str) -> str:
     global _inliner
     if _inliner is None:
-        # Remote stylesheets are never fetched: email HTML carries its own.
+        # Every rule that can be is inlined; only the @media rules (dark
+        # mode, narrow screens) stay in a <style> block, where clients that
+        # support them read them. Remote stylesheets are never fetched.
         _inliner = css_inline.CSSInliner(
-            keep_style_tags=True, load_remote_stylesheets=False
+            keep_at_rules=True, load_remote_stylesheets=False
         )
     return _inliner.inline(html)
 

@@ -18,6 +18,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.http import base36_to_int, int_to_base36
 
 _MAC_BYTES = 12
+_MAC_CHARS = 16  # base64 of 12 bytes, no padding
+_ID_CHARS = 13  # base36 of the largest 64-bit id
+# The longest tokens can be: the sender sizes its placeholders to them.
+UNSUBSCRIBE_MAX = _ID_CHARS + 1 + _ID_CHARS + 1 + _MAC_CHARS
+PREFERENCES_MAX = _ID_CHARS + 1 + _MAC_CHARS
 _CONFIRM_SALT = "newsletter.confirm"
 
 
@@ -51,7 +56,7 @@ def unsubscribe_token(subscriber_id: int, newsletter_id: int | None) -> str:
 def read_unsubscribe_token(token: str) -> tuple[int, int | None] | None:
     """(subscriber_id, newsletter_id or None for all lists), or None if forged."""
     parts = token.split(".")
-    if len(parts) != 3 or len(parts[0]) > 13 or len(parts[1]) > 13:
+    if len(parts) != 3 or len(parts[0]) > _ID_CHARS or len(parts[1]) > _ID_CHARS:
         return None
     ids = _ints(parts[:2])
     if ids is None or not _verify("unsubscribe", f"{parts[0]}.{parts[1]}", parts[2]):
@@ -66,7 +71,7 @@ def preferences_token(subscriber_id: int) -> str:
 
 def read_preferences_token(token: str) -> int | None:
     parts = token.split(".")
-    if len(parts) != 2 or len(parts[0]) > 13:
+    if len(parts) != 2 or len(parts[0]) > _ID_CHARS:
         return None
     ids = _ints(parts[:1])
     if ids is None or not _verify("preferences", parts[0], parts[1]):

@@ -1,13 +1,16 @@
 import email
 import email.policy
+import quopri
 from datetime import timedelta
 from unittest import mock
 
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsletter import sending, services, tokens
 from newsletter.models import Delivery, Edition, Subscriber, Subscription
@@ -288,3 +291,38 @@ class PacerTests(TestCase):
             for _ in range(3):
                 pacer.wait()
         sleep.assert_not_called()
+
+
+class QuotedPrintableTemplateTests(SimpleTestCase):
+    """Tokens swapped into the pre-encoded bytes decode to the right text."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        pieces=st.lists(st.text(max_size=200), min_size=1, max_size=6),
+        kinds=st.lists(st.booleans(), min_size=5, max_size=5),
+        unsubscribe_length=st.integers(min_value=1, max_value=tokens.UNSUBSCRIBE_MAX),
+        preferences_length=st.integers(min_value=1, max_value=tokens.PREFERENCES_MAX),
+    )
+    def test_substituted_tokens_decode_and_lines_stay_short(
+        self, pieces, kinds, unsubscribe_length, preferences_length
+    ):
+        token_chars = "abcdefghijklmnopqrstuvwxyz0123456789._-ABC" * 2
+        unsubscribe = token_chars[:unsubscribe_length]
+        preferences = token_chars[:preferences_length]
+        template, expected = pieces[0], pieces[0]
+        for is_unsubscribe, piece in zip(kinds, pieces[1:], strict=False):
+            if is_unsubscribe:
+                template += sending.UNSUBSCRIBE_PLACEHOLDER + piece
+                expected += unsubscribe + piece
+            else:
+                template += sending.PREFERENCES_PLACEHOLDER + piece
+                expected += preferences + piece
+        encoded = sending._qp_template(template)
+        out = encoded.replace(
+            sending.UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode()
+        ).replace(sending.PREFERENCES_PLACEHOLDER.encode(), preferences.encode())
+        out.decode("ascii")
+        self.assertTrue(all(len(line) <= 76 for line in out.split(b"\r\n")))
+        self.assertNotIn(b"\n", out.replace(b"\r\n", b""))
+        decoded = quopri.decodestring(out.replace(b"\r\n", b"\n")).decode("utf-8")
+        self.assertEqual(decoded, "\n".join(expected.splitlines()) + "\n")
