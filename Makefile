@@ -35,11 +35,20 @@ check: install
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: lint check
+test: lint check node_modules/.installed
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The HTML and accessibility checkers the tests run (package.json pins them).
+# --ignore-scripts: vnu-jar's install script would fetch a Java runtime; the
+# machine's own Java runs it. Without npm the tests that need them skip
+# (they fail instead when REQUIRE_BROWSER=1).
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Nu HTML Checker and axe-core tests will be skipped."; fi
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache node_modules

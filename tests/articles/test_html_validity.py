@@ -1,0 +1,67 @@
+"""Every reader page type passes the Nu HTML Checker with no errors.
+
+All pages are rendered with the test client, written to one folder and
+checked in a single JVM run (starting Java costs more than checking).
+"""
+
+import json
+import subprocess
+
+from django.test import TestCase, override_settings
+
+from tests.reader_pages import VNU_JAR, build_site, require_vnu
+
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@override_settings(TASKS=TASKS)
+class NuHtmlCheckerTests(TestCase):
+    def setUp(self):
+        import tempfile
+
+        from django.test import override_settings as override
+
+        self.java = require_vnu()
+        self.media = tempfile.TemporaryDirectory()
+        self.out = tempfile.TemporaryDirectory()
+        media_settings = override(MEDIA_ROOT=self.media.name)
+        media_settings.enable()
+        self.addCleanup(media_settings.disable)
+        self.addCleanup(self.media.cleanup)
+        self.addCleanup(self.out.cleanup)
+
+    def test_every_reader_page_type_has_no_errors(self):
+        from pathlib import Path
+
+        with self.captureOnCommitCallbacks(execute=True):
+            pages = build_site()
+        files = {}
+        for name, url in pages.items():
+            response = self.client.get(url)
+            expected = 404 if name == "not-found" else 200
+            self.assertEqual(response.status_code, expected, url)
+            path = Path(self.out.name) / f"{name}.html"
+            path.write_bytes(response.content)
+            files[str(path)] = url
+        result = subprocess.run(
+            [
+                self.java,
+                "-jar",
+                str(VNU_JAR),
+                "--errors-only",
+                "--format",
+                "json",
+                *files,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        messages = json.loads(result.stderr)["messages"]
+        problems = [
+            f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
+            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
+            for m in messages
+        ]
+        self.assertEqual(problems, [], "\n".join(problems))
+        self.assertEqual(result.returncode, 0)
