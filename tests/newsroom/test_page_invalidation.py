@@ -1,0 +1,141 @@
+"""No stale page: every change readers could see shows at once through the cache.
+
+Each test reads a page through the real WSGI stack with the page cache in
+front (as gunicorn serves it), makes one change with a real commit, and reads
+again.
+"""
+
+from datetime import timedelta
+from io import BytesIO
+
+import time_machine
+from django.core.handlers.wsgi import WSGIHandler
+from django.test import TransactionTestCase, override_settings
+from django.utils import timezone
+
+from articles.models import Article, Correction
+from newsroom.pagecache import PageCache
+from tests.factories import (
+    make_article,
+    make_author,
+    make_bullet,
+    make_category,
+    make_section,
+    make_topic,
+)
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class NoStalePageTests(TransactionTestCase):
+    def setUp(self):
+        self.app = PageCache(WSGIHandler())
+        self.category = make_category(name="Harbours", slug="harbours")
+        self.author = make_author(name="Ada Quill", slug="ada")
+        self.topic = make_topic(name="Shipping", slug="shipping")
+        self.article = make_article(
+            headline="Cranes return to the port",
+            slug="cranes",
+            category=self.category,
+            authors=[self.author],
+            topics=[self.topic],
+        )
+        self.section = make_section(
+            self.article, custom_label="Why it matters", text="Exports resume."
+        )
+
+    def get(self, path):
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "SERVER_NAME": "testserver",
+            "SERVER_PORT": "80",
+            "HTTP_HOST": "testserver",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": BytesIO(),
+            "wsgi.errors": BytesIO(),
+        }
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        body = b"".join(self.app(environ, start_response)).decode()
+        return seen["status"], body, seen["headers"].get("X-Page-Cache") == "hit"
+
+    def assert_cached(self, path):
+        self.get(path)
+        status, _, hit = self.get(path)
+        self.assertTrue(status.startswith("200"), status)
+        self.assertIs(hit, True, f"{path} was not served from the page cache")
+
+    def test_publishing_a_brief_shows_it_on_home_and_its_category(self):
+        self.assert_cached("/")
+        self.assert_cached("/category/harbours/")
+        make_article(headline="Tugboats strike at dawn", category=self.category)
+        for path in ("/", "/category/harbours/"):
+            status, body, hit = self.get(path)
+            self.assertIn("Tugboats strike at dawn", body, path)
+            self.assertIs(hit, False)
+
+    def test_editing_a_bullet_shows_on_the_article_page(self):
+        self.assert_cached("/briefs/cranes/")
+        make_bullet(self.section, "A new bullet arrives.")
+        self.assertIn("A new bullet arrives.", self.get("/briefs/cranes/")[1])
+
+    def test_editing_the_headline_shows_everywhere(self):
+        for path in ("/", "/briefs/cranes/", "/topic/shipping/", "/author/ada/"):
+            self.assert_cached(path)
+        self.article.headline = "Cranes roar back"
+        self.article.save()
+        for path in ("/", "/briefs/cranes/", "/topic/shipping/", "/author/ada/"):
+            self.assertIn("Cranes roar back", self.get(path)[1], path)
+
+    def test_unpublishing_removes_the_brief(self):
+        self.assert_cached("/briefs/cranes/")
+        self.assert_cached("/")
+        self.article.status = Article.Status.UNPUBLISHED
+        self.article.save()
+        self.assertTrue(self.get("/briefs/cranes/")[0].startswith("404"))
+        self.assertNotIn("Cranes return to the port", self.get("/")[1])
+
+    def test_a_correction_shows_at_once(self):
+        self.assert_cached("/briefs/cranes/")
+        Correction.objects.create(
+            article=self.article, text="An earlier version misnamed the port."
+        )
+        self.assertIn("misnamed the port", self.get("/briefs/cranes/")[1])
+
+    def test_a_scheduled_brief_appears_when_its_time_comes(self):
+        with time_machine.travel(timezone.now(), tick=False) as clock:
+            make_article(
+                headline="Scheduled harbour brief",
+                slug="scheduled",
+                published_at=timezone.now() + timedelta(minutes=30),
+            )
+            self.assert_cached("/")
+            self.assertNotIn("Scheduled harbour brief", self.get("/")[1])
+            clock.shift(timedelta(minutes=31))
+            status, body, hit = self.get("/")
+            self.assertIn("Scheduled harbour brief", body)
+            self.assertIs(hit, False)
+            self.assertTrue(self.get("/briefs/scheduled/")[0].startswith("200"))
+
+    def test_renaming_an_author_category_or_topic_shows_on_the_article(self):
+        self.assert_cached("/briefs/cranes/")
+        for obj, name in [
+            (self.author, "Ada Q. Quill"),
+            (self.category, "Ports and harbours"),
+            (self.topic, "Global shipping"),
+        ]:
+            obj.name = name
+            obj.save()
+            self.assertIn(name, self.get("/briefs/cranes/")[1])
+            self.assert_cached("/briefs/cranes/")
+
+    def test_changes_that_readers_cannot_see_keep_the_cache(self):
+        from django.contrib.auth import get_user_model
+
+        self.assert_cached("/briefs/cranes/")
+        get_user_model().objects.create(username="newcomer")
+        self.assertIs(self.get("/briefs/cranes/")[2], True)
