@@ -7,6 +7,7 @@ block: they cannot be inlined). Links are absolute on settings.SITE_URL, never o
 host of whatever request triggered the mail.
 """
 
+import email.policy
 import re
 from email.utils import parseaddr
 
@@ -86,6 +87,18 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     return subject, text.strip() + "\n", html
 
 
+class Message(EmailMultiAlternatives):
+    """Headers folded only past RFC 5322's hard limit of 998 characters.
+
+    Python's email package folds at 78, and folds a long unbroken value (a
+    List-Unsubscribe URL) into RFC 2047 encoded-words that mail providers
+    then refuse as a one-click URL. 78 is a "should"; 998 is the "must".
+    """
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def make_message(
     name: str,
     to: str,
@@ -94,10 +107,10 @@ def make_message(
     headers: dict | None = None,
     from_email: str | None = None,
     reply_to: str = "",
-) -> EmailMultiAlternatives:
+) -> Message:
     """One transactional message from a template triplet, ready to send."""
     subject, text, html = render_email(name, context)
-    message = EmailMultiAlternatives(
+    message = Message(
         subject=subject,
         body=text,
         from_email=from_email or settings.DEFAULT_FROM_EMAIL,

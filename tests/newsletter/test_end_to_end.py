@@ -168,6 +168,25 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
             ).exists()
         )
 
+    def test_the_welcome_unsubscribe_url_never_folds_either(self):
+        long_site = "https://the-evening-chronicle-newsroom.example.org"
+        with self.settings(SITE_URL=long_site):
+            subscriber = Subscriber.objects.create(
+                pk=987654321, email="big@example.org"
+            )
+            Subscription.objects.create(
+                subscriber=subscriber, newsletter=self.daily, status="pending"
+            )
+            from newsletter import services
+
+            with self.captureOnCommitCallbacks(execute=True):
+                services.confirm(subscriber)
+        raw = self.sink.to("big@example.org")[-1].raw
+        value = raw_header(raw, "List-Unsubscribe")
+        self.assertTrue(value.startswith(f"<{long_site}/u/".encode()), value)
+        self.assertNotIn(b"=?", value)
+        self.assertNotIn(b"\r\n", value)
+
     def test_the_unsubscribe_url_never_folds_into_encoded_words(self):
         # A realistic long host and a large subscriber id.
         long_site = "https://the-evening-chronicle-newsroom.example.org"
