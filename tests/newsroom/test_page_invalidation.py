@@ -139,3 +139,20 @@ class NoStalePageTests(TransactionTestCase):
         self.assert_cached("/briefs/cranes/")
         get_user_model().objects.create(username="newcomer")
         self.assertIs(self.get("/briefs/cranes/")[2], True)
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class WarmProcessQueryTests(TransactionTestCase):
+    def test_a_cached_page_and_a_revalidation_run_no_query(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        make_article(slug="warm")
+        tests = NoStalePageTests(methodName="get")
+        tests.app = PageCache(WSGIHandler())
+        for path in ("/", "/briefs/warm/"):
+            tests.get(path)
+            with CaptureQueriesContext(connection) as ctx:
+                status, _, hit = tests.get(path)
+            self.assertIs(hit, True)
+            self.assertEqual(len(ctx.captured_queries), 0, path)

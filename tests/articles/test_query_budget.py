@@ -1,0 +1,78 @@
+"""Query budgets: each reader page runs a fixed number of queries at any size.
+
+These are the budgets of a full render (a page-cache miss); a hit in the page
+cache in front of Django runs none (tests/newsroom/test_pagecache.py).
+
+Every page is measured at two sizes (few and many sections, bullets, authors,
+topics and listed briefs) on a warm process (navigation already cached) and
+must run exactly its budget both times.
+"""
+
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_author, make_brief, make_category, make_topic
+
+# Page: (path, budget). The article page: the brief with its category and
+# related briefs, bylines, topics, corrections, sections, bullets.
+BUDGETS = {
+    "home": ("/", 3),
+    "article": ("/briefs/{slug}/", 6),
+    "category": ("/category/{category}/", 4),
+    "topic": ("/topic/{topic}/", 4),
+    "author": ("/author/{author}/", 4),
+    "search": ("/search/?q=harbour", 3),
+    "feed": ("/feed/", 6),
+    "category feed": ("/category/{category}/feed/", 7),
+}
+
+
+class QueryBudgetTests(TestCase):
+    def build(self, n: int):
+        """n briefs of n sections × n bullets, each with n authors and topics."""
+        category = make_category()
+        authors = [make_author() for _ in range(n)]
+        topics = [make_topic() for _ in range(n)]
+        briefs = [
+            make_brief(
+                sections=n,
+                bullets=n,
+                headline=f"Harbour brief {i} of {n}",
+                category=category,
+                authors=authors,
+                topics=topics,
+            )
+            for i in range(n)
+        ]
+        return {
+            "slug": briefs[0].slug,
+            "category": category.slug,
+            "topic": topics[0].slug,
+            "author": authors[0].slug,
+        }
+
+    def count(self, path: str) -> int:
+        cache.clear()
+        self.client.get("/")  # a warm process has its navigation cached
+        with CaptureQueriesContext(connection) as ctx:
+            response = self.client.get(path)
+        self.assertEqual(response.status_code, 200, path)
+        return len(ctx.captured_queries)
+
+    def test_every_reader_page_keeps_its_budget_at_two_sizes(self):
+        small = self.build(2)
+        small_counts = {
+            page: self.count(path.format(**small))
+            for page, (path, _) in BUDGETS.items()
+        }
+        large = self.build(9)
+        large_counts = {
+            page: self.count(path.format(**large))
+            for page, (path, _) in BUDGETS.items()
+        }
+        for page, (_, budget) in BUDGETS.items():
+            with self.subTest(page=page):
+                self.assertEqual(small_counts[page], budget)
+                self.assertEqual(large_counts[page], budget)
