@@ -32,6 +32,11 @@ def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
         )
         backend = task_fn.get_backend()
         if permanent or attempt >= _TRANSACTIONAL_RETRIES or not backend.supports_defer:
+            # Let the reader ask again at once instead of waiting out the
+            # flood guard for a mail that never left.
+            Subscriber.objects.filter(pk=subscriber_id).update(
+                last_request_mail_at=None
+            )
             raise
         delay = timedelta(seconds=60 * 2**attempt)
         logger.warning(

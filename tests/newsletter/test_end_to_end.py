@@ -203,3 +203,22 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
         self.assertTrue(value.startswith(f"<{long_site}/u/".encode()), value)
         self.assertNotIn(b"=?", value)
         self.assertNotIn(b"\r\n", value)
+
+
+class TransactionalFailureTests(SMTPTestMixin, TestCase):
+    def test_a_refused_confirmation_lets_the_reader_ask_again_at_once(self):
+        default_newsletter()
+        self.sink.data_replies["ada@example.com"] = "554 5.7.1 Rejected"
+        with self.captureOnCommitCallbacks(execute=True):
+            # The immediate backend runs the task inline and records its failure.
+            Client().post(
+                "/newsletter/", {"email": "ada@example.com", "source": "footer"}
+            )
+        self.assertEqual(self.sink.to("ada@example.com"), [])
+        self.assertIsNone(Subscriber.objects.get().last_request_mail_at)
+        del self.sink.data_replies["ada@example.com"]
+        with self.captureOnCommitCallbacks(execute=True):
+            Client().post(
+                "/newsletter/", {"email": "ada@example.com", "source": "footer"}
+            )
+        self.assertEqual(len(self.sink.to("ada@example.com")), 1)
