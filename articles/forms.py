@@ -192,20 +192,26 @@ def keep_vanished_rows(data: QueryDict, article_pk) -> QueryDict:
     brief open, the editor's form still posts it as an existing row, which
     Django can only reject with an error on a hidden field. Renumbering those
     rows as new ones keeps what the editor typed in the form and, if they save
-    again, brings the row back with their text.
+    again, brings the row back with their text. Two queries, whatever the size.
     """
-    data = _revive(data, "sections", Section.objects.filter(article_id=article_pk))
-    sections = int(_number(data.get("sections-TOTAL_FORMS")))
-    for i in range(sections):
-        section_id = data.get(f"sections-{i}-id", "")
-        data = _revive(
-            data,
-            f"sections-{i}-bullets",
-            Bullet.objects.filter(
-                section_id=section_id if section_id.isdigit() else None
-            ),
-            parent_field="section",
+    sections = {
+        str(pk)
+        for pk in Section.objects.filter(article_id=article_pk).values_list(
+            "pk", flat=True
         )
+    }
+    # Any bullet of this brief counts: dragging may move one between sections.
+    bullets = {
+        str(pk)
+        for pk in Bullet.objects.filter(section__article_id=article_pk).values_list(
+            "pk", flat=True
+        )
+    }
+    data = _revive(data, "sections", sections)
+    for i in range(_number(data.get("sections-TOTAL_FORMS"))):
+        # A section revived as new takes its bullets along as new rows.
+        found = bullets if data.get(f"sections-{i}-id") else set()
+        data = _revive(data, f"sections-{i}-bullets", found, parent_field="section")
     return data
 
 
@@ -214,13 +220,11 @@ def _number(value) -> int:
 
 
 def _revive(
-    data: QueryDict, prefix: str, existing, parent_field: str = ""
+    data: QueryDict, prefix: str, found: set[str], parent_field: str = ""
 ) -> QueryDict:
     total = _number(data.get(f"{prefix}-TOTAL_FORMS"))
     initial = min(_number(data.get(f"{prefix}-INITIAL_FORMS")), total)
     posted = {i: data.get(f"{prefix}-{i}-id", "") for i in range(initial)}
-    ids = [int(pk) for pk in posted.values() if pk.isdigit()]
-    found = {str(pk) for pk in existing.filter(pk__in=ids).values_list("pk", flat=True)}
     kept = [i for i in range(initial) if posted[i] in found]
     if len(kept) == initial:
         return data
