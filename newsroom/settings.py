@@ -223,6 +223,10 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Django's CSRF-middleware check looks for its own class by name; ours is a
 # subclass (newsroom/csrf.py) and newsroom.W007 checks for any subclass.
 SILENCED_SYSTEM_CHECKS = ["security.W003"]
+# The admin is the only login: after it, or when a `next` is refused as
+# off-site, go to the admin's index (Django's default is /accounts/profile/).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 ADMIN_LOGIN_THROTTLE = {
     "FAILURES_PER_USER_AND_IP": env_int("ADMIN_LOGIN_FAILURES_PER_USER_AND_IP", 5),
     "FAILURES_PER_IP": env_int("ADMIN_LOGIN_FAILURES_PER_IP", 50),

@@ -671,6 +671,17 @@ class OpenRedirectTests(TestCase):
                     continue  # the "logged out" page itself: no redirect at all
                 self.assertStaysOnSite(response, payload)
 
+    def test_a_refused_next_lands_on_the_admin_index(self):
+        response = self.client.post(
+            "/admin/login/?next=https://evil.example/",
+            {
+                "username": "editor",
+                "password": "correct horse battery staple",
+                "next": "https://evil.example/",
+            },
+        )
+        self.assertRedirects(response, "/admin/", fetch_redirect_response=False)
+
     def test_a_local_next_is_still_honoured(self):
         response = self.client.post(
             "/admin/login/?next=/admin/articles/article/",
