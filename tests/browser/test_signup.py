@@ -126,3 +126,63 @@ def test_the_confirmation_link_confirms_only_when_the_button_is_pressed(page, br
     assert Subscription.objects.get().status == Subscription.Status.CONFIRMED
     assert [m.subject for m in mail.outbox][1] == "Welcome to The Daily Brief"
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_subscriber_pages_have_no_accessibility_violations(
+    browser, live_server, scheme
+):
+    import json
+
+    from newsletter import sending, tokens
+    from newsletter.models import Edition
+    from tests.newsletter.factories import make_edition, make_subscriber
+    from tests.reader_pages import require_axe
+
+    axe_path = require_axe()
+    daily = default_newsletter()
+    pending = make_subscriber("new@example.com", newsletters=[daily], status="pending")
+    reader = make_subscriber("ada@example.com", newsletters=[daily])
+    edition = make_edition(daily, [make_brief(sections=3, bullets=2)])
+    sending.freeze(edition)
+    edition.status = Edition.Status.SENT
+    edition.save()
+    urls = [
+        "/newsletter/check-your-inbox/?next=/",
+        f"/newsletter/confirm/{tokens.confirmation_token(pending.pk)}/",
+        f"/newsletter/confirm/{tokens.confirmation_token(reader.pk)}/",
+        f"/newsletter/preferences/{tokens.preferences_token(reader.pk)}/?saved=1",
+        f"/u/{tokens.unsubscribe_token(reader.pk, daily.pk)}/",
+        "/newsletter/archive/",
+        edition.get_absolute_url(),
+    ]
+    context = browser.new_context(
+        base_url=live_server.url, bypass_csp=True, color_scheme=scheme
+    )
+    try:
+        page = context.new_page()
+        problems = {}
+        for url in urls:
+            page.goto(url)
+            page.add_script_tag(path=str(axe_path))
+            violations = page.evaluate(
+                """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                    .violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
+            )
+            if violations:
+                problems[url] = violations
+        # The signup page with an error, after a real form post.
+        page.goto("/newsletter/")
+        page.get_by_label("Email address").fill("x@y")
+        with page.expect_navigation():
+            page.evaluate("document.querySelector('form.signup-form--page').submit()")
+        page.add_script_tag(path=str(axe_path))
+        violations = page.evaluate(
+            """async () => (await axe.run(document, {resultTypes: ["violations"]}))
+                .violations.map(v => v.id)"""
+        )
+        if violations:
+            problems["signup with an error"] = violations
+    finally:
+        context.close()
+    assert problems == {}, json.dumps(problems, indent=1)

@@ -1,0 +1,109 @@
+"""Every newsletter page passes the Nu HTML Checker with no errors."""
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from django.test import TestCase
+
+from newsletter import sending, tokens
+from newsletter.models import Edition
+from tests.factories import make_brief
+from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
+from tests.reader_pages import VNU_JAR, require_vnu
+
+
+class NewsletterPagesHtmlTests(TestCase):
+    def setUp(self):
+        self.java = require_vnu()
+        self.out = tempfile.TemporaryDirectory()
+        self.addCleanup(self.out.cleanup)
+
+    def pages(self):
+        daily = default_newsletter()
+        pending = make_subscriber(
+            "new@example.com", newsletters=[daily], status="pending"
+        )
+        reader = make_subscriber("ada@example.com", newsletters=[daily])
+        edition = make_edition(
+            daily, [make_brief(sections=3, bullets=2)], intro="<p>Hi.</p>"
+        )
+        sending.freeze(edition)
+        edition.status = Edition.Status.SENT
+        edition.save()
+        return {
+            "signup-error": (
+                "post",
+                "/newsletter/",
+                {"email": "nope", "source": "signup-page"},
+                400,
+            ),
+            "check-inbox": ("get", "/newsletter/check-your-inbox/?next=/", None, 200),
+            "confirm-ask": (
+                "get",
+                f"/newsletter/confirm/{tokens.confirmation_token(pending.pk)}/",
+                None,
+                200,
+            ),
+            "confirm-done": (
+                "get",
+                f"/newsletter/confirm/{tokens.confirmation_token(reader.pk)}/",
+                None,
+                200,
+            ),
+            "confirm-bad": ("get", "/newsletter/confirm/x:y:z/", None, 400),
+            "preferences": (
+                "get",
+                f"/newsletter/preferences/{tokens.preferences_token(reader.pk)}/?saved=1",
+                None,
+                200,
+            ),
+            "preferences-bad": ("get", "/newsletter/preferences/1.x/", None, 400),
+            "unsubscribe-ask": (
+                "get",
+                f"/u/{tokens.unsubscribe_token(reader.pk, daily.pk)}/",
+                None,
+                200,
+            ),
+            "unsubscribe-done": (
+                "post",
+                f"/u/{tokens.unsubscribe_token(reader.pk, daily.pk)}/",
+                {},
+                200,
+            ),
+            "unsubscribe-bad": ("get", "/u/1.1.x/", None, 400),
+            "archive": ("get", "/newsletter/archive/", None, 200),
+            "archive-list": ("get", "/newsletter/archive/daily/", None, 200),
+            "archive-edition": ("get", edition.get_absolute_url(), None, 200),
+        }
+
+    def test_every_newsletter_page_has_no_errors(self):
+        files = {}
+        for name, (method, url, data, status) in self.pages().items():
+            response = getattr(self.client, method)(url, data)
+            self.assertEqual(response.status_code, status, url)
+            path = Path(self.out.name) / f"{name}.html"
+            path.write_bytes(response.content)
+            files[str(path)] = url
+        result = subprocess.run(
+            [
+                self.java,
+                "-jar",
+                str(VNU_JAR),
+                "--errors-only",
+                "--format",
+                "json",
+                *files,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        messages = json.loads(result.stderr)["messages"]
+        problems = [
+            f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
+            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
+            for m in messages
+        ]
+        self.assertEqual(problems, [], "\n".join(problems))
