@@ -1,5 +1,6 @@
+import math
+
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,6 +14,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from newsletter import compose, services, tokens
 from newsletter.forms import PreferencesForm, SignupForm
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
+from newsroom import ratelimit
 from newsroom.clientip import client_ip, rate_key
 from newsroom.csrf import csrf_origin_checked
 
@@ -22,22 +24,31 @@ SIGNUP_SENT = (
 )
 RATE_LIMITED = (
     "Too many signups have come from your network in the last hour. "
-    "Please try again later."
+    "Please try again in {wait}."
+)
+ADDRESS_LIMITED = (
+    "This address has been entered here several times in the last hour. If it "
+    "is yours, look for our email in your inbox (and your spam folder); you "
+    "can try again in {wait}."
 )
 
 
-def over_rate_limit(request) -> bool:
-    limit = settings.NEWSLETTER["SIGNUPS_PER_IP_PER_HOUR"]
+def signup_wait(key: str, setting: str) -> int:
+    """Seconds until one more signup under `key` is allowed, 0 if it is now.
+
+    Counted in the shared cache (newsroom/ratelimit.py), per hour; refused
+    posts count too, so hammering the form earns nothing.
+    """
+    limit = settings.NEWSLETTER[setting]
     if not limit:
-        return False
-    key = f"newsletter:signups:{rate_key(client_ip(request))}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    return count > limit
+        return 0
+    allowed, retry_after = ratelimit.hit(f"newsletter:signup:{key}", limit, 3600)
+    return 0 if allowed else retry_after
+
+
+def in_words(seconds: int) -> str:
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def see_other(url: str) -> HttpResponseRedirect:
@@ -78,13 +89,23 @@ class SignupView(View):
     def post(self, request):
         with_lists = request.POST.get("source") == Subscription.Source.SIGNUP_PAGE
         form = SignupForm(request.POST, with_lists=with_lists)
-        if over_rate_limit(request):
-            return self.refuse(request, form, RATE_LIMITED, status=429)
+        # Per client (a spoofed X-Forwarded-For cannot pick the address:
+        # newsroom/clientip.py), then per address however many clients.
+        wait = signup_wait(
+            f"ip:{rate_key(client_ip(request))}", "SIGNUPS_PER_IP_PER_HOUR"
+        )
+        if wait:
+            return self.limited(request, RATE_LIMITED, wait)
         if form.is_bot:
             # Same answer as a real signup: a bot learns nothing to adapt to.
             return self.success(request, form)
         if not form.is_valid():
             return self.invalid(request, form)
+        wait = signup_wait(
+            f"address:{form.cleaned_data['email']}", "SIGNUPS_PER_ADDRESS_PER_HOUR"
+        )
+        if wait:
+            return self.limited(request, ADDRESS_LIMITED, wait)
         newsletters = form.chosen_newsletters()
         if not newsletters:
             return self.refuse(
@@ -124,6 +145,12 @@ class SignupView(View):
             {"form": SignupForm(request.POST, with_lists=True), "refusal": message},
             status=status,
         )
+
+    def limited(self, request, message, wait: int):
+        """429 with Retry-After, the form as typed, and when to come back."""
+        response = self.refuse(request, None, message.format(wait=in_words(wait)), 429)
+        response["Retry-After"] = str(wait)
+        return response
 
 
 class CheckInboxView(TemplateView):

@@ -296,8 +296,16 @@ NEWSLETTER = {
     "CONFIRM_MAX_AGE_DAYS": env_int("NEWSLETTER_CONFIRM_MAX_AGE_DAYS", 7),
     # Signup form posts per client address (IPv6: per /64) per hour; 0 = no limit.
     "SIGNUPS_PER_IP_PER_HOUR": env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 20),
-    # At most one confirmation / "already subscribed" mail per address this often.
-    "REQUEST_MAIL_INTERVAL_MINUTES": env_int("NEWSLETTER_REQUEST_MAIL_MINUTES", 10),
+    # Signup form posts of one address per hour, from any client; 0 = no limit.
+    "SIGNUPS_PER_ADDRESS_PER_HOUR": env_int(
+        "NEWSLETTER_SIGNUPS_PER_ADDRESS_PER_HOUR", 5
+    ),
+    # At most one confirmation / "already subscribed" mail per address this
+    # often (a day): however often a stranger submits an address, its owner
+    # gets one mail from us a day.
+    "REQUEST_MAIL_INTERVAL_MINUTES": env_int(
+        "NEWSLETTER_REQUEST_MAIL_MINUTES", 24 * 60
+    ),
     # An address that reads unsubscribe mail, added to List-Unsubscribe if set.
     "UNSUBSCRIBE_MAILTO": env_str("NEWSLETTER_UNSUBSCRIBE_MAILTO", ""),
     # List-Id is "<slug>.<this>"; empty uses SITE_URL's host name.

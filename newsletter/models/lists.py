@@ -107,7 +107,7 @@ class Subscriber(models.Model):
         blank=True,
         editable=False,
         help_text="When we last mailed a confirmation or an “already "
-        "subscribed” note; repeated signups within a few minutes send nothing, "
+        "subscribed” note; repeated signups within a day send nothing, "
         "so a stranger cannot flood this inbox from the form.",
     )
 
