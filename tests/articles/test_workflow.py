@@ -9,6 +9,8 @@ from pathlib import Path
 import time_machine
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import TestCase
 from django.utils import timezone
 
@@ -159,6 +161,11 @@ class ScheduledThroughThePageCacheTests(TestCase):
         self.enterContext(self.settings(PAGE_CACHE_ENABLED=True))
         tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
         self.app = PageCache(WSGIHandler(), store=FileVersionStore(tmp / "version"))
+        # As Django's test client does: a request must not close the test's
+        # database connection (and its transaction) when it finishes.
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
 
     def get(self, path):
         seen = {}
