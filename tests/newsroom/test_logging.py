@@ -252,3 +252,57 @@ class RunserverLogTests(SimpleTestCase):
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+
+class GunicornLogTests(RunserverLogTests):
+    """The production server's access and error lines (newsroom/gunicorn_conf.py)."""
+
+    def test_request_lines_show_paths_but_no_tokens(self):
+        tmp = self.enterContext(tempfile.TemporaryDirectory())
+        port = free_port()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+            "PAGE_CACHE": "0",
+            "TASKS_BACKEND": "dummy",
+            "ACCESS_LOG": "1",
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+        }
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+        log_path = Path(tmp) / "gunicorn.log"
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    "python:newsroom.gunicorn_conf",
+                    "newsroom.wsgi:application",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            self.wait_for(base)
+            token = a_token()
+            long_token = secrets.token_urlsafe(32)
+            self.fetch(f"{base}/u/{token}/?token={long_token}")
+            self.fetch(f"{base}/newsletter/preferences/{token}/")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        output = log_path.read_text()
+        self.assertIn(f'"GET /u/{REDACTED}/?token={REDACTED} HTTP/1.1" 400', output)
+        for secret in [token, long_token]:
+            self.assertNotIn(secret, output)

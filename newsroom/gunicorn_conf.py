@@ -1,0 +1,60 @@
+"""Gunicorn settings for production: `gunicorn -c python:newsroom.gunicorn_conf`.
+
+Everything can be overridden on the command line or with GUNICORN_CMD_ARGS.
+What this file adds to gunicorn's defaults:
+
+- bind and worker count from the environment (PORT / GUNICORN_BIND,
+  WEB_CONCURRENCY), sized for a small container by default;
+- timeouts that free a stuck worker instead of holding it for ever;
+- gunicorn's own logs (errors and, if ACCESS_LOG=1, one line per request)
+  go through newsroom.logging.RedactSecrets like Django's: an access line
+  for /u/<token>/ must not hold the token.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(
+    os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8))
+)
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then: a slow leak never becomes an outage.
+max_requests = 2000
+max_requests_jitter = 200
+# The load balancer in front answers slow clients; trust its X-Forwarded-*
+# only from the addresses Django trusts (TRUSTED_PROXIES).
+forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
+
+accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_secrets": {"()": "newsroom.logging.RedactSecrets"}},
+    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["redact_secrets"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {
+        "gunicorn.error": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        "gunicorn.access": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
+}
