@@ -13,12 +13,15 @@ limits count in, the proxies client addresses come through, the CSP.
                  client looks like the proxy, so one limit covers everyone.
 - newsroom.W005  (deploy) SITE_URL's host is not in ALLOWED_HOSTS.
 - newsroom.W006  (deploy) SECURE_CSP is off or allows inline/eval scripts.
+- newsroom.E002  media are set to go to S3 (AWS_STORAGE_BUCKET_NAME) but
+                 django-storages / boto3 are not installed (the `s3` extra).
 - newsroom.W007  (deploy) no CSRF middleware. Replaces Django's security.W003,
                  which only recognises Django's own class by name and so
                  misses newsroom.csrf.CsrfViewMiddleware (a subclass); settings
                  silence security.W003 for that reason.
 """
 
+from importlib.util import find_spec
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -176,5 +179,24 @@ def check_csrf_middleware(app_configs, **kwargs):
             "subclass) is in MIDDLEWARE.",
             hint="Without it no form is protected against cross-site requests.",
             id="newsroom.W007",
+        )
+    ]
+
+
+@register(Tags.compatibility)
+def check_media_storage(app_configs, **kwargs):
+    backend = settings.STORAGES.get("default", {}).get("BACKEND", "")
+    if not backend.startswith("storages."):
+        return []
+    missing = [name for name in ("storages", "boto3") if find_spec(name) is None]
+    if not missing:
+        return []
+    return [
+        Error(
+            f"Media storage is {backend} but {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not installed.",
+            hint="Install the s3 extra: pip install 'django-storages[s3]==1.14.6' "
+            "(see pyproject.toml), or unset AWS_STORAGE_BUCKET_NAME.",
+            id="newsroom.E002",
         )
     ]

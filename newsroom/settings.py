@@ -233,6 +233,48 @@ ADMIN_LOGIN_THROTTLE = {
     "WINDOW_SECONDS": env_int("ADMIN_LOGIN_WINDOW_SECONDS", 15 * 60),
 }
 
+# Media on S3-compatible object storage (optional; README "Deploying").
+# AWS_STORAGE_BUCKET_NAME turns it on and needs the `s3` extra
+# (django-storages[s3], which brings boto3). Credentials are never settings:
+# boto3 reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment.
+MEDIA_BUCKET = env_str("AWS_STORAGE_BUCKET_NAME", "")
+if MEDIA_BUCKET:
+    _endpoint = env_str("AWS_S3_ENDPOINT_URL", "").rstrip("/")
+    _domain = env_str("AWS_S3_CUSTOM_DOMAIN", "")
+    _region = env_str("AWS_S3_REGION_NAME", "")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": _endpoint or None,
+            "region_name": _region or None,
+            "custom_domain": _domain or None,
+            "location": env_str("AWS_LOCATION", "media"),
+            # Hero and author photos are public: plain URLs that feeds and
+            # caches can keep, not signed ones that expire.
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+    # Reader pages load those images from the bucket (or its CDN): allow
+    # exactly that origin in the CSP, or MEDIA_ORIGIN if given.
+    if env_str("MEDIA_ORIGIN", ""):
+        _origins = env_list("MEDIA_ORIGIN", [])
+    elif _domain:
+        _origins = [f"https://{_domain}"]
+    elif _endpoint:
+        _scheme, _sep, _rest = _endpoint.partition("://")
+        if not _sep:
+            raise ImproperlyConfigured(
+                "AWS_S3_ENDPOINT_URL must start with https:// (or http://)."
+            )
+        _host = _rest.split("/", 1)[0]
+        _origins = [f"{_scheme}://{_host}", f"{_scheme}://{MEDIA_BUCKET}.{_host}"]
+    else:
+        _region_part = f".{_region}" if _region else ""
+        _origins = [f"https://{MEDIA_BUCKET}.s3{_region_part}.amazonaws.com"]
+    SECURE_CSP["img-src"] = [*SECURE_CSP["img-src"], *_origins]
+
 # Editorial guidance and reading-time thresholds (see articles/brevity.py).
 BREVITY = {
     "WORDS_PER_MINUTE": env_int("BREVITY_WORDS_PER_MINUTE", 230),

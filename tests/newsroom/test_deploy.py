@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 
 from django.test import SimpleTestCase
@@ -189,3 +190,58 @@ class ProductionErrorPagesTests(SimpleTestCase):
         self.assertEqual(response["status"], 400)
         self.assertRevealsNothing(response["body"])
         self.assertNotIn("ALLOWED_HOSTS", response["body"])
+
+
+class MediaOnS3Tests(SimpleTestCase):
+    """AWS_STORAGE_BUCKET_NAME switches media to django-storages (the s3 extra)."""
+
+    def settings_for(self, **env) -> dict:
+        code = (
+            "import json, django; django.setup(); from django.conf import settings as s;"
+            "print(json.dumps({'storage': s.STORAGES['default'],"
+            " 'img': s.SECURE_CSP['img-src']}))"
+        )
+        result = run(
+            ["-c", code],
+            production_env(DJANGO_SETTINGS_MODULE="newsroom.settings", **env),
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def test_without_a_bucket_media_stay_on_the_filesystem(self):
+        found = self.settings_for()
+        self.assertEqual(
+            found["storage"]["BACKEND"], "django.core.files.storage.FileSystemStorage"
+        )
+        self.assertEqual(found["img"], ["'self'", "data:"])
+
+    def test_an_s3_compatible_endpoint_is_used_and_allowed_by_the_csp(self):
+        found = self.settings_for(
+            AWS_STORAGE_BUCKET_NAME="newsroom-media",
+            AWS_S3_ENDPOINT_URL="https://s3.example.net",
+            AWS_SECRET_ACCESS_KEY="never-in-settings",
+        )
+        self.assertEqual(found["storage"]["BACKEND"], "storages.backends.s3.S3Storage")
+        options = found["storage"]["OPTIONS"]
+        self.assertEqual(options["bucket_name"], "newsroom-media")
+        self.assertEqual(options["endpoint_url"], "https://s3.example.net")
+        self.assertIs(options["querystring_auth"], False)
+        self.assertNotIn("never-in-settings", json.dumps(found))
+        self.assertIn("https://s3.example.net", found["img"])
+
+    def test_a_cdn_domain_is_the_one_origin_allowed(self):
+        found = self.settings_for(
+            AWS_STORAGE_BUCKET_NAME="newsroom-media",
+            AWS_S3_CUSTOM_DOMAIN="media.example.com",
+        )
+        self.assertEqual(found["img"], ["'self'", "data:", "https://media.example.com"])
+
+    def test_check_says_when_the_s3_extra_is_missing(self):
+        env = production_env(AWS_STORAGE_BUCKET_NAME="newsroom-media")
+        result = run(["manage.py", "check"], env)
+        if find_spec("storages") and find_spec("boto3"):
+            self.assertEqual(result.returncode, 0, result.stderr)
+        else:
+            self.assertNotEqual(result.returncode, 0)
+            self.assertIn("newsroom.E002", result.stderr)
+            self.assertIn("django-storages[s3]", result.stderr)
