@@ -202,12 +202,12 @@ def step_limit(edition_id: int, count: int) -> None:
 
     from django.conf import settings
 
-    from newsletter import sending
+    from newsletter import mime, sending
     from newsletter.models import Edition
 
     edition = Edition.objects.select_related("newsletter").get(pk=edition_id)
     sending.freeze(edition)
-    prepared = sending.PreparedEdition.for_edition(edition)
+    prepared = mime.PreparedEdition.for_edition(edition)
     to_addr, raw = prepared.personalise(
         delivery_id=1, subscriber_id=1, address="reader0@example.com"
     )

@@ -1,11 +1,8 @@
 """Sending an edition: exactly once per subscriber, resumable, fast.
 
-Speed. Building every message with Python's email package costs about three
-times as much as sending it. So an edition is rendered once (HTML with CSS
-inlined, and text), the headers are folded once, and each recipient costs a
-string substitution of their own tokens, a quoted-printable encode (C code)
-and one `sendmail` over a connection shared by the whole batch. The tokens
-are substituted *before* encoding, so a soft line break can never split one.
+Speed. The edition is built once (mime.py); each reader costs a token swap
+in pre-encoded bytes, two SQL statements and one `sendmail` over a
+connection shared by the whole batch (transport.py).
 
 Exactly once. The Delivery ledger holds one row per edition and subscriber
 (unique). A task claims a batch of due rows (pending → sending, with a lease
@@ -22,294 +19,40 @@ worker runs again. Deferred wake-ups are de-duplicated through
 Edition.wakeup_at. `manage.py send_edition --resume` restarts chains too.
 """
 
-import binascii
-import email.policy
-import email.utils
 import logging
 import os
-import re
 import signal
-import smtplib
 import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
-from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import punycode
-from django.utils.http import int_to_base36
 
-from newsletter import compose, emails, tokens
+from newsletter import compose
+from newsletter.mime import PreparedEdition, placeholder_links
 from newsletter.models import Delivery, Edition, Subscription
+from newsletter.transport import (
+    BOUNCE,
+    CONNECTION,
+    TEMPORARY,
+    Pacer,
+    Transport,
+    classify,
+)
 
 logger = logging.getLogger(__name__)
 
-# Stand-ins for each reader's tokens in the shared rendering: ASCII letters
-# only, so neither HTML escaping nor CSS inlining changes them, and exactly
-# as long as the longest token they stand for (see _qp_template).
-UNSUBSCRIBE_PLACEHOLDER = "NRxUNSUBSCRIBExTOKEN".ljust(tokens.UNSUBSCRIBE_MAX, "x")
-PREFERENCES_PLACEHOLDER = "NRxPREFERENCESxTOKEN".ljust(tokens.PREFERENCES_MAX, "x")
-_PLACEHOLDERS = re.compile(
-    f"({UNSUBSCRIBE_PLACEHOLDER}|{PREFERENCES_PLACEHOLDER})".encode("ascii")
-)
-_QP_LINE = 76
-
 D = Delivery.Status
-_POLICY = email.policy.SMTP
 
 
 def config(key):
     return settings.NEWSLETTER[key]
-
-
-def list_id(newsletter) -> str:
-    domain = config("LIST_ID_DOMAIN") or urlsplit(settings.SITE_URL).hostname
-    name = newsletter.name.replace('"', "").replace("\\", "").strip()
-    return f'"{name}" <{newsletter.slug}.{domain or "localhost"}>'
-
-
-def placeholder_links() -> dict:
-    return {
-        "unsubscribe": emails.absolute(
-            reverse("one_click_unsubscribe", kwargs={"token": UNSUBSCRIBE_PLACEHOLDER})
-        ),
-        "preferences": emails.absolute(
-            reverse("newsletter:preferences", kwargs={"token": PREFERENCES_PLACEHOLDER})
-        ),
-    }
-
-
-def _soft_break(encoded: bytes) -> bytes:
-    """`encoded` (quoted-printable) ending in a soft line break, lines <= 76."""
-    start = encoded.rfind(b"\n") + 1
-    last = encoded[start:]
-    if len(last) < _QP_LINE:
-        return encoded + b"=\n"
-    # Break the last line earlier, never inside an =XX escape.
-    cut = _QP_LINE - 1
-    while b"=" in last[max(cut - 2, 0) : cut]:
-        cut -= 1
-    return encoded[:start] + last[:cut] + b"=\n" + last[cut:] + b"=\n"
-
-
-def _qp_template(text: str) -> bytes:
-    """Quoted-printable bytes of `text`, done once for every reader.
-
-    Each placeholder starts a line (after a soft line break) and is as long
-    as the longest token it stands for, so a reader's tokens replace it in
-    the encoded bytes without a line ever passing 76 characters and without
-    a soft break ever falling inside a token. Each reader then costs one
-    bytes.replace per placeholder instead of an encode of the whole part.
-    """
-    data = "\n".join(text.splitlines()).encode("utf-8") + b"\n"
-    parts = _PLACEHOLDERS.split(data)
-    out = binascii.b2a_qp(parts[0], istext=True)
-    for i in range(1, len(parts), 2):
-        out = _soft_break(out) + binascii.b2a_qp(parts[i] + parts[i + 1], istext=True)
-    return out.replace(b"\n", b"\r\n")
-
-
-def envelope_address(address: str) -> str:
-    """The address as SMTP needs it; ValueError for what cannot be sent.
-
-    Header injection (CR/LF) and non-ASCII local parts are refused here, so
-    a bad row fails alone instead of stopping the batch.
-    """
-    if any(c in address for c in "\r\n\x00") or address.count("@") != 1:
-        raise ValueError(f"invalid address {address!r}")
-    local, _, domain = address.partition("@")
-    if not local or not domain or not local.isascii() or " " in address:
-        raise ValueError(f"undeliverable address {address!r}")
-    return f"{local}@{punycode(domain) if not domain.isascii() else domain}"
-
-
-class PreparedEdition:
-    """An edition rendered once; `personalise` makes each reader's bytes."""
-
-    def __init__(self, edition, *, subject: str, text: str, html: str, test=False):
-        newsletter = edition.newsletter
-        self.edition_id = edition.pk or 0
-        self.newsletter_id = newsletter.pk
-        sender = newsletter.from_email or settings.DEFAULT_FROM_EMAIL
-        self.envelope_from = envelope_address(email.utils.parseaddr(sender)[1])
-        self.domain = emails.mail_domain()
-        self.mailto = config("UNSUBSCRIBE_MAILTO")
-        self.unsubscribe_base = placeholder_links()["unsubscribe"].replace(
-            UNSUBSCRIBE_PLACEHOLDER, "{}"
-        )
-        self.boundary = f"==nr-{uuid.uuid4().hex}=="
-        head = [
-            _POLICY.fold("From", sender),
-            _POLICY.fold("Subject", subject),
-            f"Date: {email.utils.format_datetime(timezone.now())}\r\n",
-            _POLICY.fold("List-Id", list_id(newsletter)),
-            "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-            "Precedence: bulk\r\n",
-            # RFC 3834: no vacation replies to a newsletter.
-            "Auto-Submitted: auto-generated\r\n",
-            f"Feedback-ID: {self.edition_id}:{newsletter.slug}:newsroom\r\n",
-        ]
-        if newsletter.reply_to:
-            head.append(_POLICY.fold("Reply-To", newsletter.reply_to))
-        if test:
-            head.append("X-Newsroom-Test: yes\r\n")
-        head += [
-            "MIME-Version: 1.0\r\n",
-            f'Content-Type: multipart/alternative; boundary="{self.boundary}"\r\n',
-        ]
-        self.head = "".join(head).encode("ascii")
-        self.text = _qp_template(text)
-        self.html = _qp_template(html)
-        self.unsubscribe_placeholder = UNSUBSCRIBE_PLACEHOLDER.encode("ascii")
-        self.preferences_placeholder = PREFERENCES_PLACEHOLDER.encode("ascii")
-        part = (
-            '--{b}\r\nContent-Type: text/{kind}; charset="utf-8"\r\n'
-            "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-        )
-        self.text_head = part.format(b=self.boundary, kind="plain").encode("ascii")
-        self.html_head = ("\r\n" + part.format(b=self.boundary, kind="html")).encode(
-            "ascii"
-        )
-        self.tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
-
-    def personalise(
-        self, *, delivery_id: int, subscriber_id: int, address: str, name: str = ""
-    ) -> tuple[str, bytes]:
-        """(envelope recipient, message bytes) for one reader."""
-        to_addr = envelope_address(address)
-        if name and any(c in name for c in "\r\n\x00"):
-            raise ValueError("line break in the subscriber's name")
-        unsubscribe = tokens.unsubscribe_token(subscriber_id, self.newsletter_id)
-        preferences = tokens.preferences_token(subscriber_id)
-        to_header = (
-            email.utils.formataddr((name, to_addr), "utf-8") if name else to_addr
-        )
-        list_unsubscribe = f"<{self.unsubscribe_base.format(unsubscribe)}>"
-        if self.mailto:
-            list_unsubscribe += (
-                f",\r\n <mailto:{self.mailto}?subject=unsubscribe%20{unsubscribe}>"
-            )
-        personal = (
-            f"To: {to_header}\r\n"
-            f"Message-ID: <{self.edition_id}.{delivery_id}."
-            f"{int_to_base36(subscriber_id)}@{self.domain}>\r\n"
-            f"List-Unsubscribe: {list_unsubscribe}\r\n\r\n"
-        ).encode("ascii")
-        unsubscribe_b = unsubscribe.encode("ascii")
-        preferences_b = preferences.encode("ascii")
-        return to_addr, b"".join(
-            (
-                self.head,
-                personal,
-                self.text_head,
-                self.text.replace(self.unsubscribe_placeholder, unsubscribe_b).replace(
-                    self.preferences_placeholder, preferences_b
-                ),
-                self.html_head,
-                self.html.replace(self.unsubscribe_placeholder, unsubscribe_b).replace(
-                    self.preferences_placeholder, preferences_b
-                ),
-                self.tail,
-            )
-        )
-
-    @classmethod
-    def for_edition(cls, edition):
-        """From the rendering frozen when sending started."""
-        return cls(
-            edition,
-            subject=edition.snapshot["rendered_subject"],
-            text=edition.rendered_text,
-            html=edition.rendered_html,
-        )
-
-
-class RawEmailMessage(EmailMessage):
-    """Pre-built bytes handed to a non-SMTP mailer (console, file, locmem)."""
-
-    def __init__(self, raw: bytes, from_email: str, to: str):
-        super().__init__(from_email=from_email, to=[to])
-        self.raw = raw
-
-    def message(self, *, policy=email.policy.default):
-        return email.message_from_bytes(self.raw, policy=policy)
-
-
-class Transport:
-    """The bulk mailer, one connection per batch.
-
-    With the SMTP backend we call smtplib's sendmail on Django's open
-    connection directly with our bytes; other backends get a RawEmailMessage.
-    """
-
-    def __init__(self, alias="bulk"):
-        self.backend = mailers[alias]
-        self.is_smtp = isinstance(self.backend, SMTPBackend)
-
-    def send(self, from_addr: str, to_addr: str, raw: bytes) -> None:
-        if self.is_smtp:
-            if self.backend.connection is None:
-                self.backend.open()
-            self.backend.connection.sendmail(from_addr, [to_addr], raw)
-        else:
-            self.backend.send_messages([RawEmailMessage(raw, from_addr, to_addr)])
-
-    def reset(self) -> None:
-        try:
-            self.backend.close()
-        except (smtplib.SMTPException, OSError):
-            pass
-        if self.is_smtp:
-            self.backend.connection = None
-
-    close = reset
-
-
-# What a failure means for the row, the address and the connection.
-TEMPORARY, PERMANENT, BOUNCE, CONNECTION = (
-    "temporary",
-    "permanent",
-    "bounce",
-    "connection",
-)
-
-
-def classify(exc: Exception) -> tuple[str, int | None, str]:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, message = next(iter(exc.recipients.values()))
-        text = (
-            message.decode("utf-8", "replace")
-            if isinstance(message, bytes)
-            else str(message)
-        )
-        return (BOUNCE if 500 <= code < 600 else TEMPORARY), code, text
-    if isinstance(exc, smtplib.SMTPSenderRefused):
-        # Our sender refused: nothing to do with this reader; stop the batch.
-        return CONNECTION, exc.smtp_code, str(exc.smtp_error)
-    if isinstance(exc, smtplib.SMTPResponseException):
-        code = exc.smtp_code
-        text = (
-            exc.smtp_error.decode("utf-8", "replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        if code == 421 or isinstance(exc, smtplib.SMTPConnectError):
-            return CONNECTION, code, text
-        return (PERMANENT if 500 <= code < 600 else TEMPORARY), code, text
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError, socket.timeout)):
-        return CONNECTION, None, str(exc) or type(exc).__name__
-    if isinstance(exc, (ValueError, UnicodeError)):
-        return PERMANENT, None, str(exc)
-    return TEMPORARY, None, f"{type(exc).__name__}: {exc}"
 
 
 class _StopSignals:
@@ -338,22 +81,6 @@ class _StopSignals:
     def __exit__(self, *exc):
         for sig, previous in self.previous.items():
             signal.signal(sig, previous)
-
-
-class Pacer:
-    """At most `per_second` messages a second from this process (0 = no limit)."""
-
-    def __init__(self, per_second: float):
-        self.interval = 1.0 / per_second if per_second and per_second > 0 else 0.0
-        self.next = time.monotonic()
-
-    def wait(self):
-        if not self.interval:
-            return
-        now = time.monotonic()
-        if self.next > now:
-            time.sleep(self.next - now)
-        self.next = max(self.next, now) + self.interval
 
 
 def worker_id() -> str:

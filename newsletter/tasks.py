@@ -14,7 +14,7 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import emails, sending
+from newsletter import emails, mime, sending
 from newsletter.models import Newsletter, Subscriber, Subscription
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
     return {
         "List-Unsubscribe": emails.list_unsubscribe_header(url, token),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "List-Id": sending.list_id(newsletters[0]),
+        "List-Id": mime.list_id(newsletters[0]),
     }
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter import sending, services, tokens
+from newsletter import mime, sending, services, tokens, transport
 from newsletter.models import Delivery, Edition, Subscriber, Subscription
 from tests.factories import make_brief
 from tests.newsletter.factories import (
@@ -46,7 +46,7 @@ class PreparedEditionTests(TestCase):
         )
         sending.freeze(self.edition)
         self.edition.save()
-        self.prepared = sending.PreparedEdition.for_edition(self.edition)
+        self.prepared = mime.PreparedEdition.for_edition(self.edition)
 
     def personalise(self, subscriber_id=7, address="ada@example.com", name=""):
         return self.prepared.personalise(
@@ -277,17 +277,17 @@ class PacerTests(TestCase):
             clock[0] += seconds
 
         with (
-            mock.patch("newsletter.sending.time.monotonic", lambda: clock[0]),
-            mock.patch("newsletter.sending.time.sleep", sleep),
+            mock.patch("newsletter.transport.time.monotonic", lambda: clock[0]),
+            mock.patch("newsletter.transport.time.sleep", sleep),
         ):
-            pacer = sending.Pacer(4)
+            pacer = transport.Pacer(4)
             for _ in range(5):
                 pacer.wait()
         self.assertEqual(sleeps, [0.25, 0.25, 0.25, 0.25])
 
     def test_zero_means_no_limit(self):
-        with mock.patch("newsletter.sending.time.sleep") as sleep:
-            pacer = sending.Pacer(0)
+        with mock.patch("newsletter.transport.time.sleep") as sleep:
+            pacer = transport.Pacer(0)
             for _ in range(3):
                 pacer.wait()
         sleep.assert_not_called()
@@ -312,15 +312,15 @@ class QuotedPrintableTemplateTests(SimpleTestCase):
         template, expected = pieces[0], pieces[0]
         for is_unsubscribe, piece in zip(kinds, pieces[1:], strict=False):
             if is_unsubscribe:
-                template += sending.UNSUBSCRIBE_PLACEHOLDER + piece
+                template += mime.UNSUBSCRIBE_PLACEHOLDER + piece
                 expected += unsubscribe + piece
             else:
-                template += sending.PREFERENCES_PLACEHOLDER + piece
+                template += mime.PREFERENCES_PLACEHOLDER + piece
                 expected += preferences + piece
-        encoded = sending._qp_template(template)
+        encoded = mime.qp_template(template)
         out = encoded.replace(
-            sending.UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode()
-        ).replace(sending.PREFERENCES_PLACEHOLDER.encode(), preferences.encode())
+            mime.UNSUBSCRIBE_PLACEHOLDER.encode(), unsubscribe.encode()
+        ).replace(mime.PREFERENCES_PLACEHOLDER.encode(), preferences.encode())
         out.decode("ascii")
         self.assertTrue(all(len(line) <= 76 for line in out.split(b"\r\n")))
         self.assertNotIn(b"\n", out.replace(b"\r\n", b""))
