@@ -216,6 +216,11 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Security: key rotation. Put the old key here (space or comma separated, or
+# a *_FILE) when setting a new SECRET_KEY: sessions, signed links and the
+# newsletter's unsubscribe tokens made with it keep working.
+SECRET_KEY_FALLBACKS = env_secret("SECRET_KEY_FALLBACKS").replace(",", " ").split()
+
 # Security: client addresses, throttling (newsroom/clientip.py, admin_site.py).
 # Addresses or CIDR networks of our own reverse proxies / load balancers; only
 # when the peer is one of them is X-Forwarded-For read (right-most untrusted hop).

@@ -102,6 +102,28 @@ class SecretsFromTheEnvironmentTests(SimpleTestCase):
         )
         self.assertEqual(result.stdout.strip(), SECRET_KEY, result.stderr)
 
+    def test_an_old_key_keeps_signed_links_working_after_a_rotation(self):
+        old_key = secrets.token_urlsafe(60)
+        sign = (
+            "import django; django.setup(); from django.core import signing;"
+            "print(signing.dumps('subscriber-42'))"
+        )
+        settings_module = {"DJANGO_SETTINGS_MODULE": "newsroom.settings"}
+        made = run(["-c", sign], production_env(SECRET_KEY=old_key) | settings_module)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        token = made.stdout.strip()
+        path = Path(self.enterContext(tempfile.TemporaryDirectory())) / "old-keys"
+        path.write_text(f"{old_key}\n")
+        check = (
+            "import sys, django; django.setup(); from django.core import signing;"
+            "print(signing.loads(sys.argv[1]))"
+        )
+        rotated = production_env(SECRET_KEY_FALLBACKS_FILE=str(path)) | settings_module
+        result = run(["-c", check, token], rotated)
+        self.assertEqual(result.stdout.strip(), "subscriber-42", result.stderr)
+        without = run(["-c", check, token], production_env() | settings_module)
+        self.assertIn("BadSignature", without.stderr)
+
     def test_settings_hold_no_secret_literals(self):
         # The only literal key is the development one, used only with DEBUG on.
         source = (ROOT / "newsroom" / "settings.py").read_text()
