@@ -80,15 +80,23 @@ def db_worker(env, log):
     )
 
 
-def ledger(db_path) -> dict:
-    with sqlite3.connect(db_path) as db:
-        rows = db.execute(
-            "SELECT status, count(*) FROM newsletter_delivery GROUP BY status"
-        ).fetchall()
-        edition = db.execute(
-            "SELECT status, sent_count FROM newsletter_edition"
-        ).fetchone()
-    return {"rows": dict(rows), "edition": edition}
+def ledger(site) -> dict:
+    """Delivery rows by status and the edition's (status, sent_count)."""
+    queries = (
+        "SELECT status, count(*) FROM newsletter_delivery GROUP BY status",
+        "SELECT status, sent_count FROM newsletter_edition",
+    )
+    if site["kind"] == "sqlite":
+        with sqlite3.connect(site["db"]) as db:
+            rows = db.execute(queries[0]).fetchall()
+            edition = db.execute(queries[1]).fetchone()
+    else:
+        import psycopg
+
+        with psycopg.connect(site["db"], autocommit=True) as db:
+            rows = db.execute(queries[0]).fetchall()
+            edition = db.execute(queries[1]).fetchone()
+    return {"rows": dict(rows), "edition": tuple(edition)}
 
 
 def wait_for(predicate, timeout, what):
@@ -100,12 +108,58 @@ def wait_for(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+def postgres_server() -> dict | None:
+    """The PostgreSQL server the suite runs on, or None on SQLite."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        return None
+    return {
+        "host": db.get("HOST") or "127.0.0.1",
+        "port": db.get("PORT") or 5432,
+        "user": db.get("USER") or "postgres",
+        "password": db.get("PASSWORD") or "",
+    }
+
+
 @pytest.fixture
-def site(tmp_path, smtp_sink):
-    db_path = tmp_path / "db.sqlite3"
+def database(request, tmp_path):
+    """A fresh database the worker processes share: a SQLite file always, and
+    a throwaway PostgreSQL database when the suite runs on PostgreSQL (where
+    claims use SELECT … FOR UPDATE SKIP LOCKED)."""
+    if request.param == "sqlite":
+        path = tmp_path / "db.sqlite3"
+        yield {"kind": "sqlite", "url": f"sqlite:///{path}", "db": path}
+        return
+    server = postgres_server()
+    if server is None:
+        pytest.skip("PostgreSQL variant: runs when the suite runs on PostgreSQL.")
+    import uuid
+
+    import psycopg
+
+    name = f"newsroom_workers_{uuid.uuid4().hex[:10]}"
+    auth = (
+        f"{server['user']}:{server['password']}@"
+        if server["password"]
+        else f"{server['user']}@"
+    )
+    base = f"postgresql://{auth}{server['host']}:{server['port']}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"kind": "postgresql", "url": f"{base}/{name}", "db": f"{base}/{name}"}
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def site(tmp_path, smtp_sink, database):
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database["url"],
         "EMAIL_URL": smtp_sink.url,
         "BULK_EMAIL_URL": smtp_sink.url,
         "TASKS_BACKEND": "db",
@@ -124,16 +178,21 @@ def site(tmp_path, smtp_sink):
     manage(env, "migrate", "--noinput")
     return {
         "env": env,
-        "db": db_path,
+        "kind": database["kind"],
+        "db": database["db"],
         "log": tmp_path / "worker.log",
         "sink": smtp_sink,
     }
+
+
+BACKENDS = pytest.mark.parametrize("database", ["sqlite", "postgresql"], indirect=True)
 
 
 def addresses(sink):
     return [m.rcpt_tos[0] for m in sink.messages]
 
 
+@BACKENDS
 def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(site):
     sink = site["sink"]
     manage(site["env"], "shell", "-c", SETUP)
@@ -142,14 +201,14 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
     wait_for(lambda: sink.count() >= 150, 60, "the first messages")
     worker.kill(signal.SIGKILL)
     at_kill = sink.count()
-    state = ledger(site["db"])
+    state = ledger(site)
     assert at_kill < AUDIENCE, "the worker finished before it could be killed"
     assert state["rows"].get("sending", 0) > 0, state  # its claimed batch, orphaned
 
     restarted = db_worker(site["env"], site["log"])
     try:
         wait_for(
-            lambda: ledger(site["db"])["edition"][0] == "sent",
+            lambda: ledger(site)["edition"][0] == "sent",
             90,
             "the edition to finish",
         )
@@ -161,26 +220,27 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
     assert len(set(sent)) == AUDIENCE
     # Only the message in flight at the kill may go out twice.
     assert duplicates <= 1, duplicates
-    assert ledger(site["db"]) == {
+    assert ledger(site) == {
         "rows": {"sent": AUDIENCE},
         "edition": ("sent", AUDIENCE),
     }
 
 
+@BACKENDS
 def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(site):
     sink = site["sink"]
     manage(site["env"], "shell", "-c", SETUP)
     worker = db_worker(site["env"], site["log"])
     wait_for(lambda: sink.count() >= 100, 60, "the first messages")
     assert worker.kill(signal.SIGTERM) == 0
-    state = ledger(site["db"])
+    state = ledger(site)
     assert "sending" not in state["rows"], state  # claimed rows handed back
     assert state["rows"]["sent"] == sink.count() < AUDIENCE
 
     restarted = db_worker(site["env"], site["log"])
     try:
         wait_for(
-            lambda: ledger(site["db"])["edition"][0] == "sent",
+            lambda: ledger(site)["edition"][0] == "sent",
             60,
             "the edition to finish",
         )
@@ -190,13 +250,14 @@ def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(s
     assert sorted(sent) == sorted(set(sent)) and len(sent) == AUDIENCE
 
 
+@BACKENDS
 def test_two_workers_share_one_edition_exactly_once(site):
     env = {**site["env"], "NEWSLETTER_PARALLEL_BATCHES": "2"}
     manage(env, "shell", "-c", SETUP)
     workers = [db_worker(env, site["log"]) for _ in range(2)]
     try:
         wait_for(
-            lambda: ledger(site["db"])["edition"][0] == "sent",
+            lambda: ledger(site)["edition"][0] == "sent",
             90,
             "the edition to finish",
         )
@@ -215,6 +276,7 @@ def redis_reachable() -> bool:
         return False
 
 
+@BACKENDS
 def test_the_same_send_runs_on_rq_workers(site):
     if not redis_reachable():
         pytest.skip(
@@ -239,7 +301,7 @@ def test_the_same_send_runs_on_rq_workers(site):
     workers = [Worker(env, site["log"], command) for _ in range(2)]
     try:
         wait_for(
-            lambda: ledger(site["db"])["edition"][0] == "sent",
+            lambda: ledger(site)["edition"][0] == "sent",
             120,
             "the edition to finish on RQ",
         )
