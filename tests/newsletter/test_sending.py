@@ -4,6 +4,7 @@ import quopri
 from datetime import timedelta
 from unittest import mock
 
+from django.conf import settings as django_settings
 from django.core import mail
 from django.db import connection
 from django.test import SimpleTestCase, TestCase
@@ -68,6 +69,29 @@ class PreparedEditionTests(TestCase):
         )
         _, other = self.personalise(subscriber_id=8)
         self.assertNotIn(unsubscribe.encode(), other)
+
+    def test_a_configured_mailto_joins_the_https_url_without_encoded_words(self):
+        with self.settings(
+            NEWSLETTER={
+                **django_settings.NEWSLETTER,
+                "UNSUBSCRIBE_MAILTO": "leave@news.example.org",
+            }
+        ):
+            prepared = mime.PreparedEdition.for_edition(self.edition)
+            _, raw = prepared.personalise(
+                delivery_id=1, subscriber_id=7, address="ada@example.com"
+            )
+        token = tokens.unsubscribe_token(7, self.daily.pk)
+        self.assertIn(
+            f"List-Unsubscribe: <https://news.example.org/u/{token}/>,\r\n"
+            f" <mailto:leave@news.example.org?subject=unsubscribe%20{token}>\r\n".encode(),
+            raw,
+        )
+        self.assertEqual(
+            parse(raw)["List-Unsubscribe"],
+            f"<https://news.example.org/u/{token}/>, "
+            f"<mailto:leave@news.example.org?subject=unsubscribe%20{token}>",
+        )
 
     def test_the_bytes_are_valid_7bit_mime_with_short_lines(self):
         _, raw = self.personalise(name="Zoë Ünïcode")
