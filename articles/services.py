@@ -52,7 +52,9 @@ def _fit(model, field_name: str, value: str | None) -> str:
     value = _text(value)
     max_length = model._meta.get_field(field_name).max_length
     if max_length and len(value) > max_length:
-        return Truncator(value).chars(max_length)
+        cut = Truncator(value).chars(max_length)
+        # Truncator does not count combining marks; the column does.
+        return cut if len(cut) <= max_length else value[: max_length - 1] + "…"
     return value
 
 

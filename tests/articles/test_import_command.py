@@ -16,7 +16,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from articles.importer import ParsedBrief, ParsedSection, parse_brief
 from articles.models import Article, Revision
 from articles.services import create_brief_from_parsed
-from tests.factories import make_category, make_user
+from tests.factories import label, make_category, make_user
 
 HARBOUR = """Home » Harbour workers end their strike
 Business
@@ -131,6 +131,9 @@ class ImportBriefErrorTests(TestCase):
 
 class ImportBriefSaveTests(TestCase):
     def setUp(self):
+        # The migration seeds these; a flushed test database may not have them.
+        for name in ("Why it matters", "Driving the news", "What we're watching"):
+            label(name)
         self.path = Path(self.enterContext(_tmpdir())) / "brief.txt"
         self.path.write_text(HARBOUR, encoding="utf-8")
 
