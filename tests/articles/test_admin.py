@@ -105,8 +105,8 @@ class ArticleAdminTests(TestCase):
                 {
                     f"sections-{i}-id": section.pk,
                     f"sections-{i}-article": article.pk,
-                    f"sections-{i}-label": section.label_id,
-                    f"sections-{i}-custom_label": "",
+                    f"sections-{i}-label": section.label_id or "",
+                    f"sections-{i}-custom_label": section.custom_label,
                     f"sections-{i}-heading": "",
                     f"sections-{i}-text": section.text,
                     f"sections-{i}-position": position,
