@@ -156,7 +156,8 @@ class Article(models.Model):
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
-        max_length=200, help_text="The brief's address: /briefs/<slug>/."
+        max_length=200,
+        help_text="The last part of the brief's address, after /briefs/. Changing it on a published brief keeps the old address working.",
     )
     dek = models.TextField(
         max_length=400,
