@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -389,13 +390,17 @@ def report(data: dict) -> None:
         f"{ours['received']:9,} {ours['wall']:8.2f} {wall_rate:7.0f} "
         f"{wall_rate / limit['rate']:6.2f}"
     )
+    ratios = [
+        b["rate"] / a["rate"] for a, b in zip(data["limits"], data["ours"], strict=True)
+    ]
     out(
-        "rounds (limit / ours msg/s): "
+        "per round, limit / ours msg/s (ratio): "
         + ", ".join(
-            f"{a['rate']:.0f} / {b['rate']:.0f}"
-            for a, b in zip(data["limits"], data["ours"], strict=True)
+            f"{a['rate']:.0f} / {b['rate']:.0f} ({r:.2f})"
+            for a, b, r in zip(data["limits"], data["ours"], ratios, strict=True)
         )
     )
+    out(f"median of the per-round ratios: {statistics.median(ratios):.2f}")
     out()
     for size, r in (
         (data["args"]["small"], small),
