@@ -330,7 +330,23 @@ def _hot_sql() -> tuple[str, str]:
 
 
 def _send_claimed(edition, ids, worker, result: BatchResult):
-    prepared = PreparedEdition.for_edition(edition)
+    try:
+        prepared = PreparedEdition.for_edition(edition)
+    except ValueError:
+        # A sender address that cannot be sent from (a settings or admin
+        # mistake): hand the rows back for later and say so loudly, rather
+        # than burn every reader's attempts.
+        logger.exception("Edition %s cannot be sent; will retry", edition.pk)
+        result.released = Delivery.objects.filter(
+            pk__in=ids, claimed_by=worker, status=D.SENDING
+        ).update(
+            status=D.PENDING,
+            claimed_by="",
+            lease_until=None,
+            attempts=F("attempts") - 1,
+            next_attempt_at=timezone.now() + _backoff(1),
+        )
+        return
     rows = list(
         Delivery.objects.filter(pk__in=ids, claimed_by=worker, status=D.SENDING)
         .order_by("pk")

@@ -1,8 +1,11 @@
 """Lists, the people on them, and what each person agreed to."""
 
 import unicodedata
+from email.utils import parseaddr
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -73,6 +76,21 @@ class Newsletter(models.Model):
 
     def get_absolute_url(self):
         return reverse("newsletter:archive_list", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.from_email:
+            name, address = parseaddr(self.from_email)
+            try:
+                if any(c in self.from_email for c in "\r\n") or not address:
+                    raise ValidationError("")
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    {
+                        "from_email": "Write an address, optionally with a name: "
+                        "“Daily Brief <daily@example.com>”."
+                    }
+                ) from None
 
     def save(self, *args, **kwargs):
         if self.is_default:

@@ -37,3 +37,17 @@ class NewsletterTests(TestCase):
             Newsletter.objects.bulk_create(
                 [Newsletter(name="Other", slug="other", is_default=True)]
             )
+
+
+class NewsletterSenderTests(TestCase):
+    def test_a_sender_must_be_an_address(self):
+        from django.core.exceptions import ValidationError
+
+        newsletter = Newsletter(name="X", slug="x")
+        for good in ["", "daily@example.com", "Daily Brief <daily@example.com>"]:
+            newsletter.from_email = good
+            newsletter.clean()
+        for bad in ["Daily Brief", "daily@", "A <a@example.com>\r\nBcc: b@example.com"]:
+            newsletter.from_email = bad
+            with self.assertRaises(ValidationError, msg=bad):
+                newsletter.clean()

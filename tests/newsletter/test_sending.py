@@ -350,3 +350,18 @@ class QuotedPrintableTemplateTests(SimpleTestCase):
         self.assertNotIn(b"\n", out.replace(b"\r\n", b""))
         decoded = quopri.decodestring(out.replace(b"\r\n", b"\n")).decode("utf-8")
         self.assertEqual(decoded, "\n".join(expected.splitlines()) + "\n")
+
+
+class BrokenSenderTests(SMTPTestMixin, TestCase):
+    def test_an_unusable_sender_hands_the_rows_back_instead_of_failing_them(self):
+        daily = default_newsletter()
+        make_audience(daily, 3)
+        edition = make_edition(daily, [make_brief()])
+        with self.settings(TASKS=DUMMY):
+            sending.start(edition.pk)
+        with self.settings(DEFAULT_FROM_EMAIL="not an address"):
+            result = sending.send_batch(edition.pk, worker="w")
+        self.assertEqual((result.claimed, result.released, result.sent), (3, 3, 0))
+        rows = Delivery.objects.filter(edition=edition)
+        self.assertEqual(set(rows.values_list("status", "attempts")), {("pending", 0)})
+        self.assertEqual(self.sink.count(), 0)
