@@ -72,7 +72,24 @@ class FollowsArticlePermission:
         )
 
 
-class BulletInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
+class BoundedInline:
+    """Caps how many inline forms one request may build.
+
+    Django trusts TOTAL_FORMS up to 1,000 forms past max_num; a crafted POST
+    asking for thousands of nested sections ties a worker up for a minute.
+    A brief never needs more than these.
+    """
+
+    max_num = 40
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.max_num)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class BulletInline(
+    BoundedInline, FollowsArticlePermission, nested_admin.NestedTabularInline
+):
     model = Bullet
     form = BulletForm
     fields = ["text", "position"]
@@ -82,7 +99,9 @@ class BulletInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
     classes = ["bullets"]
 
 
-class SectionInline(FollowsArticlePermission, nested_admin.NestedStackedInline):
+class SectionInline(
+    BoundedInline, FollowsArticlePermission, nested_admin.NestedStackedInline
+):
     model = Section
     form = SectionForm
     fields = [("label", "custom_label"), "heading", "text", "position"]
@@ -92,8 +111,11 @@ class SectionInline(FollowsArticlePermission, nested_admin.NestedStackedInline):
     classes = ["sections"]
 
 
-class BylineInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
+class BylineInline(
+    BoundedInline, FollowsArticlePermission, nested_admin.NestedTabularInline
+):
     model = Byline
+    max_num = 12
     form = BylineForm
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
@@ -103,7 +125,7 @@ class BylineInline(FollowsArticlePermission, nested_admin.NestedTabularInline):
     verbose_name_plural = "byline (drag to order)"
 
 
-class CorrectionInline(nested_admin.NestedStackedInline):
+class CorrectionInline(BoundedInline, nested_admin.NestedStackedInline):
     model = Correction
     fields = ["kind", "text", "created_at"]
     readonly_fields = ["created_at"]

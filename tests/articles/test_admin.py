@@ -1,3 +1,5 @@
+import re
+
 from django.test import TestCase
 
 from articles.models import Article, Section
@@ -281,3 +283,21 @@ class ImportFromTextTests(TestCase):
         self.client.force_login(make_user("viewer", staff=True))
         response = self.client.get(self.url)
         self.assertEqual(response.status_code, 403)
+
+
+class InlineLimitTests(TestCase):
+    def setUp(self):
+        self.client.force_login(make_user("chief", superuser=True))
+
+    def test_a_crafted_form_count_is_refused_not_built(self):
+        data = brief_form(nine_bullets())
+        data["sections-TOTAL_FORMS"] = "100000"
+        data["sections-0-bullets-TOTAL_FORMS"] = "100000"
+        response = self.client.post("/admin/articles/article/add/", data)
+
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Please submit at most 40")
+        self.assertFalse(Article.objects.exists())
+        # Only the capped number of section forms were rendered back.
+        headings = re.findall(rb'name="sections-\d+-heading"', response.content)
+        self.assertLessEqual(len(headings), 40)
