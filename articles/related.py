@@ -1,17 +1,16 @@
 """Related briefs: the published briefs sharing the most topics with one brief.
 
-They are fetched inside the article's own query, as a few correlated
-subqueries that each return one brief as a JSON object, so the article page
-pays no extra round trip for them (its query budget is fixed).
+One query, using the brief's prefetched topics: the published briefs tagged
+with any of them, counted by how many they share, best first. (Four
+correlated subqueries inside the brief's own query saved a round trip but ran
+the same ranking four times: 32 ms instead of 6 ms on 3,000 briefs.)
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import Count
 from django.urls import reverse
-from django.utils.dateparse import parse_datetime
 
 LIMIT = 4
 
@@ -27,50 +26,22 @@ class RelatedBrief:
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
 
-def annotations() -> dict:
-    """Annotations for an Article queryset: related_1 … related_LIMIT."""
+def related_to(article, limit: int = LIMIT) -> list[RelatedBrief]:
+    """The briefs sharing most topics with `article`; reads its prefetched topics."""
     from articles.models import Article
 
-    ranked = (
+    topic_ids = [topic.pk for topic in article.topics.all()]
+    if not topic_ids:
+        return []
+    rows = (
         Article.objects.published()
-        .filter(topics__articles=OuterRef("pk"))
-        .exclude(pk=OuterRef("pk"))
+        .filter(topics__in=topic_ids)
+        .exclude(pk=article.pk)
         .annotate(shared=Count("topics"))
         .order_by("-shared", "-published_at", "-pk")
-        .values(
-            data=JSONObject(
-                headline="headline",
-                slug="slug",
-                published_at="published_at",
-                category="category__name",
-            )
-        )
+        .values_list("headline", "slug", "published_at", "category__name")[:limit]
     )
-    return {f"related_{n}": Subquery(ranked[n - 1 : n]) for n in range(1, LIMIT + 1)}
-
-
-def _when(value) -> datetime | None:
-    if not value:
-        return None
-    when = parse_datetime(str(value).replace(" ", "T", 1))
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)  # SQLite stores UTC without an offset
-    return when
-
-
-def related_of(article) -> list[RelatedBrief]:
-    """The briefs annotated on `article` by annotations(), best first."""
-    found = []
-    for n in range(1, LIMIT + 1):
-        data = getattr(article, f"related_{n}", None)
-        if not data:
-            break
-        found.append(
-            RelatedBrief(
-                headline=data["headline"],
-                slug=data["slug"],
-                published_at=_when(data.get("published_at")),
-                category=data.get("category") or "",
-            )
-        )
-    return found
+    return [
+        RelatedBrief(headline, slug, published_at, category or "")
+        for headline, slug, published_at, category in rows
+    ]

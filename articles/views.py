@@ -169,7 +169,7 @@ class AuthorView(PublishedMixin, ListView):
 
 def article_page_queryset():
     """What the article page shows, published or not (previews use it too)."""
-    return Article.objects.for_page().annotate(**related.annotations())
+    return Article.objects.for_page()
 
 
 @method_decorator(public_page, name="dispatch")
@@ -197,7 +197,7 @@ class ArticleView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["meta"] = seo.article_meta(self.object)
-        context["related"] = related.related_of(self.object)
+        context["related"] = related.related_to(self.object)
         return context
 
 

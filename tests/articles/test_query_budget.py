@@ -15,11 +15,11 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_author, make_brief, make_category, make_topic
 
-# Page: (path, budget). The article page: the brief with its category and
-# related briefs, bylines, topics, corrections, sections, bullets.
+# Page: (path, budget). The article page: the brief with its category,
+# bylines, topics, corrections, sections, bullets, related briefs.
 BUDGETS = {
     "home": ("/", 3),
-    "article": ("/briefs/{slug}/", 6),
+    "article": ("/briefs/{slug}/", 7),
     "category": ("/category/{category}/", 4),
     "topic": ("/topic/{topic}/", 4),
     "author": ("/author/{author}/", 4),

@@ -162,7 +162,7 @@ class ArticleQueryCountTests(TestCase):
 
         small_count = self.count_queries(small)
         self.assertEqual(small_count, self.count_queries(large))
-        self.assertLessEqual(small_count, 6)
+        self.assertLessEqual(small_count, 7)
 
 
 class ListPageTests(TestCase):
