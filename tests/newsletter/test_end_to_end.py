@@ -222,3 +222,33 @@ class TransactionalFailureTests(SMTPTestMixin, TestCase):
                 "/newsletter/", {"email": "ada@example.com", "source": "footer"}
             )
         self.assertEqual(len(self.sink.to("ada@example.com")), 1)
+
+
+class PlainTextStaysPlainTests(SMTPTestMixin, TestCase):
+    def test_subjects_and_text_parts_are_not_html_escaped(self):
+        daily = default_newsletter()
+        daily.name = "Q&A <Daily>"
+        daily.save()
+        make_subscriber("ada@example.com", newsletters=[daily])
+        article = make_brief_with_sections("Rates & <b>jobs</b>", "rates")
+        edition = make_edition(
+            daily, [article], subject="Q&A: rates 'hold' <b>again</b>"
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(edition.pk)
+            Client().post(
+                "/newsletter/", {"email": "new@example.com", "source": "footer"}
+            )
+        message = parse(self.sink.to("ada@example.com")[0].raw)
+        self.assertEqual(message["Subject"], "Q&A: rates 'hold' <b>again</b>")
+        self.assertIn(
+            "RATES & <B>JOBS</B>", text_part(self.sink.to("ada@example.com")[0].raw)
+        )
+        self.assertIn(
+            "Rates &amp; &lt;b&gt;jobs&lt;/b&gt;",
+            html_part(self.sink.to("ada@example.com")[0].raw),
+        )
+        confirmation = parse(self.sink.to("new@example.com")[0].raw)
+        self.assertEqual(
+            confirmation["Subject"], "Confirm your subscription to Q&A <Daily>"
+        )
