@@ -1,3 +1,6 @@
+import stringprep
+import unicodedata
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -13,12 +16,32 @@ FORM_SOURCES = {
 
 
 INVALID = "Please enter a valid email address, like name@example.com."
+MAX_ADDRESS = 254  # RFC 5321's limit, and the column's
+_INVISIBLE = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def is_invisible(char: str) -> bool:
+    """Controls, format characters (bidi controls, zero-width spaces and
+    joiners) and whatever IDNA maps to nothing (soft hyphen, combining
+    grapheme joiner…): in an address they make "ada@exa\u200bmple.com" a
+    second row, and a second copy of every edition, for ada@example.com."""
+    return unicodedata.category(char) in _INVISIBLE or stringprep.in_table_b1(char)
 
 
 def check_address(email: str) -> None:
     """Refuse what we could not put in a header or deliver to."""
-    if any(c in email for c in "\r\n\t\x00"):
+    if any(c in email for c in "\r\n"):
         raise ValidationError("An email address cannot contain line breaks.")
+    if any(is_invisible(c) for c in email):
+        raise ValidationError(
+            "This address contains invisible or control characters (they "
+            "often come along when an address is copied). Please type it again."
+        )
+    if len(email) > MAX_ADDRESS:
+        raise ValidationError(
+            f"An email address has at most {MAX_ADDRESS} characters; this one "
+            f"has {len(email)}."
+        )
     local = email.rpartition("@")[0]
     if not local.isascii():
         raise ValidationError(
@@ -47,6 +70,29 @@ class AddressField(forms.EmailField):
             check_address(value)
 
 
+class ListsField(forms.ModelMultipleChoiceField):
+    """Newsletters by id. Junk (text, a 40-digit number, thousands of ids) is
+    a form error before it reaches the database, which cannot even bind an
+    integer that large on SQLite."""
+
+    max_choices = 50
+
+    def _check_values(self, value):
+        values = [str(v) for v in value]
+        if len(values) > self.max_choices or not all(
+            v.isascii() and v.isdigit() and len(v) <= 18 for v in values
+        ):
+            bad = next(
+                (v for v in values if not (v.isascii() and v.isdigit())), values[0]
+            )
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": bad[:20]},
+            )
+        return super()._check_values(values)
+
+
 class SignupForm(forms.Form):
     email = AddressField(
         label="Email address",
@@ -58,7 +104,7 @@ class SignupForm(forms.Form):
             attrs={"autocomplete": "email", "placeholder": "you@example.com"}
         ),
     )
-    newsletters = forms.ModelMultipleChoiceField(
+    newsletters = ListsField(
         label="Newsletters",
         queryset=Newsletter.objects.none(),
         required=False,
@@ -80,6 +126,10 @@ class SignupForm(forms.Form):
             )
         else:
             del self.fields["newsletters"]
+        # Hidden fields our own pages fill: what a bot puts there (a NUL,
+        # say) is dropped below, not an error under a field nobody can see.
+        for name in ("source", "next"):
+            self.fields[name].validators = []
 
     @property
     def is_bot(self) -> bool:
@@ -93,6 +143,8 @@ class SignupForm(forms.Form):
         # The page the form was on: recorded as consent source and used to
         # send a reader without JavaScript back where they were.
         page = (self.cleaned_data.get("next") or "")[:300]
+        if any(unicodedata.category(c)[0] == "C" for c in page):
+            return ""
         if page and url_has_allowed_host_and_scheme(page, allowed_hosts=None):
             return page if page.startswith("/") else ""
         return ""
@@ -106,7 +158,7 @@ class SignupForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    newsletters = forms.ModelMultipleChoiceField(
+    newsletters = ListsField(
         label="Send me",
         queryset=Newsletter.objects.none(),
         required=False,

@@ -16,6 +16,7 @@ import binascii
 import email.policy
 import email.utils
 import re
+import unicodedata
 import uuid
 from urllib.parse import urlsplit
 
@@ -41,11 +42,22 @@ _QP_LINE = 76
 _POLICY = email.policy.SMTP
 
 
+def one_line(value: str) -> str:
+    """`value` fit for a header: line breaks and other control characters
+    become spaces, so whatever was stored (a list's name, a subject) can
+    never start a header of its own."""
+    return " ".join(
+        "".join(
+            " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value
+        ).split()
+    )
+
+
 def list_id(newsletter) -> str:
     domain = (
         settings.NEWSLETTER["LIST_ID_DOMAIN"] or urlsplit(settings.SITE_URL).hostname
     )
-    name = newsletter.name.replace('"', "").replace("\\", "").strip()
+    name = one_line(newsletter.name).replace('"', "").replace("\\", "")
     return f'"{name}" <{newsletter.slug}.{domain or "localhost"}>'
 
 
@@ -111,8 +123,10 @@ class PreparedEdition:
         newsletter = edition.newsletter
         self.edition_id = edition.pk or 0
         self.newsletter_id = newsletter.pk
-        sender = newsletter.from_email or settings.DEFAULT_FROM_EMAIL
-        self.envelope_from = envelope_address(email.utils.parseaddr(sender)[1])
+        sender_name, sender = email.utils.parseaddr(
+            newsletter.from_email or settings.DEFAULT_FROM_EMAIL
+        )
+        self.envelope_from = envelope_address(sender)
         self.domain = emails.mail_domain()
         self.mailto = settings.NEWSLETTER["UNSUBSCRIBE_MAILTO"]
         self.unsubscribe_base = placeholder_links()["unsubscribe"].replace(
@@ -120,8 +134,11 @@ class PreparedEdition:
         )
         self.boundary = f"==nr-{uuid.uuid4().hex}=="
         head = [
-            _POLICY.fold("From", sender),
-            _POLICY.fold("Subject", subject),
+            # Rebuilt from its parts: nothing stored reaches the header raw.
+            _POLICY.fold(
+                "From", email.utils.formataddr((one_line(sender_name), sender))
+            ),
+            _POLICY.fold("Subject", one_line(subject)),
             f"Date: {email.utils.format_datetime(timezone.now())}\r\n",
             _POLICY.fold("List-Id", list_id(newsletter)),
             "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",

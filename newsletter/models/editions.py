@@ -1,13 +1,14 @@
 """Editions: one issue of one newsletter, built from published briefs."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from articles.models import Article, Section
 from newsroom.richtext import RichTextField
 
-from .lists import Newsletter
+from .lists import ONE_LINE, Newsletter, has_control_characters
 
 
 class EditionQuerySet(models.QuerySet):
@@ -90,6 +91,15 @@ class Edition(models.Model):
 
     def __str__(self):
         return self.subject
+
+    def clean(self):
+        errors = {
+            name: ONE_LINE
+            for name in ("subject", "preheader")
+            if has_control_characters(getattr(self, name))
+        }
+        if errors:
+            raise ValidationError(errors)
 
     def get_absolute_url(self):
         return reverse(

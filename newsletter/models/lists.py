@@ -12,6 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 DEFAULT_NEWSLETTER_CACHE_KEY = "newsletter:default-id"
+ONE_LINE = (
+    "One line of text, please: remove the line breaks (or other control characters)."
+)
+
+
+def has_control_characters(value: str) -> bool:
+    """Line breaks and other controls: never wanted in a name or a subject,
+    and in a mail header they would start a header of their own."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value or "")
 
 
 def normalize_email(value: str) -> str:
@@ -78,6 +87,8 @@ class Newsletter(models.Model):
         return reverse("newsletter:archive_list", kwargs={"slug": self.slug})
 
     def clean(self):
+        if has_control_characters(self.name):
+            raise ValidationError({"name": ONE_LINE})
         if self.from_email:
             name, address = parseaddr(self.from_email)
             try:
