@@ -2,10 +2,13 @@
 and editions (compose, preview, send a test, schedule, send, watch progress)."""
 
 import csv
+import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
@@ -24,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.csp import csp_override
 
 from articles.models import Section
-from newsletter import compose, imports, sending, services, stats, tasks
+from newsletter import compose, imports, privacy, sending, services, stats, tasks
 from newsletter.models import (
     Edition,
     EditionItem,
@@ -229,7 +232,12 @@ class SubscriberAdmin(admin.ModelAdmin):
         "consent_history",
     ]
     inlines = [SubscriptionInline]
-    actions = ["export_csv", "unsubscribe_from_all"]
+    actions = [
+        "export_csv",
+        "unsubscribe_from_all",
+        "export_personal_data",
+        "erase_personal_data",
+    ]
     list_per_page = 50
     change_list_template = "newsletter/admin/subscriber_change_list.html"
 
@@ -336,6 +344,60 @@ class SubscriberAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Unsubscribed {count} subscriber(s) from every list."
         )
+
+    @admin.action(
+        description="Export personal data of selected subscribers (JSON)",
+        permissions=["view"],
+    )
+    def export_personal_data(self, request, queryset):
+        """A data-access request: everything held about each, in one file."""
+        data = [privacy.personal_data(s) for s in queryset.order_by("email")]
+        response = HttpResponse(
+            json.dumps(data, indent=2, ensure_ascii=False),
+            content_type="application/json; charset=utf-8",
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = (
+            f'attachment; filename="personal-data-{stamp}.json"'
+        )
+        return response
+
+    @admin.action(
+        description="Erase personal data of selected subscribers…",
+        permissions=["erase"],
+    )
+    def erase_personal_data(self, request, queryset):
+        """An erasure request, after a confirmation page (newsletter/privacy.py)."""
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "newsletter/admin/erase_confirm.html",
+                self._context(
+                    request,
+                    "Erase personal data?",
+                    subscribers=list(queryset),
+                    action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+                ),
+            )
+        erased = 0
+        for subscriber in queryset:
+            if not privacy.is_erased(subscriber):
+                privacy.erase(subscriber, by=str(request.user))
+                erased += 1
+        self.message_user(
+            request,
+            f"Erased the personal data of {erased} subscriber(s). Their anonymous "
+            "delivery history stays.",
+        )
+
+    def has_erase_permission(self, request):
+        codename = get_permission_codename("delete", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a row would take the editions' delivery history with it
+        # (and leave the consent log without its subject): erase instead.
+        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view

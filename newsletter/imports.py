@@ -59,6 +59,15 @@ def decode(raw: bytes) -> tuple[str, str]:
             "This looks like a binary file (a spreadsheet?), not CSV text. "
             "Save it as “CSV UTF-8” and upload that."
         )
+    if b"\x00" in raw:
+        # Text cannot hold one (PostgreSQL refuses to store the file), and
+        # dropping it silently would change what someone typed.
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise ImportFileError(
+            f"Line {line} contains a NUL character, which a text file cannot "
+            "hold: remove it (or save the file again as “CSV UTF-8”) and upload "
+            "it again."
+        )
     try:
         return raw.decode("utf-8-sig"), ""
     except UnicodeDecodeError:

@@ -1,0 +1,140 @@
+"""A subscriber's own data: everything we hold about them, and its erasure.
+
+`personal_data` answers a data-access request: the address, every
+subscription with its consent history, and every edition sent to them.
+
+`erase` answers an erasure request without rewriting history: the person
+goes (address, name, the pages they signed up on, SMTP replies quoting their
+address, their rows in import reports, their name in the admin's log), but
+the anonymous facts stay, so an edition's ledger still adds up and the
+daily activity chart still counts the signup. An erased row can never be
+mailed again: its subscriptions are closed and its address is on the
+reserved `.invalid` domain.
+"""
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from newsletter.models import (
+    Delivery,
+    Subscriber,
+    SubscriberImport,
+    Subscription,
+    SubscriptionEvent,
+)
+
+ERASED_DOMAIN = "erased.invalid"
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def personal_data(subscriber: Subscriber) -> dict:
+    """Everything stored about `subscriber`, as plain JSON-ready data."""
+    subscriptions = subscriber.subscriptions.select_related("newsletter").order_by(
+        "created_at", "pk"
+    )
+    events = {}
+    for event in SubscriptionEvent.objects.filter(
+        subscription__subscriber=subscriber
+    ).order_by("created_at", "pk"):
+        events.setdefault(event.subscription_id, []).append(
+            {
+                "what": event.kind,
+                "source": event.source,
+                "detail": event.detail,
+                "at": _iso(event.created_at),
+            }
+        )
+    deliveries = (
+        Delivery.objects.filter(subscriber=subscriber)
+        .select_related("edition__newsletter")
+        .order_by("pk")
+    )
+    return {
+        "email": subscriber.email,
+        "name": subscriber.name,
+        "created_at": _iso(subscriber.created_at),
+        "updated_at": _iso(subscriber.updated_at),
+        "last_request_mail_at": _iso(subscriber.last_request_mail_at),
+        "subscriptions": [
+            {
+                "newsletter": s.newsletter.name,
+                "status": s.status,
+                "consent_source": s.source,
+                "consent_page": s.source_url,
+                "created_at": _iso(s.created_at),
+                "confirmed_at": _iso(s.confirmed_at),
+                "unsubscribed_at": _iso(s.unsubscribed_at),
+                "history": events.get(s.pk, []),
+            }
+            for s in subscriptions
+        ],
+        "editions_sent": [
+            {
+                "newsletter": d.edition.newsletter.name,
+                "subject": d.edition.subject,
+                "status": d.status,
+                "sent_at": _iso(d.sent_at),
+                "attempts": d.attempts,
+                "smtp_reply": d.last_error,
+            }
+            for d in deliveries
+        ],
+    }
+
+
+def erased_address(subscriber_id: int) -> str:
+    return f"erased-{subscriber_id}@{ERASED_DOMAIN}"
+
+
+def is_erased(subscriber: Subscriber) -> bool:
+    return subscriber.email.endswith(f"@{ERASED_DOMAIN}")
+
+
+def erase(subscriber: Subscriber, *, by: str = "") -> None:
+    """Remove the person from `subscriber`, keep the anonymous history."""
+    from newsletter import services
+
+    address = subscriber.email
+    anonymous = erased_address(subscriber.pk)
+    with transaction.atomic():
+        # Closes every subscription (logged) and skips mail still waiting.
+        services.unsubscribe(
+            subscriber, None, source=f"erasure ({by})" if by else "erasure"
+        )
+        Subscriber.objects.filter(pk=subscriber.pk).update(
+            email=anonymous,
+            name="",
+            last_request_mail_at=None,
+            updated_at=timezone.now(),
+        )
+        Subscription.objects.filter(subscriber=subscriber).update(source_url="")
+        SubscriptionEvent.objects.filter(subscription__subscriber=subscriber).update(
+            detail=""
+        )
+        # SMTP replies often quote the address ("<ada@…>: no such user").
+        Delivery.objects.filter(subscriber=subscriber).exclude(last_error="").update(
+            last_error="[erased]"
+        )
+        # Import reports list refused rows; an import still queued holds the file.
+        for job in SubscriberImport.objects.filter(report__icontains=address):
+            job.report = [
+                item
+                for item in job.report
+                if address not in str(item.get("email", "")).lower()
+            ]
+            job.save(update_fields=["report"])
+        for job in SubscriberImport.objects.filter(data__icontains=address):
+            job.data = "\n".join(
+                line for line in job.data.splitlines() if address not in line.lower()
+            )
+            job.save(update_fields=["data"])
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Subscriber),
+            object_id=str(subscriber.pk),
+        ).update(object_repr=anonymous)
+    subscriber.refresh_from_db()
