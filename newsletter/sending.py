@@ -49,6 +49,7 @@ from newsletter.transport import (
 logger = logging.getLogger(__name__)
 
 D = Delivery.Status
+BLOCKED_RETRY_SECONDS = 60
 
 
 def config(key):
@@ -252,6 +253,7 @@ class BatchResult:
     skipped: int = 0
     released: int = 0
     stopped: bool = False
+    blocked: bool = False  # the edition cannot be sent as configured
     errors: list = field(default_factory=list)
 
     def as_dict(self):
@@ -295,6 +297,11 @@ def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueu
         _send_claimed(edition, ids, worker, result)
     if finish_if_done(edition_id) or enqueue is None:
         return result
+    if result.blocked:
+        # Look again in a while, not at once: a person has to fix the sender.
+        wait = max(config("RETRY_BASE_SECONDS"), BLOCKED_RETRY_SECONDS)
+        wake_at(edition_id, timezone.now() + timedelta(seconds=wait), enqueue)
+        return result
     if result.stopped or _claimable(edition_id, timezone.now()).exists():
         # One immediate successor per task at most, or chains would multiply.
         if not queued_now:
@@ -337,6 +344,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
         # mistake): hand the rows back for later and say so loudly, rather
         # than burn every reader's attempts.
         logger.exception("Edition %s cannot be sent; will retry", edition.pk)
+        result.blocked = True
         result.released = Delivery.objects.filter(
             pk__in=ids, claimed_by=worker, status=D.SENDING
         ).update(
@@ -490,7 +498,7 @@ def send_all(edition_id: int, *, worker: str | None = None) -> dict:
         result = send_batch(edition_id, worker=worker)
         for key in ("claimed", "sent", "failed", "retry", "skipped", "released"):
             setattr(total, key, getattr(total, key) + getattr(result, key))
-        if result.stopped or finish_if_done(edition_id):
+        if result.stopped or result.blocked or finish_if_done(edition_id):
             break
         edition = (
             Edition.objects.filter(pk=edition_id)

@@ -362,6 +362,20 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_batch(edition.pk, worker="w")
         self.assertEqual((result.claimed, result.released, result.sent), (3, 3, 0))
+        self.assertTrue(result.blocked)
         rows = Delivery.objects.filter(edition=edition)
         self.assertEqual(set(rows.values_list("status", "attempts")), {("pending", 0)})
         self.assertEqual(self.sink.count(), 0)
+
+    def test_sending_in_this_process_stops_instead_of_spinning(self):
+        daily = default_newsletter()
+        make_audience(daily, 2)
+        edition = make_edition(daily, [make_brief()])
+        with self.settings(TASKS=DUMMY):
+            sending.start(edition.pk)
+        with self.settings(DEFAULT_FROM_EMAIL="not an address"):
+            result = sending.send_all(edition.pk)
+        self.assertEqual((result["sent"], result["released"]), (0, 2))
+        self.assertEqual(
+            Edition.objects.get(pk=edition.pk).status, Edition.Status.SENDING
+        )
