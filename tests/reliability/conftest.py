@@ -120,6 +120,7 @@ def site_env(tmp: Path, database_url: str, **extra) -> dict:
             "PAGE_CACHE_VERSION_FILE": str(tmp / "content-version"),
             "MEDIA_ROOT": str(tmp / "media"),
             "LOG_LEVEL": "INFO",
+            "ACCESS_LOG": "1",  # gunicorn's, through newsroom/gunicorn_conf.py
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -347,6 +348,10 @@ class Processes:
                 "-m",
                 "gunicorn",
                 "newsroom.wsgi",
+                # The production settings (logs through the redacting
+                # filter), with what this test needs on top.
+                "--config",
+                "python:newsroom.gunicorn_conf",
                 "--workers",
                 str(workers),
                 "--threads",
