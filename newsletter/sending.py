@@ -278,14 +278,16 @@ def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueu
     if enqueue is not None:
         # Keep the chain alive before touching any row: if this process dies,
         # the successor is already queued (at once when more rows are ready
-        # than this batch takes, else a watchdog for when our lease ends).
+        # than this batch takes), and so is a watchdog for when our lease
+        # ends: the successor's own worker may die before it queues the next
+        # one, and only the watchdog (one per edition at a time) is left.
         ready = len(
             _claimable(edition_id, now).values_list("pk", flat=True)[: limit + 1]
         )
         if ready > limit:
             enqueue(None)
             queued_now = True
-        elif ready:
+        if ready:
             wake_at(
                 edition_id,
                 now + timedelta(seconds=config("LEASE_SECONDS") + 1),

@@ -22,9 +22,11 @@ import random
 import signal
 import socket
 import threading
+from datetime import timedelta
 
 import pytest
-from django.test import override_settings
+import time_machine
+from django.test import TestCase, override_settings
 
 from tests.reliability.conftest import (
     SECRET_KEY,
@@ -37,6 +39,16 @@ from tests.reliability.conftest import (
 )
 
 AUDIENCE = 2000
+DUMMY_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+LOCMEM_MAILERS = {
+    "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+    "bulk": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
+}
 LEAVERS = 10
 KILLS = ["SIGKILL"] * 3 + ["SIGTERM"] * 3
 
@@ -509,3 +521,43 @@ result = {}
     received = sink.recipients()
     assert sorted(received.values()) == [1] * 5
     assert ledger(pg_database, edition) == {"sent": 5}
+
+
+# A chain of batch tasks that loses a link ------------------------------------
+
+
+class ChainRecoveryTests(TestCase):
+    """A worker can die after taking a batch task and before that task queues
+    the next one (with SIGKILL, or RQ losing a work-horse): a deferred
+    watchdog is then all that keeps the send going."""
+
+    def test_a_batch_that_queues_its_successor_also_leaves_a_watchdog(self):
+        from newsletter import sending
+        from tests.factories import make_brief
+        from tests.newsletter.factories import (
+            default_newsletter,
+            make_audience,
+            make_edition,
+        )
+
+        newsletter = default_newsletter()
+        make_audience(newsletter, 5)
+        edition = make_edition(newsletter, [make_brief()])
+        with self.settings(TASKS=DUMMY_TASKS):
+            sending.start(edition.pk)
+        queued = []
+        with self.settings(MAILERS=LOCMEM_MAILERS):
+            sending.send_batch(edition.pk, worker="w", limit=2, enqueue=queued.append)
+        self.assertIn(None, queued)  # the next batch, at once
+        watchdogs = [when for when in queued if when is not None]
+        self.assertEqual(len(watchdogs), 1)
+        # The next batch's worker dies before it queues anything: the
+        # watchdog's task carries on, and the send finishes.
+        with (
+            self.settings(MAILERS=LOCMEM_MAILERS),
+            time_machine.travel(watchdogs[0] + timedelta(seconds=1)),
+        ):
+            while sending.send_batch(edition.pk, enqueue=lambda when: None).claimed:
+                pass
+        edition.refresh_from_db()
+        self.assertEqual((edition.status, edition.sent_count), ("sent", 5))
