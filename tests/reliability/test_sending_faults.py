@@ -248,7 +248,12 @@ def test_killed_and_restarted_workers_deliver_everything_once(
     # one included.
     status, _, _ = request("POST", leave_urls[0].replace("/u/", "/u/x"))
     assert status == 400
-    assert web.output().count('"POST /u/[redacted]/') == LEAVERS + 1
+    # (gunicorn writes the line once the response is out: wait for it.)
+    wait_for(
+        lambda: web.output().count('"POST /u/[redacted]/') == LEAVERS + 1,
+        10,
+        "the access log lines of the unsubscribe requests",
+    )
     logs = "".join(p.output() for p in processes.started)
     for url in leave_urls:
         assert url.rsplit("/", 2)[1] not in logs
