@@ -5,8 +5,10 @@ look at the same pages: each shows real content (sections, bullets, a hero
 image, related briefs, search results with highlights, pagination).
 """
 
+import json
 import os
 import shutil
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,3 +130,23 @@ def build_site() -> dict[str, str]:
         "not-found": "/no/such/page/",
         "newsletter": "/newsletter/",
     }
+
+
+def vnu_problems(java: str, files: dict[str, str]) -> tuple[list[str], int]:
+    """Run the Nu HTML Checker once over `files` (path -> URL it came from).
+
+    Returns one readable line per error, and the checker's exit code.
+    """
+    result = subprocess.run(
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr)["messages"]
+    problems = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
+        f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
+        for m in messages
+    ]
+    return problems, result.returncode

@@ -4,12 +4,9 @@ All pages are rendered with the test client, written to one folder and
 checked in a single JVM run (starting Java costs more than checking).
 """
 
-import json
-import subprocess
-
 from django.test import TestCase, override_settings
 
-from tests.reader_pages import VNU_JAR, build_site, require_vnu
+from tests.reader_pages import build_site, require_vnu, vnu_problems
 
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
@@ -43,25 +40,6 @@ class NuHtmlCheckerTests(TestCase):
             path = Path(self.out.name) / f"{name}.html"
             path.write_bytes(response.content)
             files[str(path)] = url
-        result = subprocess.run(
-            [
-                self.java,
-                "-jar",
-                str(VNU_JAR),
-                "--errors-only",
-                "--format",
-                "json",
-                *files,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        messages = json.loads(result.stderr)["messages"]
-        problems = [
-            f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
-            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
-            for m in messages
-        ]
+        problems, returncode = vnu_problems(self.java, files)
         self.assertEqual(problems, [], "\n".join(problems))
-        self.assertEqual(result.returncode, 0)
+        self.assertEqual(returncode, 0)

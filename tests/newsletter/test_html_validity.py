@@ -1,7 +1,5 @@
 """Every newsletter page passes the Nu HTML Checker with no errors."""
 
-import json
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -11,7 +9,7 @@ from newsletter import sending, tokens
 from newsletter.models import Edition
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
-from tests.reader_pages import VNU_JAR, require_vnu
+from tests.reader_pages import require_vnu, vnu_problems
 
 
 class NewsletterPagesHtmlTests(TestCase):
@@ -86,24 +84,5 @@ class NewsletterPagesHtmlTests(TestCase):
             path = Path(self.out.name) / f"{name}.html"
             path.write_bytes(response.content)
             files[str(path)] = url
-        result = subprocess.run(
-            [
-                self.java,
-                "-jar",
-                str(VNU_JAR),
-                "--errors-only",
-                "--format",
-                "json",
-                *files,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        messages = json.loads(result.stderr)["messages"]
-        problems = [
-            f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))} "
-            f"line {m.get('lastLine')}: {m.get('message')} [{m.get('extract', '').strip()}]"
-            for m in messages
-        ]
+        problems, returncode = vnu_problems(self.java, files)
         self.assertEqual(problems, [], "\n".join(problems))
