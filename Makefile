@@ -29,7 +29,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/djhtml --check templates
+	$(VENV)/bin/djhtml --check templates jinja2
 
 check: install
 	$(PY) manage.py check --fail-level WARNING

@@ -1,4 +1,9 @@
-"""Template tags for reader pages: JSON-LD blocks and responsive pictures."""
+"""Helpers for reader templates: JSON-LD, responsive pictures, page links, dates.
+
+The reader pages are Jinja2 (newsroom/jinja2.py calls these functions); the
+filters and tags stay registered for the Django templates of sitemaps and
+the 500 page.
+"""
 
 from urllib.parse import urlencode
 
@@ -24,7 +29,6 @@ def _srcset(items) -> str:
     )
 
 
-@register.inclusion_tag("includes/picture.html")
 def picture(
     fieldfile,
     renditions,
@@ -67,7 +71,6 @@ def picture(
     }
 
 
-@register.simple_tag(takes_context=True)
 def page_href(context, number):
     """A link to page `number` of this list; page 1 is the bare path (canonical)."""
     params = dict(context.get("page_params") or {})
