@@ -14,7 +14,9 @@ pasted import are measured the same way:
 Rich fields may hold HTML; they are reduced to text first.
 """
 
+import html
 import math
+import re
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
@@ -38,12 +40,17 @@ def limits() -> dict[str, int]:
     return {**DEFAULT_LIMITS, **getattr(settings, "BREVITY", {})}
 
 
+# A whitespace-delimited token with at least one letter or digit in it
+# ([^\W_] is exactly what str.isalnum() accepts).
+_WORD = re.compile(r"(?<!\S)(?=\S*[^\W_])\S+")
+
+
 def count_words(text: str) -> int:
     """Words in plain text: whitespace-separated tokens holding a letter or digit.
 
     A lone dash or bullet sign is not a word. brevity.js counts the same way.
     """
-    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
+    return len(_WORD.findall(text))
 
 
 def reading_minutes(words: int, words_per_minute: int | None = None) -> int:
@@ -175,6 +182,28 @@ def analyse(structure: dict, thresholds: dict | None = None) -> Report:
             )
         )
     return Report(total, minutes, headline_words, reports, warnings)
+
+
+def total_words(structure: dict) -> int:
+    """analyse(structure).words, counted without the advice.
+
+    Reader pages show minutes to read on every brief; this turns the whole
+    brief to text in one pass instead of one per field. Plain-text fields are
+    escaped first so a stray "<" in a headline cannot swallow the next field
+    (analyse() would drop such tag-like text; the counts then differ by it).
+    """
+    parts = [
+        html.escape(structure.get("headline") or ""),
+        html.escape(structure.get("dek") or ""),
+        structure.get("intro") or "",
+    ]
+    for index, section in enumerate(structure.get("sections") or []):
+        label = (section.get("label") or "").strip() or f"Section {index + 1}"
+        parts.append(html.escape(label))
+        parts.append(html.escape(section.get("heading") or ""))
+        parts.append(section.get("text") or "")
+        parts.extend(section.get("bullets") or [])
+    return count_words(to_text("<br>".join(parts)))
 
 
 def structure_of(article) -> dict:

@@ -1,12 +1,15 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Prefetch
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import pageload
 from articles.images import validate_image
+from articles.links import slug_url
 from newsroom.richtext import RichTextField
 
 
@@ -29,7 +32,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:category", kwargs={"slug": self.slug})
+        return slug_url("articles:category", self.slug)
 
 
 class Topic(models.Model):
@@ -47,7 +50,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:topic", kwargs={"slug": self.slug})
+        return slug_url("articles:topic", self.slug)
 
 
 class Author(models.Model):
@@ -90,7 +93,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return slug_url("articles:author", self.slug)
 
 
 class SectionLabel(models.Model):
@@ -121,30 +124,45 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What a teaser needs: category and authors, in a fixed number of queries."""
-        return self.select_related("category").prefetch_related(
-            Prefetch(
-                "bylines",
-                queryset=Byline.objects.select_related("author").order_by("position"),
-            )
-        )
+        """What a teaser needs: its category and authors, in the brief's query."""
+        return self._with_parts(pageload.LISTING_PARTS)
 
     def for_page(self):
-        """Everything the article page renders, in a fixed number of queries."""
-        return self.for_listing().prefetch_related(
-            "topics",
-            "corrections",
-            Prefetch(
-                "sections",
-                queryset=Section.objects.select_related("label")
-                .order_by("position", "pk")
-                .prefetch_related(
-                    Prefetch(
-                        "bullets", queryset=Bullet.objects.order_by("position", "pk")
-                    )
-                ),
-            ),
+        """Everything the article page renders, in the brief's own query.
+
+        Bylines, topics, corrections, sections and bullets come as JSON
+        columns of each brief's row (articles/pageload.py): one query for any
+        number of briefs, whatever their size.
+        """
+        return self._with_parts(pageload.PAGE_PARTS)
+
+    def _with_parts(self, parts):
+        vendor = connections[self.db].vendor
+        missing = [p for p in parts if p not in self._page_parts]
+        clone = self.select_related("category").annotate(
+            **pageload.annotations(vendor, missing)
         )
+        clone._page_parts = (*self._page_parts, *missing)
+        return clone
+
+    # The parts selected by for_page()/for_listing(): carried through chained
+    # calls, turned into models once the rows arrive.
+    _page_parts: tuple = ()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._page_parts = self._page_parts
+        return clone
+
+    def _fetch_all(self):
+        fetched = self._result_cache is not None
+        super()._fetch_all()
+        if self._page_parts and not fetched:
+            pageload.attach_parts(
+                [row for row in self._result_cache if isinstance(row, Article)],
+                self._page_parts,
+                using=self.db,
+            )
 
 
 class Article(models.Model):
@@ -249,7 +267,7 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return slug_url("articles:detail", self.slug)
 
     def clean(self):
         super().clean()
@@ -265,6 +283,17 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    # Saves this soon after publication (the publishing save itself, a typo
+    # fixed at once) are not news to readers: no "Updated" line for them.
+    UPDATED_AFTER = timedelta(minutes=5)
+
+    @property
+    def shows_updated(self) -> bool:
+        """Whether readers see "Updated …": changed well after publication."""
+        if not (self.updated_at and self.published_at):
+            return False
+        return self.updated_at - self.published_at > self.UPDATED_AFTER
 
     @property
     def byline_authors(self) -> list[Author]:
@@ -284,7 +313,7 @@ class Article(models.Model):
         """Minutes to read; uses the sections prefetched by for_page()."""
         from articles import brevity
 
-        return brevity.analyse(brevity.structure_of(self)).minutes
+        return brevity.reading_minutes(brevity.total_words(brevity.structure_of(self)))
 
     def publish(self, when=None):
         self.status = self.Status.PUBLISHED

@@ -1,6 +1,6 @@
 """What machines read about a page: canonical URL, sharing cards, JSON-LD.
 
-Views build a PageMeta; templates/includes/seo_meta.html renders it. Every
+Views build a PageMeta; jinja2/includes/seo_meta.html renders it. Every
 URL here is absolute and made from settings.SITE_URL, never from the
 request's Host header, which a client controls.
 """
@@ -11,11 +11,10 @@ from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.images import current_renditions
+from articles.links import static_url, url
 
 LOGO_SIZE = 512  # static/img/logo.png is square
 SOCIAL_IMAGE_WIDTH = 1200
@@ -37,7 +36,7 @@ def absolute(url: str) -> str:
 
 def logo() -> dict:
     return {
-        "url": absolute(static(settings.SITE_LOGO)),
+        "url": absolute(static_url(settings.SITE_LOGO)),
         "width": LOGO_SIZE,
         "height": LOGO_SIZE,
     }
@@ -112,8 +111,8 @@ def page_url(path: str, page_number: int | None = None, **params) -> str:
 def feeds_for(title: str, rss_name: str, atom_name: str, **kwargs):
     return (
         title,
-        absolute(reverse(rss_name, kwargs=kwargs)),
-        absolute(reverse(atom_name, kwargs=kwargs)),
+        absolute(url(rss_name, **kwargs)),
+        absolute(url(atom_name, **kwargs)),
     )
 
 
@@ -171,7 +170,7 @@ def publisher() -> dict:
 
 def website() -> dict:
     """schema.org WebSite with the search box search engines may show."""
-    search_url = absolute(reverse("articles:search"))
+    search_url = absolute(url("articles:search"))
     return {
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -213,7 +212,7 @@ def _iso(value) -> str | None:
 
 
 def article_breadcrumbs(article) -> list[tuple[str, str]]:
-    crumbs = [("Home", absolute(reverse("articles:home")))]
+    crumbs = [("Home", absolute(url("articles:home")))]
     if article.category:
         crumbs.append(
             (article.category.name, absolute(article.category.get_absolute_url()))

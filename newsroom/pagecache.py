@@ -103,10 +103,21 @@ class CacheVersionStore:
         return version
 
 
+_stores: dict[tuple, FileVersionStore | CacheVersionStore] = {}
+
+
 def version_store():
-    if getattr(settings, "PAGE_CACHE_VERSION", "file") == "cache":
-        return CacheVersionStore()
-    return FileVersionStore(Path(settings.PAGE_CACHE_VERSION_FILE))
+    # One store per setting (tests change it), kept so the file store's
+    # memory of the last mtime spares a read: a request asks several times.
+    mode = getattr(settings, "PAGE_CACHE_VERSION", "file")
+    key = (mode, None if mode == "cache" else str(settings.PAGE_CACHE_VERSION_FILE))
+    store = _stores.get(key)
+    if store is None:
+        if len(_stores) > 16:
+            _stores.clear()
+        store = CacheVersionStore() if mode == "cache" else FileVersionStore(key[1])
+        store = _stores.setdefault(key, store)
+    return store
 
 
 def next_scheduled_publication() -> float:

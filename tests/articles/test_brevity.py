@@ -64,6 +64,32 @@ class CountingTests(SimpleTestCase):
         # headline 1 + label 3 + text 2
         self.assertEqual(report.words, 6)
 
+    def test_the_one_pass_total_agrees_with_the_full_analysis(self):
+        cases = [
+            brief([]),
+            brief([section(text="<strong>Two</strong> <a href='x'>words</a>")]),
+            brief(
+                [
+                    section(label="", heading="Rome & Tokyo", text=""),
+                    section(
+                        label="Zoom in",
+                        text="<p>One</p><p>two &amp; three</p>",
+                        bullets=["<em>Four</em> five", "", "six<br>seven", "a–b 6%"],
+                    ),
+                    section(label="What we’re watching", bullets=["Profits < costs"]),
+                ],
+                headline="Italy & Japan: a jet",
+                dek="Rates rise — again",
+                intro="<p>In <b>2035</b>.</p><ul><li>Item</li></ul>",
+            ),
+        ]
+        for structure in cases:
+            with self.subTest(structure=structure):
+                self.assertEqual(
+                    brevity.total_words(structure),
+                    brevity.analyse(structure, LIMITS).words,
+                )
+
 
 @override_settings(BREVITY=LIMITS)
 class WarningTests(SimpleTestCase):

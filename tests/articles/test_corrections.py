@@ -63,6 +63,21 @@ class CorrectionTests(TestCase):
         )
         self.assertIn('class="brief__updated"', html)
 
+    def test_a_brief_just_published_says_nothing_about_updates(self):
+        with time_machine.travel(MORNING, tick=False) as clock:
+            article = make_brief(slug="fresh", status=Article.Status.DRAFT)
+            clock.move_to(MORNING + timedelta(minutes=1))
+            article.publish()  # published_at 8:01, saved (updated_at) 8:01
+            clock.move_to(MORNING + timedelta(minutes=3))
+            article.save()  # a typo fixed two minutes later
+            fresh = self.client.get("/briefs/fresh/").content.decode()
+            clock.move_to(MORNING + timedelta(hours=2))
+            article.save()  # a real edit, two hours on
+            edited = self.client.get("/briefs/fresh/").content.decode()
+        self.assertNotIn('class="brief__updated"', fresh)
+        self.assertIn('class="brief__updated"', edited)
+        self.assertIn("1 Apr 2026, 10:00", edited)
+
     def test_saving_one_moves_the_updated_time_but_not_the_version(self):
         with time_machine.travel(MORNING, tick=False) as clock:
             article = make_brief(published_at=MORNING)

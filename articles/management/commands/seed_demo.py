@@ -137,6 +137,10 @@ class Command(BaseCommand):
                     Bullet(section=section, position=i, text=text)
                     for i, text in enumerate(data.get("bullets", []))
                 )
+            # Published hours ago and not edited since, as the demo pretends.
+            Article.objects.filter(pk=article.pk).update(
+                updated_at=article.published_at
+            )
             created += 1
         return created
 
