@@ -6,6 +6,7 @@ save in the admin returns at once.
 """
 
 from django.apps import apps
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.tasks import task
@@ -36,22 +37,64 @@ def make_renditions(model_label: str, pk: int, field_name: str) -> int:
     updated = model.objects.filter(pk=pk, **{field_name: fieldfile.name}).update(
         **{target: renditions}
     )
-    if updated:
-        # update() sends no signal: pages must still learn of the new srcset.
-        from articles.signals import content_changed
+    if not updated:
+        # Replaced meanwhile: these copies describe nothing any more.
+        delete_renditions(renditions)
+        return 0
+    # update() sends no signal: pages must still learn of the new srcset.
+    from articles.signals import content_changed
 
-        content_changed(sender=model)
+    content_changed(sender=model)
     return len(renditions["items"])
 
 
+def _in_use(source: str) -> bool:
+    """Whether any stored row still describes renditions of `source`."""
+    for label, fields in IMAGE_FIELDS.items():
+        model = apps.get_model(label)
+        for target in fields.values():
+            if model.objects.filter(**{f"{target}__source": source}).exists():
+                return True
+    return False
+
+
+def delete_renditions(renditions: dict) -> int:
+    """Delete the resized copies `renditions` lists, unless a row still uses them.
+
+    The original stays: a revision may bring it back, and its renditions are
+    then made again.
+    """
+    source = (renditions or {}).get("source")
+    if not source or _in_use(source):
+        return 0
+    deleted = 0
+    for item in renditions.get("items", []):
+        try:
+            default_storage.delete(item["name"])
+            deleted += 1
+        except OSError:
+            pass  # already gone, or storage unreachable: leave it
+    return deleted
+
+
 def _clean_uploads(sender, instance, raw=False, **kwargs):
+    """Strip metadata from new uploads; forget renditions of a replaced image.
+
+    Renditions describing another file than the one being saved (replaced,
+    removed or restored to an older one) are dropped from the row, and their
+    files deleted once the save has committed.
+    """
     if raw:
         return
     for field_name, target in IMAGE_FIELDS.get(sender._meta.label, {}).items():
         fieldfile = getattr(instance, field_name)
         if fieldfile and not fieldfile._committed:
             images.clean_upload(instance, field_name)
+        renditions = getattr(instance, target) or {}
+        if renditions.get("source", "") != (fieldfile.name or ""):
             setattr(instance, target, {})
+            if renditions.get("items"):
+                transaction.on_commit(lambda r=renditions: delete_renditions(r))
 
 
 def _enqueue_renditions(sender, instance, raw=False, **kwargs):

@@ -238,6 +238,51 @@ class RenditionTests(MediaRootMixin, TestCase):
         self.assertNotIn("srcset", figure)  # until the new renditions exist
         self.assertIn('width="1000" height="500"', figure)
 
+    def test_replacing_an_image_deletes_its_old_resized_copies(self):
+        article = self.make()
+        old_original = article.hero_image.name
+        old_copies = [i["name"] for i in article.hero_renditions["items"]]
+        with self.captureOnCommitCallbacks(execute=True):
+            article.hero_image = upload("new.jpg", image_bytes("JPEG", (1000, 500)))
+            article.save()
+        article.refresh_from_db()
+        self.assertFalse(any(default_storage.exists(name) for name in old_copies))
+        # The original stays: a revision can bring it back.
+        self.assertTrue(default_storage.exists(old_original))
+        new_copies = [i["name"] for i in article.hero_renditions["items"]]
+        self.assertTrue(new_copies)
+        self.assertTrue(all(default_storage.exists(name) for name in new_copies))
+
+    def test_removing_an_image_deletes_its_resized_copies(self):
+        article = self.make()
+        copies = [i["name"] for i in article.hero_renditions["items"]]
+        with self.captureOnCommitCallbacks(execute=True):
+            article.hero_image = ""
+            article.save()
+        article.refresh_from_db()
+        self.assertEqual(article.hero_renditions, {})
+        self.assertFalse(any(default_storage.exists(name) for name in copies))
+
+    def test_copies_still_described_by_another_row_are_kept(self):
+        article = self.make()
+        copies = [i["name"] for i in article.hero_renditions["items"]]
+        make_author(
+            photo=article.hero_image.name, photo_renditions=article.hero_renditions
+        )
+        with self.captureOnCommitCallbacks(execute=True):
+            article.hero_image = ""
+            article.save()
+        self.assertTrue(all(default_storage.exists(name) for name in copies))
+
+    def test_a_save_that_rolls_back_deletes_nothing(self):
+        article = self.make()
+        copies = [i["name"] for i in article.hero_renditions["items"]]
+        with self.captureOnCommitCallbacks(execute=False) as callbacks:
+            article.hero_image = ""
+            article.save()
+        self.assertTrue(callbacks)  # the deletion waits for a commit that never comes
+        self.assertTrue(all(default_storage.exists(name) for name in copies))
+
 
 @override_settings(TASKS=DUMMY)
 class BeforeRenditionsTests(MediaRootMixin, TestCase):
