@@ -63,6 +63,32 @@ class NewsletterAdmin(admin.ModelAdmin):
     def confirmed(self, obj):
         return obj.confirmed_count
 
+    def get_deleted_objects(self, objs, request):
+        # Sent editions cannot be deleted by anyone (they are the record), so
+        # Django would blame the editor's permissions. Say what really stands
+        # in the way, and what to do instead.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        edition = Edition._meta.verbose_name
+        if edition in perms_needed:
+            perms_needed = perms_needed - {edition}
+            kept = Edition.objects.filter(
+                newsletter__in=objs,
+                status__in=[Edition.Status.SENDING, Edition.Status.SENT],
+            )
+            protected = [
+                *protected,
+                *(
+                    f"Sent edition “{e.subject}”: kept as the record of what "
+                    "subscribers received. To retire the newsletter, untick "
+                    "“Is public” instead: it leaves the signup and "
+                    "preferences pages."
+                    for e in kept
+                ),
+            ]
+        return deleted, counts, perms_needed, protected
+
 
 # Subscribers -----------------------------------------------------------
 

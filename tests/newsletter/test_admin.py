@@ -45,6 +45,27 @@ class AdminTestCase(TestCase):
         self.daily = default_newsletter()
 
 
+class NewsletterDeletionTests(AdminTestCase):
+    def test_a_list_with_sent_editions_explains_why_it_stays(self):
+        weekly = make_newsletter(name="Weekly")
+        make_edition(weekly, subject="Week one", status=Edition.Status.SENT)
+        url = f"/admin/newsletter/newsletter/{weekly.pk}/delete/"
+        page = self.client.get(url)
+        self.assertContains(page, "Cannot delete newsletter")
+        self.assertNotContains(page, "doesn't have permission")
+        self.assertContains(page, "Sent edition “Week one”: kept as the record")
+        self.assertContains(page, "untick “Is public” instead")
+        self.client.post(url, {"post": "yes"})
+        self.assertTrue(type(weekly).objects.filter(pk=weekly.pk).exists())
+
+    def test_a_list_without_editions_can_be_deleted(self):
+        spare = make_newsletter(name="Spare")
+        url = f"/admin/newsletter/newsletter/{spare.pk}/delete/"
+        self.assertContains(self.client.get(url), "Are you sure")
+        self.client.post(url, {"post": "yes"})
+        self.assertFalse(type(spare).objects.filter(pk=spare.pk).exists())
+
+
 class SubscriberListTests(AdminTestCase):
     def test_search_and_the_list_status_filter(self):
         weekly = make_newsletter(name="Weekly", slug="weekly")

@@ -78,7 +78,9 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
         page = self.client.get(url)
         self.assertEqual(page.status_code, 200)
         self.assertContains(page, "Cannot delete newsletter")
-        self.assertContains(page, "<li>edition</li>")
+        self.assertContains(
+            page, f"Sent edition “{self.edition.subject}”: kept as the record"
+        )
         response = self.client.post(url, {"post": "yes"})
         self.assertNotEqual(response.status_code, 500)
         self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
