@@ -1,8 +1,9 @@
 """Page benchmark: the article and home pages under gunicorn, beside the limit.
 
 One run, interleaved, on 127.0.0.1 only:
-  static  the page's exact bytes returned from memory by a bare WSGI app under
-          the same gunicorn settings: the physical limit of this stack;
+  static  the page's exact response (its headers and body, as a full render
+          returns them) from memory by a bare WSGI app under the same
+          gunicorn settings: the physical limit of this stack;
   cold    Newsroom with its page cache off: a full render on every request;
   warm    Newsroom with its page cache on, after a warm-up.
 Load comes from wrk in a second process; server CPU per request is read from
@@ -14,6 +15,7 @@ briefs built by bench/data.py.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -178,9 +180,18 @@ def measure(
     return Result(page, mode, requests, rps, p50, p99, cpu_ms, errors)
 
 
-def fetch(url: str) -> bytes:
+# Headers a server adds per connection or per moment, not part of the page.
+_HOP_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding"}
+
+
+def fetch(url: str) -> tuple[bytes, list[tuple[str, str]]]:
     with urllib.request.urlopen(url, timeout=10) as response:
-        return response.read()
+        headers = [
+            (name, value)
+            for name, value in response.getheaders()
+            if name.lower() not in _HOP_HEADERS
+        ]
+        return response.read(), headers
 
 
 def run(args) -> list[Result]:
@@ -205,9 +216,10 @@ def run(args) -> list[Result]:
     results = []
     try:
         for page, path in pages.items():
-            body = fetch(cold.url + path)
+            body, headers = fetch(cold.url + path)
             body_file = workdir / f"{page}.html"
             body_file.write_bytes(body)
+            body_file.with_suffix(".headers.json").write_text(json.dumps(headers))
             static = Server(
                 "bench.static_app:application",
                 production_env(workdir, BENCH_BODY_FILE=str(body_file)),
@@ -261,7 +273,7 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--briefs", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=4)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", help="reuse a data directory between runs")

@@ -1,13 +1,24 @@
-"""The physical limit: a WSGI app returning one page's bytes from memory."""
+"""The physical limit: a WSGI app returning one page's response from memory.
 
+The same body and the same headers (security headers, CSP, caching) that the
+real page sends, so the comparison is between equal responses.
+"""
+
+import json
 import os
 from pathlib import Path
 
-BODY = Path(os.environ["BENCH_BODY_FILE"]).read_bytes()
+BODY_FILE = Path(os.environ["BENCH_BODY_FILE"])
+BODY = BODY_FILE.read_bytes()
+HEADERS_FILE = BODY_FILE.with_suffix(".headers.json")
 HEADERS = [
-    ("Content-Type", "text/html; charset=utf-8"),
-    ("Content-Length", str(len(BODY))),
-]
+    (name, value)
+    for name, value in (
+        json.loads(HEADERS_FILE.read_text())
+        if HEADERS_FILE.exists()
+        else [("Content-Type", "text/html; charset=utf-8")]
+    )
+] + [("Content-Length", str(len(BODY)))]
 
 
 def application(environ, start_response):
