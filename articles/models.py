@@ -113,14 +113,15 @@ class SectionLabel(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """Briefs readers may see. The one definition of “published”.
+    def published(self, at=None):
+        """Briefs readers may see (at `at`, by default now). The one
+        definition of “published”; pageload.article_page() compiles it too.
 
         A brief scheduled for later is published with a future time: it
         appears when the clock passes it, with no job needed.
         """
         return self.filter(
-            status=Article.Status.PUBLISHED, published_at__lte=timezone.now()
+            status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now()
         )
 
     def for_listing(self):

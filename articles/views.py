@@ -16,7 +16,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles import related, search, seo
+from articles import pageload, related, search, seo
 from articles.http import public_page
 from articles.models import Article, Author, Category, SlugRedirect, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
@@ -179,6 +179,16 @@ class ArticleView(DetailView):
 
     def get_queryset(self):
         return article_page_queryset().published()
+
+    def get_object(self, queryset=None):
+        # The same brief as get_queryset().get(slug=...), without building
+        # and compiling the queryset on every request (articles/pageload.py).
+        if queryset is not None:
+            return super().get_object(queryset)
+        article = pageload.article_page(self.kwargs["slug"])
+        if article is None:
+            raise Http404("No published brief at this address.")
+        return article
 
     def get(self, request, *args, **kwargs):
         try:

@@ -11,8 +11,11 @@ The helpers below mirror the Django tags and filters those pages used, built
 on the same Python functions so both engines print the same thing.
 """
 
+import datetime
+import functools
+
 from django.template import defaultfilters
-from django.utils import timezone
+from django.utils import timezone, translation
 from jinja2 import ChainableUndefined, Environment, pass_context
 from markupsafe import Markup
 
@@ -24,8 +27,20 @@ from newsletter.templatetags.newsletter_text import thousands
 
 def date(value, fmt=None):
     """Django's `date` filter, given local time as Django's engine gives it."""
-    if hasattr(value, "hour") and timezone.is_aware(value):
-        value = timezone.localtime(value)
+    if not isinstance(value, datetime.date):
+        return defaultfilters.date(value, fmt)
+    # A page prints a handful of dates, mostly the same ones on every request,
+    # and Django's formatter costs tens of microseconds per call: remember its
+    # answers per time zone and language (month names are translated).
+    return _formatted(
+        value, fmt, timezone.get_current_timezone(), translation.get_language()
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted(value, fmt, zone, language):
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value, zone)
     return defaultfilters.date(value, fmt)
 
 

@@ -3,15 +3,19 @@
 from datetime import timedelta
 
 from django.db.models import Prefetch
+from django.db.models.fields.files import FieldFile
+from django.db.models.signals import post_init
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article, Byline, Correction, Section
+from articles import pageload
+from articles.models import Article, Byline, Correction, Section, Topic
 from tests.factories import (
     label,
     make_article,
     make_author,
     make_bullet,
+    make_category,
     make_section,
     make_topic,
 )
@@ -107,6 +111,46 @@ class ForPageTests(TestCase):
                 theirs = prefetched(Article.objects).get(pk=pk)
                 self.assertEqual(snapshot(ours), snapshot(theirs))
 
+    def test_built_parts_behave_like_models_loaded_from_the_database(self):
+        article = Article.objects.for_page().get(pk=self.brief.pk)
+        parts = [*article.sections.all(), *article.topics.all()]
+        parts += [b.author for b in article.bylines.all()]
+        for part in parts:
+            with self.subTest(part=repr(part)):
+                loaded = type(part).objects.get(pk=part.pk)
+                fields = type(part)._meta.concrete_fields
+                self.assertEqual(
+                    {f.attname: getattr(part, f.attname) for f in fields},
+                    {f.attname: getattr(loaded, f.attname) for f in fields},
+                )
+                self.assertFalse(part._state.adding)
+                self.assertEqual(part._state.db, "default")
+        author = article.bylines.all()[0].author
+        self.assertIsInstance(author.photo, FieldFile)
+        section = article.sections.all()[0]
+        section.heading = "Saved from the page's copy"
+        section.save()  # an UPDATE of the same row, not a second one
+        self.assertEqual(
+            Section.objects.filter(article=self.brief).count(),
+            3,
+        )
+        self.assertEqual(
+            Section.objects.get(pk=section.pk).heading, "Saved from the page's copy"
+        )
+
+    def test_receivers_of_model_initialisation_still_run(self):
+        seen = []
+
+        def receiver(sender, instance, **kwargs):
+            seen.append(instance.name)
+
+        post_init.connect(receiver, sender=Topic)
+        try:
+            Article.objects.for_page().get(pk=self.brief.pk)
+        finally:
+            post_init.disconnect(receiver, sender=Topic)
+        self.assertEqual(sorted(seen), ["Alpha", "Zeta"])
+
     def test_the_parts_come_in_reading_order(self):
         article = Article.objects.for_page().get(pk=self.brief.pk)
         page = snapshot(article)
@@ -165,3 +209,69 @@ class ForPageTests(TestCase):
         with self.assertNumQueries(1):
             brief = Article.objects.for_listing().for_page().get(pk=self.brief.pk)
         self.assertEqual(snapshot(brief)["minutes"], 1)
+
+
+class ArticlePageTests(TestCase):
+    """pageload.article_page(): the article page's one prepared statement."""
+
+    def setUp(self):
+        self.brief = make_article(
+            slug="rome-tokyo",
+            category=make_category(name="World"),
+            topics=[make_topic(name="Defence")],
+            authors=[make_author(name="Zoë Rossi")],
+            hero_renditions={"widths": [480, 960]},
+        )
+        section = make_section(self.brief, label=label("Why it matters"), text="Lead")
+        make_bullet(section, "A bullet & more")
+        Correction.objects.create(article=self.brief, text="A fix.")
+
+    def concrete(self, article):
+        return {
+            f.attname: getattr(article, f.attname)
+            for f in Article._meta.concrete_fields
+            if f.attname not in pageload.PAGE_DEFERRED
+        }
+
+    def test_it_loads_what_the_page_queryset_loads_in_one_query(self):
+        uncategorised = make_article(slug="no-category")
+        for slug in ("rome-tokyo", "no-category"):
+            with self.subTest(slug=slug):
+                with self.assertNumQueries(1):
+                    ours = pageload.article_page(slug)
+                    page = snapshot(ours)
+                    category = ours.category
+                theirs = Article.objects.for_page().published().get(slug=slug)
+                self.assertEqual(page, snapshot(theirs))
+                self.assertEqual(self.concrete(ours), self.concrete(theirs))
+                self.assertEqual(category, theirs.category)
+        self.assertIsNone(pageload.article_page("no-category").category)
+        self.assertEqual(uncategorised.category_id, None)
+        self.assertEqual(pageload.article_page("rome-tokyo").category.name, "World")
+
+    def test_only_published_briefs_are_found_as_published_defines_them(self):
+        now = timezone.now()
+        make_article(slug="draft", status=Article.Status.DRAFT)
+        make_article(slug="later", published_at=now + timedelta(hours=1))
+        self.assertIsNone(pageload.article_page("draft"))
+        self.assertIsNone(pageload.article_page("later"))
+        self.assertEqual(
+            pageload.article_page("later", at=now + timedelta(hours=2)).slug, "later"
+        )
+        self.assertIsNone(
+            pageload.article_page("rome-tokyo", at=now - timedelta(days=9))
+        )
+        self.assertIsNone(pageload.article_page("missing"))
+
+    def test_odd_slugs_are_values_not_sql(self):
+        for slug in ("rome-tokyo' OR '1'='1", '"; DROP TABLE x; --', "%", "_" * 300):
+            with self.subTest(slug=slug):
+                self.assertIsNone(pageload.article_page(slug))
+        self.assertTrue(Article.objects.filter(slug="rome-tokyo").exists())
+
+    def test_columns_the_page_never_shows_are_deferred_not_lost(self):
+        article = pageload.article_page("rome-tokyo")
+        self.assertEqual(article.get_deferred_fields(), set(pageload.PAGE_DEFERRED))
+        with self.assertNumQueries(1):
+            document = article.search_document
+        self.assertEqual(document, Article.objects.get(pk=article.pk).search_document)
