@@ -2,6 +2,8 @@
 
 from django.contrib.messages import get_messages
 from django.test import SimpleTestCase, TestCase, override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 
 from articles import brevity
 from articles.models import Article
@@ -34,6 +36,18 @@ def codes(report) -> list[str]:
     return [advice.code for advice in report.warnings]
 
 
+# Letters, digits, the underscore, punctuation and every kind of space that
+# str.split() and the regular expressions might disagree on.
+WORDISH = (
+    st.sampled_from(
+        list("aZé9_-—•*.,!?'")
+        + ["\t", "\n", " ", "\u00a0", "\u2003", "\x1c", "\x85"]
+        + ["\u200b", "\u3000", "\u0301", "٣", "ー"]
+    )
+    | st.characters()
+)
+
+
 class CountingTests(SimpleTestCase):
     def test_words_are_tokens_with_a_letter_or_digit(self):
         self.assertEqual(brevity.count_words("Rates rise — again, by 6%."), 5)
@@ -41,6 +55,11 @@ class CountingTests(SimpleTestCase):
         self.assertEqual(brevity.count_words("• - * —"), 0)
         self.assertEqual(brevity.count_words("Rome–Tokyo axis, 2026"), 3)
         self.assertEqual(brevity.count_words("Shinjirō Koizumi"), 2)
+
+    @given(st.text(alphabet=WORDISH, max_size=40))
+    def test_the_count_is_tokens_with_an_alphanumeric_character(self, text):
+        expected = sum(any(c.isalnum() for c in token) for token in text.split())
+        self.assertEqual(brevity.count_words(text), expected)
 
     def test_reading_time_rounds_up_and_is_never_zero_for_text(self):
         self.assertEqual(brevity.reading_minutes(0, 230), 0)

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.db.models import Prefetch
 from django.db.models.fields.files import FieldFile
-from django.db.models.signals import post_init
+from django.db.models.signals import post_init, pre_init
 from django.test import TestCase
 from django.utils import timezone
 
@@ -141,15 +141,24 @@ class ForPageTests(TestCase):
     def test_receivers_of_model_initialisation_still_run(self):
         seen = []
 
-        def receiver(sender, instance, **kwargs):
-            seen.append(instance.name)
+        def before(sender, args, **kwargs):
+            seen.append(("pre", args[1]))  # positional values: id, name, slug
 
-        post_init.connect(receiver, sender=Topic)
-        try:
-            Article.objects.for_page().get(pk=self.brief.pk)
-        finally:
-            post_init.disconnect(receiver, sender=Topic)
-        self.assertEqual(sorted(seen), ["Alpha", "Zeta"])
+        def after(sender, instance, **kwargs):
+            seen.append(("post", instance.name))
+
+        for signal, receiver, kind in (
+            (post_init, after, "post"),
+            (pre_init, before, "pre"),
+        ):
+            with self.subTest(kind):
+                seen.clear()
+                signal.connect(receiver, sender=Topic)
+                try:
+                    Article.objects.for_page().get(pk=self.brief.pk)
+                finally:
+                    signal.disconnect(receiver, sender=Topic)
+                self.assertEqual(sorted(seen), [(kind, "Alpha"), (kind, "Zeta")])
 
     def test_the_parts_come_in_reading_order(self):
         article = Article.objects.for_page().get(pk=self.brief.pk)
