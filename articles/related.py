@@ -5,9 +5,9 @@ with any of them, counted by how many they share, best first. (Four
 correlated subqueries inside the brief's own query saved a round trip but ran
 the same ranking four times: 32 ms instead of 6 ms on 3,000 briefs.)
 
-The ranking still reads every published brief on those topics (about 4 ms of
-a 14 ms page on 3,000 briefs, growing with the archive), yet its answer only
-changes when published content does. So it is kept in Django's cache under
+The ranking still reads every link to those topics (about 1 ms on 3,000
+briefs, growing with the archive), yet its answer only changes when
+published content does. So it is kept in Django's cache under
 the shared content version (newsroom/pagecache.py): any committed change, or
 a scheduled brief going live, makes a new version and so a new key. The
 brief's topics are part of the key, so a preview with other topics ranks
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from articles.links import slug_url
 
@@ -60,13 +60,26 @@ def related_to(article, limit: int = LIMIT) -> list[RelatedBrief]:
 def _rank(pk, topic_ids, limit) -> list[RelatedBrief]:
     from articles.models import Article
 
+    # Driven by the topics' own index: the links to these topics (a few
+    # hundred rows on 3,000 briefs), each brief checked by primary key and
+    # grouped by its id and the four columns shown. Grouping the brief's
+    # model rows instead put every column, long texts too, in the GROUP BY;
+    # and a plain join let SQLite start from all published briefs. 3.7 ms ->
+    # 0.7 ms of database time on the bench data.
+    published = Article.objects.published().filter(pk=OuterRef("article_id"))
     rows = (
-        Article.objects.published()
-        .filter(topics__in=topic_ids)
-        .exclude(pk=pk)
-        .annotate(shared=Count("topics"))
-        .order_by("-shared", "-published_at", "-pk")
-        .values_list("headline", "slug", "published_at", "category__name")[:limit]
+        Article.topics.through.objects.filter(topic_id__in=topic_ids)
+        .exclude(article_id=pk)
+        .filter(Exists(published))
+        .values("article_id")
+        .annotate(shared=Count("*"))
+        .order_by("-shared", "-article__published_at", "-article_id")
+        .values_list(
+            "article__headline",
+            "article__slug",
+            "article__published_at",
+            "article__category__name",
+        )[:limit]
     )
     return [
         RelatedBrief(headline, slug, published_at, category or "")

@@ -6,6 +6,9 @@ One run, interleaved, on 127.0.0.1 only:
           gunicorn settings: the physical limit of this stack;
   cold    Newsroom with its page cache off: a full render on every request;
   warm    Newsroom with its page cache on, after a warm-up.
+The article page is measured on one brief and again on every brief in turn
+("briefs", cold only): there nothing a process remembers between requests
+(formatted dates, related briefs, URLs) is reused for the same brief.
 Load comes from wrk in a second process; server CPU per request is read from
 /proc for the gunicorn master and workers (the stabler figure on a shared box).
 Production settings (DEBUG off) on a throwaway SQLite database of thousands of
@@ -140,10 +143,13 @@ class Server:
 
 
 def wrk(
-    url: str, seconds: float, connections: int
+    url: str, seconds: float, connections: int, script: Path | None = None
 ) -> tuple[int, float, float, float, int]:
+    options = ["-s", str(script)] if script else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
+        + options
+        + [url],
         capture_output=True,
         text=True,
         check=True,
@@ -170,11 +176,20 @@ def wrk(
 
 
 def measure(
-    server: Server, page: str, mode: str, path: str, seconds: float, connections: int
+    server: Server,
+    page: str,
+    mode: str,
+    path: str,
+    seconds: float,
+    connections: int,
+    script: Path | None = None,
 ) -> Result:
-    wrk(server.url + path, 1, connections)  # warm-up: imports, caches, connections
+    # Warm-up: imports, caches, connections.
+    wrk(server.url + path, 1, connections, script)
     before = cpu_ticks(server.proc.pid)
-    requests, rps, p50, p99, errors = wrk(server.url + path, seconds, connections)
+    requests, rps, p50, p99, errors = wrk(
+        server.url + path, seconds, connections, script
+    )
     used = cpu_ticks(server.proc.pid) - before
     cpu_ms = used / CLK_TCK * 1000 / max(requests, 1)
     return Result(page, mode, requests, rps, p50, p99, cpu_ms, errors)
@@ -212,10 +227,24 @@ def run(args) -> list[Result]:
         production_env(workdir, PAGE_CACHE="0"),
         args.workers,
     )
-    pages = {"article": "/briefs/bench-brief-1/", "home": "/"}
+    # Every brief in turn, from wrk's one thread (one counter for all
+    # connections); bench.data names them bench-brief-0 to -(N-1).
+    rotation = workdir / "every-brief.lua"
+    rotation.write_text(
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f'  return wrk.format(nil, "/briefs/bench-brief-" .. (n % {args.briefs}) .. "/")\n'
+        "end\n"
+    )
+    pages = {
+        "article": ("/briefs/bench-brief-1/", None, ("static", "cold", "warm")),
+        "briefs": ("/briefs/bench-brief-1/", rotation, ("static", "cold")),
+        "home": ("/", None, ("static", "cold", "warm")),
+    }
     results = []
     try:
-        for page, path in pages.items():
+        for page, (path, script, modes) in pages.items():
             body, headers = fetch(cold.url + path)
             body_file = workdir / f"{page}.html"
             body_file.write_bytes(body)
@@ -226,15 +255,19 @@ def run(args) -> list[Result]:
                 args.workers,
             )
             try:
+                servers = {"static": static, "cold": cold, "warm": warm}
                 for _ in range(args.rounds):
-                    for mode, server in (
-                        ("static", static),
-                        ("cold", cold),
-                        ("warm", warm),
-                    ):
+                    for mode in modes:
                         results.append(
                             measure(
-                                server, page, mode, path, args.seconds, args.connections
+                                servers[mode],
+                                page,
+                                mode,
+                                path,
+                                args.seconds,
+                                args.connections,
+                                # The static app answers every path the same.
+                                script if mode != "static" else None,
                             )
                         )
             finally:
@@ -256,6 +289,8 @@ def report(results: list[Result]) -> None:
     for page in dict.fromkeys(r.page for r in results):
         limit = best(page, "static")
         for mode in ("static", "cold", "warm"):
+            if not any(r.page == page and r.mode == mode for r in results):
+                continue
             r = best(page, mode)
             print(  # noqa: T201
                 f"{page:8} {mode:7} {r.rps:8.0f} {r.p50_ms:7.2f} {r.p99_ms:7.2f} "
@@ -264,6 +299,7 @@ def report(results: list[Result]) -> None:
     print(  # noqa: T201
         "\ncpu ratio = static CPU per request / this mode's (1.00 = the limit); "
         "rps ratio = this mode's requests per second / static's. Best of the rounds."
+        "\nbriefs = the article page for every brief in turn (cold only)."
     )
 
 

@@ -36,6 +36,11 @@ class RelatedBriefsTests(TestCase):
             status=Article.Status.DRAFT,
             topics=[cls.trade, cls.ports, cls.eu],
         )
+        make_article(
+            headline="Scheduled sharing all",
+            published_at=timezone.now() + timedelta(hours=1),
+            topics=[cls.trade, cls.ports, cls.eu],
+        )
 
     def related_headlines(self, slug="main"):
         html = self.client.get(f"/briefs/{slug}/").content.decode()
@@ -56,6 +61,7 @@ class RelatedBriefsTests(TestCase):
         headlines = self.related_headlines()
         self.assertEqual(len(headlines), 4)
         self.assertNotIn("Draft sharing all", headlines)
+        self.assertNotIn("Scheduled sharing all", headlines)
         self.assertNotIn(self.article.headline, headlines)
 
     def test_a_brief_without_topics_has_no_related_section(self):
