@@ -33,6 +33,8 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from articles import prepared
+
 
 @cache
 def _models():
@@ -356,17 +358,17 @@ def attach_parts(articles, parts, using: str = "default") -> None:
 # values whose places among the parameters are then filled per request, so
 # "published" keeps its one definition.
 
+# Any aware time: it only tells prepared.placeholders() the value's type.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
 # Columns the page never shows, left deferred (reading one costs a query).
 PAGE_DEFERRED = frozenset({"search_document", "search_vector"})
-
-_SLUG = "\x00page-slug"  # never a real slug: a NUL cannot be typed into one
-_AT = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class _Statement:
     sql: str
-    slots: tuple  # per parameter: "slug", "at", or ("value", constant)
+    slots: tuple  # where the slug and time go among the parameters
     article_keys: tuple
     category_keys: tuple
 
@@ -375,17 +377,14 @@ class _Statement:
 def _page_statement(using: str) -> _Statement:
     Article, *_ = _models()
     connection = connections[using]
-    found = Article.objects.using(using).published(at=_AT).filter(slug=_SLUG)
+    made = prepared.placeholders({"slug": "", "at": _EPOCH})
+    found = (
+        Article.objects.using(using).published(at=made["at"]).filter(slug=made["slug"])
+    )
     if len(found.query.alias_map) != 1:
         raise ValueError("published() must filter the brief's own table only")
     where, params = found.query.get_compiler(using=using).compile(found.query.where)
-    slug, at = _prep(connection, _SLUG, _AT)
-    slots = tuple(
-        "slug" if value == slug else "at" if value == at else ("value", value)
-        for value in params
-    )
-    if slots.count("slug") != 1 or "at" not in slots:
-        raise ValueError(f"Cannot place the page's values in {where!r}")
+    slots = prepared.find_slots(connection, params, made)
 
     category_field = Article._meta.get_field("category")
     Category = category_field.related_model
@@ -413,16 +412,6 @@ def _page_statement(using: str) -> _Statement:
     )
 
 
-def _prep(connection, slug, at):
-    """The slug and time as the published()/slug lookups pass them to the DB."""
-    Article, *_ = _models()
-    meta = Article._meta
-    return (
-        meta.get_field("slug").get_db_prep_value(slug, connection),
-        meta.get_field("published_at").get_db_prep_value(at, connection),
-    )
-
-
 def article_page(slug: str, at=None, using: str = "default"):
     """The published brief at `slug` with everything its page shows, or None.
 
@@ -432,10 +421,9 @@ def article_page(slug: str, at=None, using: str = "default"):
     Article, *_ = _models()
     statement = _page_statement(using)
     connection = connections[using]
-    values = dict(
-        zip(("slug", "at"), _prep(connection, slug, at or timezone.now()), strict=True)
+    params = prepared.fill(
+        connection, statement.slots, {"slug": slug, "at": at or timezone.now()}
     )
-    params = [values[s] if isinstance(s, str) else s[1] for s in statement.slots]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()

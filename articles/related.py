@@ -19,8 +19,10 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
+from django.utils import timezone
 
 from articles.links import slug_url
+from articles.prepared import Prepared
 
 LIMIT = 4
 
@@ -40,24 +42,24 @@ class RelatedBrief:
 CACHE_SECONDS = 24 * 3600
 
 
-def related_to(article, limit: int = LIMIT) -> list[RelatedBrief]:
+def related_to(article) -> list[RelatedBrief]:
     """The briefs sharing most topics with `article`; reads its prefetched topics."""
     from articles.http import content_version
 
     topic_ids = sorted(topic.pk for topic in article.topics.all())
     if not topic_ids:
         return []
-    key = "articles:related:{}:{}:{}:{}".format(
-        content_version().stamp, article.pk, limit, ",".join(map(str, topic_ids))
+    key = "articles:related:{}:{}:{}".format(
+        content_version().stamp, article.pk, ",".join(map(str, topic_ids))
     )
     briefs = cache.get(key)
     if briefs is None:
-        briefs = _rank(article.pk, topic_ids, limit)
+        briefs = _rank(article.pk, topic_ids)
         cache.set(key, briefs, CACHE_SECONDS)
     return briefs
 
 
-def _rank(pk, topic_ids, limit) -> list[RelatedBrief]:
+def _ranking(pk, topic_ids, at):
     from articles.models import Article
 
     # Driven by the topics' own index: the links to these topics (a few
@@ -66,8 +68,8 @@ def _rank(pk, topic_ids, limit) -> list[RelatedBrief]:
     # model rows instead put every column, long texts too, in the GROUP BY;
     # and a plain join let SQLite start from all published briefs. 3.7 ms ->
     # 0.7 ms of database time on the bench data.
-    published = Article.objects.published().filter(pk=OuterRef("article_id"))
-    rows = (
+    published = Article.objects.published(at=at).filter(pk=OuterRef("article_id"))
+    return (
         Article.topics.through.objects.filter(topic_id__in=topic_ids)
         .exclude(article_id=pk)
         .filter(Exists(published))
@@ -79,8 +81,17 @@ def _rank(pk, topic_ids, limit) -> list[RelatedBrief]:
             "article__slug",
             "article__published_at",
             "article__category__name",
-        )[:limit]
+        )[:LIMIT]
     )
+
+
+# Compiled once per number of topics (articles/prepared.py): building and
+# compiling the queryset was 1.2 ms of a 1.9 ms ranking.
+_prepared = Prepared(_ranking)
+
+
+def _rank(pk, topic_ids) -> list[RelatedBrief]:
+    rows = _prepared.rows(pk=pk, topic_ids=list(topic_ids), at=timezone.now())
     return [
         RelatedBrief(headline, slug, published_at, category or "")
         for headline, slug, published_at, category in rows
