@@ -101,7 +101,7 @@ def _build(model, data: dict, prefix: str = "", db="default", deferred=frozenset
     Fields in `deferred` are left out, as QuerySet.defer() leaves them.
     """
     plan = _plan(model, prefix, deferred)
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+    if pre_init.has_listeners(model):
         values = []
         for key, _, convert, skip in plan:
             value = DEFERRED if skip else data.get(key)
@@ -114,9 +114,9 @@ def _build(model, data: dict, prefix: str = "", db="default", deferred=frozenset
         instance._state.db = db
         return instance
     # What Model.__init__ does for a row with every field, less its generic
-    # per-field dispatch and its two signals, which have no receivers here.
-    # No descriptor is skipped that would do more than store the value on a
-    # fresh instance (ForeignKey and file attributes do only that).
+    # per-field dispatch. No descriptor is skipped that would do more than
+    # store the value on a fresh instance (ForeignKey and file attributes do
+    # only that); post_init is sent as __init__ sends it, once all are set.
     instance = model.__new__(model)
     state = ModelState()
     state.adding = False
@@ -127,6 +127,9 @@ def _build(model, data: dict, prefix: str = "", db="default", deferred=frozenset
         if not skip:
             value = data.get(key)
             values[attname] = convert(value) if convert and value is not None else value
+    if post_init.has_listeners(model):
+        # ImageField listens (briefs and authors), to fill in an image's size.
+        post_init.send(sender=model, instance=instance)
     return instance
 
 
