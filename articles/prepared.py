@@ -73,11 +73,18 @@ def find_slots(connection, params, made: dict) -> tuple:
                 where[adapt(connection, item)] = (name, index)
         else:
             where[adapt(connection, value)] = (name, None)
-    slots = tuple(where.get(param, (None, param)) for param in params)
-    missing = set(where.values()) - set(slots)
+    slots = tuple(_slot(where, param) for param in params)
+    missing = set(where.values()) - {slot for slot in slots if slot[0] is not None}
     if missing:
         raise ValueError(f"Placeholders not found in the compiled SQL: {missing}")
     return slots
+
+
+def _slot(where: dict, param):
+    try:
+        return where.get(param, (None, param))
+    except TypeError:  # an unhashable constant (a JSON value, say)
+        return (None, param)
 
 
 def fill(connection, slots, values: dict) -> list:
