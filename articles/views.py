@@ -177,14 +177,10 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
-    def get_queryset(self):
-        return article_page_queryset().published()
-
     def get_object(self, queryset=None):
-        # The same brief as get_queryset().get(slug=...), without building
-        # and compiling the queryset on every request (articles/pageload.py).
-        if queryset is not None:
-            return super().get_object(queryset)
+        # The same brief as article_page_queryset().published().get(slug=...),
+        # without building and compiling a queryset on every request
+        # (articles/pageload.py; tests/articles/test_pageload.py compares them).
         article = pageload.article_page(self.kwargs["slug"])
         if article is None:
             raise Http404("No published brief at this address.")
