@@ -12,6 +12,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import to_locale
 
 from articles.images import current_renditions
 from articles.links import static_url, url
@@ -40,6 +41,11 @@ def logo() -> dict:
         "width": LOGO_SIZE,
         "height": LOGO_SIZE,
     }
+
+
+def logo_alt() -> str:
+    # Sharing cards read this aloud for the fallback image as for a photo.
+    return f"{settings.SITE_NAME} logo"
 
 
 def image_for_sharing(fieldfile, renditions, width, height) -> dict | None:
@@ -98,6 +104,11 @@ class PageMeta:
     def twitter_site(self) -> str:
         return settings.SITE_TWITTER
 
+    @property
+    def locale(self) -> str:
+        """OpenGraph's form of the site language: en-us -> en_US."""
+        return to_locale(settings.LANGUAGE_CODE)
+
 
 def page_url(path: str, page_number: int | None = None, **params) -> str:
     """Absolute URL of `path`; page 1 has no ?page so it is one canonical URL."""
@@ -135,6 +146,7 @@ def listing_meta(
         description=description,
         canonical=page_url(path, number, **params),
         image=logo(),
+        image_alt=logo_alt(),
         feeds=list(feeds),
         noindex=noindex,
     )
@@ -281,7 +293,7 @@ def article_meta(article) -> PageMeta:
         canonical=absolute(article.get_absolute_url()),
         type="article",
         image=image or logo(),
-        image_alt=article.hero_alt if image else "",
+        image_alt=article.hero_alt if image else logo_alt(),
         large_card=image is not None,
     )
     meta.properties.append(("article:published_time", _iso(article.published_at)))

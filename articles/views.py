@@ -160,6 +160,14 @@ class AuthorView(PublishedMixin, ListView):
             ],
         )
         meta.type = "profile"
+        photo = seo.image_for_sharing(
+            author.photo,
+            author.photo_renditions,
+            author.photo_width,
+            author.photo_height,
+        )
+        if photo:
+            meta.image, meta.image_alt = photo, author.name
         meta.json_ld.append(seo.profile_page(author))
         return meta
 

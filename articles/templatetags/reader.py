@@ -36,14 +36,16 @@ def picture(
     height,
     alt="",
     sizes="100vw",
-    eager=False,
+    priority="lazy",
     css_class="",
 ):
     """A <picture>: WebP and original-format srcsets once renditions exist.
 
     Until then (or for animations) the original, always with its width and
-    height so the page does not jump as it loads. Below the fold it loads
-    lazily; the hero at the top is fetched early instead.
+    height so the page does not jump as it loads. `priority` is "lazy" for
+    images below the fold, "eager" for others on the first screen, and "high"
+    for the page's largest image (the hero, a list's first card): lazy-loading
+    that one would delay the page's largest paint.
     """
     if not fieldfile:
         return {"src": None}
@@ -63,7 +65,7 @@ def picture(
         "height": height,
         "alt": alt,
         "sizes": sizes,
-        "eager": eager,
+        "priority": priority,
         "css_class": css_class,
         "webp_srcset": _srcset(webp) if webp else "",
         "srcset": fallback_srcset,

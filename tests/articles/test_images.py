@@ -4,16 +4,18 @@ import shutil
 import struct
 import tempfile
 import zlib
+from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase, override_settings
+from django.utils import timezone
 from PIL import Image
 
 from articles.models import Article, Author
-from tests.factories import make_article, make_author
+from tests.factories import make_article, make_author, make_category
 from tests.imagefiles import GPS_IFD, image_bytes, upload
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -223,6 +225,37 @@ class RenditionTests(MediaRootMixin, TestCase):
         self.assertEqual(len(imgs), 2)
         self.assertIn('fetchpriority="high"', imgs[0])
         self.assertIn('loading="lazy"', imgs[1])
+
+    def test_a_list_fetches_its_first_card_image_first_and_the_rest_lazily(self):
+        category = make_category(slug="ports")
+        with self.captureOnCommitCallbacks(execute=True):
+            for n in range(3):
+                make_article(
+                    slug=f"port-{n}",
+                    category=category,
+                    hero_image=upload(f"p{n}.jpg"),
+                    hero_alt="A quay",
+                    published_at=timezone.now() - timedelta(hours=n + 1),
+                )
+        for path in ["/category/ports/", "/?page=2"]:
+            with self.subTest(path=path), self.settings(ARTICLES_PER_PAGE=2):
+                html = self.client.get(path).content.decode()
+                imgs = re.findall(r'<img [^>]*class="card__image"[^>]*>', html)
+                self.assertGreaterEqual(len(imgs), 1)
+                # Lighthouse's lcp-lazy-loaded: the largest image on the
+                # first screen must not wait for layout.
+                self.assertIn('fetchpriority="high"', imgs[0])
+                self.assertNotIn('loading="lazy"', imgs[0])
+                for img in imgs[1:]:
+                    self.assertIn('loading="lazy"', img)
+                    self.assertNotIn("fetchpriority", img)
+
+    def test_an_author_photo_is_the_author_pages_sharing_image(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            author = make_author(slug="ada", name="Ada", photo=upload("ada.jpg"))
+        html = self.client.get(author.get_absolute_url()).content.decode()
+        self.assertRegex(html, r'<meta property="og:image" content="[^"]*ada[^"]*">')
+        self.assertIn('<meta property="og:image:alt" content="Ada">', html)
 
     def test_a_replaced_image_drops_the_old_renditions(self):
         article = self.make()

@@ -193,7 +193,7 @@ class ArticleSeoTests(TestCase):
     def test_without_a_hero_the_card_is_small_and_json_ld_uses_the_logo(self):
         head = head_of(self.client.get("/briefs/two-capitals/"))
         self.assertEqual(head.meta["twitter:card"], ["summary"])
-        self.assertNotIn("og:image:alt", head.meta)
+        self.assertEqual(head.meta["og:image:alt"], ["Newsroom logo"])
         (image,) = self.news_article(head)["image"]
         self.assertTrue(image["url"].startswith(f"{SITE}/static/img/logo"))
 
@@ -260,6 +260,16 @@ class ListingSeoTests(TestCase):
         self.assertEqual(profile["mainEntity"]["url"], f"{SITE}/author/ada/")
         self.assertEqual(head.meta["og:type"], ["profile"])
         self.assertEqual(head.meta["description"], ["Covers Europe."])
+
+    def test_every_sharing_image_has_alt_text_and_the_page_a_locale(self):
+        with self.settings(LANGUAGE_CODE="en-gb"):
+            for path in ["/", "/category/world/", "/topic/trade/", "/author/ada/"]:
+                with self.subTest(path=path):
+                    head = head_of(self.client.get(path))
+                    self.assertEqual(len(head.meta["og:image"]), 1)
+                    self.assertEqual(head.meta["og:image:alt"], ["Newsroom logo"])
+                    self.assertEqual(head.meta["twitter:image:alt"], ["Newsroom logo"])
+                    self.assertEqual(head.meta["og:locale"], ["en_GB"])
 
     def test_search_pages_are_not_indexed(self):
         head = head_of(self.client.get("/search/?q=brief"))
