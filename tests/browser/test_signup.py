@@ -186,3 +186,18 @@ def test_the_subscriber_pages_have_no_accessibility_violations(
     finally:
         context.close()
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_newsletter_page_shows_a_one_line_email_box_and_its_button(page, width):
+    default_newsletter()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/newsletter/")
+    box = page.locator("main .signup-form__input").bounding_box()
+    font = page.locator("main .signup-form__input").evaluate(
+        "el => parseFloat(getComputedStyle(el).fontSize)"
+    )
+    assert box["height"] < 3 * font, (box["height"], font)
+    button = page.get_by_role("button", name="Subscribe").bounding_box()
+    # Phone or desktop, the button is on the first screen under the box.
+    assert box["y"] + box["height"] <= button["y"] < 800
