@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 
 import nested_admin
 from django.contrib import admin, messages
@@ -135,6 +136,38 @@ class CorrectionInline(BoundedInline, nested_admin.NestedStackedInline):
     verbose_name_plural = "corrections and updates (readers see them at the end)"
 
 
+class DeskFilter(admin.SimpleListFilter):
+    """The desk's views of the list; the admin home's panels link to them."""
+
+    title = "desk"
+    parameter_name = "desk"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("mine", "My drafts"),
+            ("corrected", "Corrected this week"),
+        ]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "review":
+                return queryset.filter(status=Article.Status.REVIEW)
+            case "scheduled":
+                return queryset.filter(
+                    status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+                )
+            case "mine":
+                return queryset.filter(
+                    status=Article.Status.DRAFT, created_by=request.user
+                )
+            case "corrected":
+                week_ago = timezone.now() - timedelta(days=7)
+                return queryset.filter(corrections__created_at__gte=week_ago).distinct()
+        return queryset
+
+
 @admin.register(Article)
 class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
     form = ArticleAdminForm
@@ -147,7 +180,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         "published_at",
         "updated_at",
     ]
-    list_filter = ["status", "category", "authors"]
+    list_filter = [DeskFilter, "status", "category", "authors"]
     list_select_related = ["category"]
     search_fields = ["headline", "dek", "slug"]
     date_hierarchy = "published_at"

@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.utils.csp import CSP
 from django.utils.translation import ngettext
 
-from newsroom import ratelimit
+from newsroom import dashboard, ratelimit
 from newsroom.clientip import client_ip, rate_key
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,10 @@ class NewsroomAdminSite(sites.AdminSite):
             return response
 
         return update_wrapper(view_with_editor_csp, inner)
+
+    def index(self, request, extra_context=None):
+        context = {"dashboard": dashboard.panels(request), **(extra_context or {})}
+        return super().index(request, context)
 
     def login(self, request, extra_context=None):
         response = super().login(request, extra_context)

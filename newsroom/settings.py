@@ -245,6 +245,12 @@ SILENCED_SYSTEM_CHECKS = ["security.W003"]
 # off-site, go to the admin's index (Django's default is /accounts/profile/).
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
+# The admin home's desk panels, one function per app (newsroom/dashboard.py).
+ADMIN_DASHBOARD_PANELS = [
+    "articles.dashboard.panels",
+    "newsletter.dashboard.panels",
+]
+
 ADMIN_LOGIN_THROTTLE = {
     "FAILURES_PER_USER_AND_IP": env_int("ADMIN_LOGIN_FAILURES_PER_USER_AND_IP", 5),
     "FAILURES_PER_IP": env_int("ADMIN_LOGIN_FAILURES_PER_IP", 50),
