@@ -18,8 +18,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from newsletter import tokens
+from newsletter.templatetags.newsletter_text import wrap_lines
 
 _inliner = None
+
+
+_CHARSET = '<meta charset="utf-8">'
 
 
 def inline_css(html: str) -> str:
@@ -31,7 +35,12 @@ def inline_css(html: str) -> str:
         _inliner = css_inline.CSSInliner(
             keep_at_rules=True, load_remote_stylesheets=False
         )
-    return _inliner.inline(html)
+    html = _inliner.inline(html)
+    # The inliner puts that <style> block first in <head>; the charset must
+    # come before any text a client reads, so it goes back to the top.
+    if _CHARSET in html:
+        html = html.replace(_CHARSET, "", 1).replace("<head>", "<head>" + _CHARSET, 1)
+    return html
 
 
 def absolute(path: str) -> str:
@@ -83,6 +92,7 @@ def render_email(name: str, context: dict) -> tuple[str, str, str]:
     # Template tags leave blank lines and trailing spaces behind.
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
+    text = wrap_lines(text)
     html = inline_css(render_to_string(f"newsletter/emails/{name}-body.html", ctx))
     return subject, text.strip() + "\n", html
 

@@ -7,6 +7,8 @@ from django import template
 register = template.Library()
 
 WIDTH = 72
+# Lines up to this long are left alone (RFC 5322 asks for 78 at most).
+LONGEST = 78
 
 
 @register.filter
@@ -26,6 +28,30 @@ def wrap(value, prefix=""):
             break_on_hyphens=False,
         )
     )
+
+
+def wrap_lines(text: str) -> str:
+    """Wrap every line longer than 78 characters at 72, keeping its indent.
+
+    Words are never split, so a long URL stays whole on a line of its own.
+    """
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= LONGEST:
+            lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.extend(
+            textwrap.wrap(
+                line.strip(),
+                width=WIDTH,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return "\n".join(lines)
 
 
 @register.filter
