@@ -10,9 +10,11 @@ import io
 import json
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
+from django.apps import apps as django_apps
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.db import connection
@@ -120,15 +122,216 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
         )
         self.assertEqual(self.history(), before)
 
-    def test_a_newsletter_that_never_sent_can_go(self):
+    def test_a_newsletter_nobody_ever_subscribed_to_can_go(self):
         spare = make_newsletter(name="Spare", slug="spare")
-        make_subscriber("ada@example.com", newsletters=[spare])
         response = self.client.post(
             f"/admin/newsletter/newsletter/{spare.pk}/delete/", {"post": "yes"}
         )
         self.assertEqual(response.status_code, 302)
         self.assertFalse(Newsletter.objects.filter(pk=spare.pk).exists())
-        self.assertTrue(Subscriber.objects.filter(email="ada@example.com").exists())
+
+
+class ConsentHistoryTests(TestCase):
+    """The consent log outlives anything done in the admin, by a newsletter
+    editor or a superuser; erasure stays the one way personal data goes."""
+
+    def setUp(self):
+        self.daily = default_newsletter()
+        self.weekly = make_newsletter(name="Weekly", slug="weekly")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.signup(
+                "ada@example.com",
+                [self.daily, self.weekly],
+                source=Subscription.Source.FOOTER_FORM,
+                source_url="/briefs/ada-read-this/",
+            )
+        self.ada = Subscriber.objects.get(email="ada@example.com")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.confirm(self.ada)
+        self.chief = make_user("chief", superuser=True)
+        self.client.force_login(self.chief)
+
+    def history(self):
+        return (
+            sorted(
+                SubscriptionEvent.objects.values_list(
+                    "pk", "subscription_id", "kind", "created_at"
+                )
+            ),
+            sorted(
+                Subscription.objects.values_list(
+                    "pk", "subscriber_id", "newsletter_id", "status", "created_at"
+                )
+            ),
+        )
+
+    def change_form(self, **changes) -> dict:
+        """The POST the subscriber's change page sends, as stored, plus changes."""
+        subscriptions = list(self.ada.subscriptions.order_by("pk"))
+        data = {
+            "email": self.ada.email,
+            "name": self.ada.name,
+            "subscriptions-TOTAL_FORMS": str(len(subscriptions)),
+            "subscriptions-INITIAL_FORMS": str(len(subscriptions)),
+            "subscriptions-MIN_NUM_FORMS": "0",
+            "subscriptions-MAX_NUM_FORMS": "1000",
+        }
+        for i, s in enumerate(subscriptions):
+            data |= {
+                f"subscriptions-{i}-id": s.pk,
+                f"subscriptions-{i}-subscriber": self.ada.pk,
+                f"subscriptions-{i}-newsletter": s.newsletter_id,
+                f"subscriptions-{i}-status": s.status,
+            }
+        return data | changes
+
+    def newsletter_editor(self) -> Client:
+        from articles.roles import NEWSLETTER_EDITOR
+        from tests.factories import make_role_user
+
+        client = Client()
+        client.force_login(make_role_user("nora", NEWSLETTER_EDITOR))
+        return client
+
+    def test_no_delete_in_code_takes_the_log_with_it(self):
+        before = self.history()
+        self.assertEqual(len(before[0]), 4)  # requested and confirmed, twice
+        for row in (self.ada.subscriptions.first(), self.ada, self.weekly):
+            with self.subTest(row=row), self.assertRaises(ProtectedError):
+                row.delete()
+        self.assertEqual(self.history(), before)
+
+    def test_the_subscriber_page_has_no_delete_box_for_anyone(self):
+        url = f"/admin/newsletter/subscriber/{self.ada.pk}/change/"
+        for who, client in [
+            ("superuser", self.client),
+            ("newsletter editor", self.newsletter_editor()),
+        ]:
+            with self.subTest(who=who):
+                page = client.get(url)
+                self.assertContains(page, "Consent history")
+                self.assertNotContains(page, 'name="subscriptions-0-DELETE"')
+
+    def test_a_forged_delete_box_deletes_nothing(self):
+        before = self.history()
+        response = self.client.post(
+            f"/admin/newsletter/subscriber/{self.ada.pk}/change/",
+            self.change_form(
+                **{"subscriptions-0-DELETE": "on", "subscriptions-1-DELETE": "on"}
+            ),
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(self.history(), before)
+
+    def test_a_subscription_cannot_be_moved_to_another_list(self):
+        # Moving it would make the consent given for one list read as
+        # consent to another.
+        monthly = make_newsletter(name="Monthly", slug="monthly")
+        before = self.history()
+        self.client.post(
+            f"/admin/newsletter/subscriber/{self.ada.pk}/change/",
+            self.change_form(**{"subscriptions-0-newsletter": monthly.pk}),
+        )
+        self.assertEqual(self.history()[1], before[1])
+        self.assertFalse(monthly.subscriptions.exists())
+
+    def test_a_list_with_subscribers_stays_and_the_page_says_why(self):
+        before = self.history()
+        url = f"/admin/newsletter/newsletter/{self.weekly.pk}/delete/"
+        page = self.client.get(url)
+        self.assertContains(page, "Cannot delete newsletter")
+        self.assertNotContains(page, "doesn't have permission")
+        self.assertContains(page, "1 subscription and its consent history")
+        self.assertContains(page, "untick “Is public”")
+        self.assertContains(page, "Erase personal data")
+        self.client.post(url, {"post": "yes"})
+        self.client.post(
+            "/admin/newsletter/newsletter/",
+            {
+                "action": "delete_selected",
+                "_selected_action": [self.weekly.pk],
+                "post": "yes",
+            },
+        )
+        self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
+        self.assertEqual(self.history(), before)
+
+    def test_deleting_a_subscriber_says_what_to_do_instead(self):
+        before = self.history()
+        url = f"/admin/newsletter/subscriber/{self.ada.pk}/delete/"
+        for method in ("get", "post"):
+            with self.subTest(method=method):
+                response = getattr(self.client, method)(url, {"post": "yes"})
+                self.assertRedirects(
+                    response,
+                    f"/admin/newsletter/subscriber/{self.ada.pk}/change/",
+                    fetch_redirect_response=False,  # it would read the message
+                )
+                page = self.client.get(response["Location"])
+                self.assertContains(page, "never deleted")
+                self.assertContains(page, "Unsubscribe selected from every list")
+                self.assertContains(page, "Erase personal data")
+        self.assertEqual(self.history(), before)
+
+    def test_the_newsletter_editor_role_cannot_delete_consent(self):
+        from articles.roles import NEWSLETTER_EDITOR
+
+        perms = set(
+            Group.objects.get(name=NEWSLETTER_EDITOR).permissions.values_list(
+                "codename", flat=True
+            )
+        )
+        for codename in [
+            "delete_subscription",
+            "add_subscriptionevent",
+            "change_subscriptionevent",
+            "delete_subscriptionevent",
+        ]:
+            self.assertNotIn(codename, perms)
+        # Erasure stays theirs.
+        self.assertIn("delete_subscriber", perms)
+
+    def test_upgrading_takes_the_permissions_from_the_group(self):
+        """A site whose group already holds them loses them on migrate."""
+        import importlib
+
+        from articles.roles import NEWSLETTER_EDITOR, sync_roles
+
+        migration = importlib.import_module(
+            "newsletter.migrations.0005_consent_history_kept"
+        )
+        group = Group.objects.get(name=NEWSLETTER_EDITOR)
+        withheld = Permission.objects.filter(
+            content_type__app_label="newsletter",
+            codename__in=["delete_subscription", "delete_subscriptionevent"],
+        )
+        group.permissions.add(*withheld)
+        migration.withhold_consent_permissions(
+            django_apps, SimpleNamespace(connection=connection)
+        )
+        sync_roles()  # what every later migrate runs
+        self.assertFalse(group.permissions.filter(pk__in=withheld).exists())
+
+    def test_erasure_still_works_for_the_newsletter_editor(self):
+        before = self.history()
+        client = self.newsletter_editor()
+        client.post(
+            "/admin/newsletter/subscriber/",
+            {
+                "action": "erase_personal_data",
+                "_selected_action": [self.ada.pk],
+                "confirm": "yes",
+            },
+        )
+        self.ada.refresh_from_db()
+        self.assertTrue(privacy.is_erased(self.ada))
+        after = self.history()
+        # Every event is still there; the subscriptions are closed, not gone.
+        self.assertEqual(
+            [e[:3] for e in after[0][: len(before[0])]], [e[:3] for e in before[0]]
+        )
+        self.assertEqual([s[:3] for s in after[1]], [s[:3] for s in before[1]])
+        self.assertEqual({s[3] for s in after[1]}, {S.UNSUBSCRIBED})
 
 
 class PersonalDataTestCase(SMTPTestMixin, TestCase):
@@ -325,7 +528,9 @@ class ErasureTests(PersonalDataTestCase):
 
     def test_subscribers_are_erased_not_deleted(self):
         page = self.client.get(f"/admin/newsletter/subscriber/{self.ada.pk}/delete/")
-        self.assertEqual(page.status_code, 403)
+        self.assertRedirects(
+            page, f"/admin/newsletter/subscriber/{self.ada.pk}/change/"
+        )
         changelist = self.client.get("/admin/newsletter/subscriber/")
         actions = dict(changelist.context["action_form"].fields["action"].choices)
         self.assertNotIn("delete_selected", actions)
