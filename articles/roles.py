@@ -3,7 +3,9 @@
 - Writer: writes briefs and submits them for review; sees and edits only the
   briefs they created or have a byline on, and only until they are published.
 - Editor: edits every brief, publishes, schedules, unpublishes, corrects.
-- Newsletter editor: builds and sends newsletters; reads briefs.
+- Newsletter editor: builds and sends newsletters; reads briefs. Never
+  deletes a subscription or touches the consent log (WITHHELD): readers are
+  unsubscribed, or erased on request, and their history stays.
 
 A migration creates the groups; `sync_roles` runs again after every
 `migrate` so that models added later (the newsletter's, say) are granted to
@@ -54,16 +56,30 @@ ROLES: dict[str, dict[str, str | dict[str, list[str]]]] = {
 }
 
 
+# Held by no role, whatever ROLES grants: the consent log is append-only.
+WITHHELD: dict[str, list[str]] = {
+    "newsletter": [
+        "delete_subscription",
+        "add_subscriptionevent",
+        "change_subscriptionevent",
+        "delete_subscriptionevent",
+    ],
+}
+
+
 def sync_roles(apps=global_apps, using: str = "default") -> None:
-    """Create the role groups and grant each the permissions ROLES lists."""
+    """Create the role groups and grant each the permissions ROLES lists
+    (less WITHHELD)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, grants in ROLES.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
         wanted = []
         for app_label, models in grants.items():
-            perms = Permission.objects.using(using).filter(
-                content_type__app_label=app_label
+            perms = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label)
+                .exclude(codename__in=WITHHELD.get(app_label, []))
             )
             if models == ALL:
                 wanted += list(perms)

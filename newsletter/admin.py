@@ -64,30 +64,41 @@ class NewsletterAdmin(admin.ModelAdmin):
         return obj.confirmed_count
 
     def get_deleted_objects(self, objs, request):
-        # Sent editions cannot be deleted by anyone (they are the record), so
-        # Django would blame the editor's permissions. Say what really stands
-        # in the way, and what to do instead.
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(
-            objs, request
-        )
-        edition = Edition._meta.verbose_name
-        if edition in perms_needed:
-            perms_needed = perms_needed - {edition}
-            kept = Edition.objects.filter(
-                newsletter__in=objs,
+        # A list that sent editions or has subscribers stays, for everyone:
+        # say what keeps it and what to do instead, without loading every
+        # subscription into the page (as Django's own listing would).
+        kept = self.kept_because(objs)
+        if kept:
+            return [], {}, set(), kept
+        return super().get_deleted_objects(objs, request)
+
+    def kept_because(self, objs) -> list[str]:
+        ids = [obj.pk for obj in objs]
+        reasons = [
+            f"Sent edition “{e.subject}”: kept as the record of what "
+            "subscribers received. To retire the newsletter, untick "
+            "“Is public” instead: it leaves the signup and preferences pages."
+            for e in Edition.objects.filter(
+                newsletter__in=ids,
                 status__in=[Edition.Status.SENDING, Edition.Status.SENT],
             )
-            protected = [
-                *protected,
-                *(
-                    f"Sent edition “{e.subject}”: kept as the record of what "
-                    "subscribers received. To retire the newsletter, untick "
-                    "“Is public” instead: it leaves the signup and "
-                    "preferences pages."
-                    for e in kept
-                ),
-            ]
-        return deleted, counts, perms_needed, protected
+        ]
+        counts = (
+            Subscription.objects.filter(newsletter__in=ids)
+            .values_list("newsletter__name")
+            .annotate(n=Count("pk"))
+            .order_by("newsletter__name")
+        )
+        for name, n in counts:
+            what = "subscription and its" if n == 1 else "subscriptions and their"
+            reasons.append(
+                f"{n} {what} consent history: the record of who agreed to "
+                f"receive “{name}”, and when. To retire the list, untick "
+                "“Is public”: it leaves the signup and preferences pages. "
+                "To remove a reader's personal data, use “Erase personal "
+                "data” on the Subscribers page; their anonymous history stays."
+            )
+        return reasons
 
 
 # Subscribers -----------------------------------------------------------
@@ -119,8 +130,21 @@ class ListStatusFilter(admin.SimpleListFilter):
         )
 
 
+class SubscriptionForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Consent given for one list is not consent to another: a
+            # subscription's list is fixed once it exists.
+            self.fields["newsletter"].disabled = True
+
+
 class SubscriptionInline(admin.TabularInline):
+    """A reader's lists. No Delete box, for anyone: a subscription and its
+    consent history stay (set the status to Unsubscribed instead)."""
+
     model = Subscription
+    form = SubscriptionForm
     extra = 0
     fields = [
         "newsletter",
@@ -138,6 +162,18 @@ class SubscriptionInline(admin.TabularInline):
         "confirmed_at",
         "unsubscribed_at",
     ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "newsletter" and formfield is not None:
+            # Lists are managed on their own page, not from a reader's.
+            widget = formfield.widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = False
+        return formfield
 
 
 CSV_COLUMNS = [
@@ -243,6 +279,15 @@ class ImportForm(forms.Form):
                     if not parsed.rows and not parsed.problems:
                         self.add_error("file", "The file has a header but no rows.")
         return data
+
+
+SUBSCRIBER_KEPT = (
+    "Subscribers are never deleted: their consent history is the record of "
+    "what they agreed to, and when. To stop their mail, select them on the "
+    "Subscribers page and choose “Unsubscribe selected from every list”. To "
+    "answer an erasure request, choose “Erase personal data”: it removes "
+    "the person and keeps only the anonymous history."
+)
 
 
 @admin.register(Subscriber)
@@ -424,6 +469,13 @@ class SubscriberAdmin(admin.ModelAdmin):
         # Deleting a row would take the editions' delivery history with it
         # (and leave the consent log without its subject): erase instead.
         return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Whoever looks for a Delete button learns what to do instead."""
+        messages.error(request, SUBSCRIBER_KEPT)
+        return HttpResponseRedirect(
+            reverse("admin:newsletter_subscriber_change", args=[object_id])
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view

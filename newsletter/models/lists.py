@@ -155,7 +155,12 @@ class Subscriber(models.Model):
 
 
 class Subscription(models.Model):
-    """One subscriber on one list, with where and when they agreed to it."""
+    """One subscriber on one list, with where and when they agreed to it.
+
+    Never deleted, and nothing deleted takes it along (PROTECT): a reader
+    leaves by unsubscribing, and an erasure request (newsletter/privacy.py)
+    removes the person while this row and its events stay.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for confirmation"
@@ -172,10 +177,10 @@ class Subscription(models.Model):
         ADMIN = "admin", "Added in the admin"
 
     subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="subscriptions"
+        Subscriber, on_delete=models.PROTECT, related_name="subscriptions"
     )
     newsletter = models.ForeignKey(
-        Newsletter, on_delete=models.CASCADE, related_name="subscriptions"
+        Newsletter, on_delete=models.PROTECT, related_name="subscriptions"
     )
     status = models.CharField(
         max_length=12,
@@ -223,6 +228,8 @@ class SubscriptionEvent(models.Model):
 
     Status fields say where a subscription is now; this log says how it got
     there, which is what a data-protection request or the daily chart needs.
+    Rows are only ever added: no role may change or delete them
+    (articles/roles.py WITHHELD) and deleting their subscription is refused.
     """
 
     class Kind(models.TextChoices):
@@ -234,7 +241,7 @@ class SubscriptionEvent(models.Model):
         IMPORTED = "imported", "Imported"
 
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.CASCADE, related_name="events"
+        Subscription, on_delete=models.PROTECT, related_name="events"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     source = models.CharField(max_length=40, blank=True)
