@@ -19,9 +19,11 @@ import email.policy
 import re
 from datetime import timedelta
 from html import unescape
+from types import SimpleNamespace
 from urllib.parse import parse_qs, quote, urlsplit
 
 import time_machine
+from django.apps import apps as django_apps
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -352,22 +354,30 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
                             Delivery.objects.get().status, Delivery.Status.PENDING
                         )
 
-    def test_a_readers_name_cannot_add_headers(self):
+    def test_a_stored_name_with_line_breaks_still_gets_the_edition_safely(self):
+        """A name stored past the checks (an older row, a shell) neither adds
+        a header nor costs its reader the edition: it goes out on one line."""
         from newsletter import sending
 
-        make_subscriber(
-            "ada@example.com",
-            newsletters=[self.daily],
-            name="Ada\r\nBcc: victim@example.com",
-        )
-        edition = make_edition(self.daily, [make_brief()])
-        with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
-        tried()
-        self.assertEqual(self.sink.messages, [])
-        delivery = Delivery.objects.get()
-        self.assertEqual(delivery.status, Delivery.Status.FAILED)
-        self.assertIn("line break", delivery.last_error)
+        for value in self.injections():
+            tried()
+            with self.subTest(value=value):
+                self.sink.messages.clear()
+                Delivery.objects.all().delete()
+                Edition.objects.all().delete()
+                SubscriptionEvent.objects.all().delete()
+                Subscription.objects.all().delete()
+                Subscriber.objects.all().delete()
+                make_subscriber("ada@example.com", newsletters=[self.daily], name=value)
+                edition = make_edition(self.daily, [make_brief()])
+                with self.captureOnCommitCallbacks(execute=True):
+                    sending.start(edition.pk)
+                self.assertEqual(Delivery.objects.get().status, Delivery.Status.SENT)
+                self.assertEqual(len(self.sink.messages), 1)
+                self.assert_no_injected_header()
+                to = parse(self.sink.messages[0].raw)["To"]
+                self.assertEqual(to.addresses[0].addr_spec, "ada@example.com")
+                self.assertEqual(to.addresses[0].display_name, one_line(value))
 
     def test_the_admin_refuses_line_breaks_in_names_and_senders(self):
         self.client.force_login(self.user)
@@ -413,6 +423,128 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("subject", response.context["adminform"].form.errors)
         self.assertEqual(Edition.objects.count(), 0)
+
+
+class OneRuleForNamesTests(TestCase):
+    """A reader's name is one line of text, whichever way it comes in: the
+    model, the admin's forms and the CSV import refuse the same values."""
+
+    BAD = [
+        "Ada\r\nBcc: victim@example.com",
+        "Ada\nLovelace",
+        "Ada\rLovelace",
+        "Ada\tLovelace",
+        "Ada\x0bLovelace",
+        "Ada\x1bLovelace",
+        "Ada\u0085Lovelace",
+        "Ada\u2028Lovelace",
+        "Ada\u2029Lovelace",
+    ]
+
+    def setUp(self):
+        self.daily = default_newsletter()
+        self.client.force_login(make_user("chief", superuser=True))
+
+    def admin_form(self, **data) -> dict:
+        return {
+            "subscriptions-TOTAL_FORMS": "0",
+            "subscriptions-INITIAL_FORMS": "0",
+            "subscriptions-MIN_NUM_FORMS": "0",
+            "subscriptions-MAX_NUM_FORMS": "1000",
+            **data,
+        }
+
+    def test_the_model_refuses_them(self):
+        from django.core.exceptions import ValidationError
+
+        for value in self.BAD:
+            tried()
+            with self.subTest(value=value):
+                with self.assertRaises(ValidationError) as e:
+                    Subscriber(email="ada@example.com", name=value).full_clean()
+                self.assertIn("line break", e.exception.message_dict["name"][0])
+        Subscriber(email="ada@example.com", name="Ada Lovelace").full_clean()
+
+    def test_the_admin_refuses_them_when_adding_and_changing(self):
+        ada = make_subscriber("ada@example.com", name="Ada")
+        for value in self.BAD:
+            tried(2)
+            with self.subTest(value=value):
+                added = self.client.post(
+                    "/admin/newsletter/subscriber/add/",
+                    self.admin_form(email="bob@example.com", name=value),
+                )
+                changed = self.client.post(
+                    f"/admin/newsletter/subscriber/{ada.pk}/change/",
+                    self.admin_form(email="ada@example.com", name=value),
+                )
+                for response in (added, changed):
+                    self.assertEqual(response.status_code, 200)
+                    errors = response.context["adminform"].form.errors
+                    self.assertIn("line break", errors["name"][0])
+        self.assertFalse(Subscriber.objects.filter(email="bob@example.com").exists())
+        ada.refresh_from_db()
+        self.assertEqual(ada.name, "Ada")
+
+    def test_the_import_refuses_them_in_either_mode(self):
+        import csv
+        import io
+
+        for mode in ("confirmed", "pending"):
+            SubscriberImport.objects.all().delete()
+            out = io.StringIO()
+            writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+            writer.writerow(["email", "name"])
+            for i, value in enumerate(self.BAD):
+                writer.writerow([f"{mode}{i}@example.com", value])
+            writer.writerow([f"{mode}-ok@example.com", "Ada Lovelace"])
+            tried(len(self.BAD))
+            with self.captureOnCommitCallbacks(execute=True):
+                self.client.post(
+                    "/admin/newsletter/subscriber/import/",
+                    {
+                        "file": SimpleUploadedFile(
+                            "names.csv", out.getvalue().encode()
+                        ),
+                        "newsletter": self.daily.pk,
+                        "mode": mode,
+                        "consent": "on",
+                    },
+                )
+            job = SubscriberImport.objects.get()
+            with self.subTest(mode=mode):
+                self.assertEqual(job.invalid_count, len(self.BAD), job.report)
+                self.assertTrue(
+                    all("line break" in item["problem"] for item in job.report)
+                )
+                self.assertEqual(
+                    list(
+                        Subscriber.objects.filter(email__startswith=mode).values_list(
+                            "email", "name"
+                        )
+                    ),
+                    [(f"{mode}-ok@example.com", "Ada Lovelace")],
+                )
+
+    def test_an_upgrade_puts_names_stored_earlier_on_one_line(self):
+        import importlib
+
+        migration = importlib.import_module(
+            "newsletter.migrations.0006_subscriber_name_one_line"
+        )
+        stored = {
+            make_subscriber(name=value).pk: value
+            for value in [*self.BAD, "Ada  Lovelace", "Zoë", ""]
+        }
+        migration.one_line_names(django_apps, SimpleNamespace(connection=connection))
+        names = dict(Subscriber.objects.values_list("pk", "name"))
+        for pk, value in stored.items():
+            with self.subTest(value=value):
+                if value in self.BAD:
+                    self.assertEqual(names[pk], one_line(value))
+                    self.assertNotIn("\n", names[pk])
+                else:
+                    self.assertEqual(names[pk], value)  # left as it was
 
 
 # Over-long values and odd Unicode --------------------------------------------
