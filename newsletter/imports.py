@@ -25,6 +25,7 @@ from newsletter.models import (
     SubscriberImport,
     Subscription,
     SubscriptionEvent,
+    validate_one_line,
 )
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -39,6 +40,10 @@ EMAIL_HEADERS = {
     "courriel",
 }
 NAME_HEADERS = {"name", "full name", "fullname", "first name", "firstname"}
+NAME_NOT_ONE_LINE = (
+    "The name is not one line of text: remove its line breaks (or other "
+    "control characters)."
+)
 
 S = Subscription.Status
 
@@ -130,8 +135,10 @@ def parse(text: str) -> Parsed:
         )
         try:
             email = clean_address(raw)
-            if any(c in name for c in "\r\n\x00"):
-                raise ValidationError("The name holds a line break.")
+            try:
+                validate_one_line(name)  # the model's rule for names
+            except ValidationError:
+                raise ValidationError(NAME_NOT_ONE_LINE) from None
         except ValidationError as exc:
             parsed.problems.append(
                 {"line": line, "email": raw[:254], "problem": exc.messages[0]}

@@ -9,6 +9,7 @@ from newsletter.models.lists import (
     Subscription,
     SubscriptionEvent,
     normalize_email,
+    validate_one_line,
 )
 
 __all__ = [
@@ -21,4 +22,5 @@ __all__ = [
     "Subscription",
     "SubscriptionEvent",
     "normalize_email",
+    "validate_one_line",
 ]

@@ -23,6 +23,14 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value or "")
 
 
+def validate_one_line(value: str) -> None:
+    """The one rule for a name, whichever way it comes in (the admin's forms,
+    the CSV import, full_clean): no line breaks or other control characters.
+    Mail would carry it in a header, where it must be one line."""
+    if has_control_characters(value):
+        raise ValidationError(ONE_LINE, code="one_line")
+
+
 def normalize_email(value: str) -> str:
     """The one spelling of an address we store and compare.
 
@@ -38,7 +46,7 @@ def normalize_email(value: str) -> str:
 class Newsletter(models.Model):
     """A list readers subscribe to, e.g. the daily brief or the weekly."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_one_line])
     slug = models.SlugField(
         max_length=60,
         help_text="Used in archive addresses and in the List-Id header mail "
@@ -87,8 +95,6 @@ class Newsletter(models.Model):
         return reverse("newsletter:archive_list", kwargs={"slug": self.slug})
 
     def clean(self):
-        if has_control_characters(self.name):
-            raise ValidationError({"name": ONE_LINE})
         if self.from_email:
             name, address = parseaddr(self.from_email)
             try:
@@ -128,7 +134,12 @@ class Subscriber(models.Model):
     email = models.EmailField(
         max_length=254, help_text="Stored trimmed and in lower case."
     )
-    name = models.CharField(max_length=100, blank=True)
+    name = models.CharField(
+        max_length=100,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="One line: it goes in the To line of every edition.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_request_mail_at = models.DateTimeField(
