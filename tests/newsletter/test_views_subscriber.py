@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import time_machine
@@ -5,8 +6,14 @@ from django.core import mail
 from django.test import Client, TestCase
 from django.utils import timezone
 
-from newsletter import tokens
-from newsletter.models import Delivery, Edition, Subscription, SubscriptionEvent
+from newsletter import services, tokens
+from newsletter.models import (
+    Delivery,
+    Edition,
+    Subscriber,
+    Subscription,
+    SubscriptionEvent,
+)
 from tests.factories import make_brief
 from tests.newsletter.factories import (
     default_newsletter,
@@ -211,3 +218,87 @@ class PreferencesViewTests(TestCase):
     def test_a_forged_link_is_refused(self):
         response = self.client.get("/newsletter/preferences/1.AAAAAAAAAAAAAAAA/")
         self.assertContains(response, "does not work", status_code=400)
+
+
+class FreshOptInTests(TestCase):
+    """A list that bounced or was marked as spam comes back only through a
+    confirmation email, never by ticking it on the preferences page."""
+
+    def setUp(self):
+        self.daily = default_newsletter()
+        self.weekly = make_newsletter(name="The Weekly", slug="weekly")
+        with self.captureOnCommitCallbacks(execute=True):
+            services.signup(
+                "ada@example.com", [self.daily, self.weekly], source="footer"
+            )
+        self.ada = Subscriber.objects.get()
+        with self.captureOnCommitCallbacks(execute=True):
+            services.confirm(self.ada)
+        mail.outbox.clear()
+        self.url = f"/newsletter/preferences/{tokens.preferences_token(self.ada.pk)}/"
+
+    def weekly_status(self):
+        return self.ada.subscriptions.get(newsletter=self.weekly).status
+
+    def save(self, *newsletters):
+        with self.captureOnCommitCallbacks(execute=True):
+            return Client(enforce_csrf_checks=True).post(
+                self.url,
+                {"newsletters": [n.pk for n in newsletters]},
+                HTTP_ORIGIN="http://testserver",
+            )
+
+    def test_ticking_it_again_mails_a_link_instead_of_resubscribing(self):
+        for status in (S.BOUNCED, S.COMPLAINED):
+            with self.subTest(status=status):
+                mail.outbox.clear()
+                self.ada.refresh_from_db()
+                Subscriber.objects.filter(pk=self.ada.pk).update(
+                    last_request_mail_at=None
+                )
+                services.unsubscribe(
+                    self.ada, self.weekly, source="smtp", status=status
+                )
+
+                response = self.save(self.daily, self.weekly)
+
+                self.assertEqual(response.status_code, 303)
+                self.assertEqual(self.weekly_status(), S.PENDING)
+                self.assertEqual(
+                    [m.subject for m in mail.outbox],
+                    ["Confirm your subscription to The Weekly"],
+                )
+                page = self.client.get(response["Location"])
+                self.assertContains(page, "we have emailed you a link")
+                self.assertContains(page, "The Weekly")
+                # The box stays ticked, marked as waiting; saving again as it
+                # stands confirms nothing and mails no second link today.
+                html = page.content.decode()
+                self.assertRegex(html, rf'value="{self.weekly.pk}"[^>]*checked')
+                self.assertContains(page, "waiting for you to confirm")
+                self.save(self.daily, self.weekly)
+                self.assertEqual(self.weekly_status(), S.PENDING)
+                self.assertEqual(len(mail.outbox), 1)
+
+                # The link in the email is the way back.
+                link = re.search(r"/newsletter/confirm/[^/\s]+/", mail.outbox[0].body)
+                with self.captureOnCommitCallbacks(execute=True):
+                    Client(enforce_csrf_checks=True).post(
+                        link.group(0), HTTP_ORIGIN="http://testserver"
+                    )
+                self.assertEqual(self.weekly_status(), S.CONFIRMED)
+                kinds = list(
+                    SubscriptionEvent.objects.filter(
+                        subscription__newsletter=self.weekly
+                    )
+                    .order_by("-pk")
+                    .values_list("kind", flat=True)[:3]
+                )
+                self.assertEqual(kinds, ["confirmed", "requested", status])
+
+    def test_lists_that_were_only_unsubscribed_still_come_back_at_once(self):
+        # The signed link proves the inbox; nothing bounced or complained.
+        services.unsubscribe(self.ada, self.weekly, source="preferences")
+        self.save(self.daily, self.weekly)
+        self.assertEqual(self.weekly_status(), S.CONFIRMED)
+        self.assertEqual(mail.outbox, [])
