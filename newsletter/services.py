@@ -206,14 +206,40 @@ def unsubscribe(
     return [s.newsletter for s in left]
 
 
+def needs_fresh_opt_in(subscription: Subscription) -> bool:
+    """Bounced or marked as spam since it was last confirmed.
+
+    Such a subscription comes back only through a confirmation email: an
+    old signed link proves someone once read this inbox, not that mail to it
+    is wanted (or delivered) now.
+    """
+    if subscription.status in (Status.BOUNCED, Status.COMPLAINED):
+        return True
+    if subscription.status != Status.PENDING:
+        return False
+    last = (
+        subscription.events.filter(
+            kind__in=[Kind.CONFIRMED, Kind.IMPORTED, Kind.BOUNCED, Kind.COMPLAINED]
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return last in (Kind.BOUNCED, Kind.COMPLAINED)
+
+
 def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preferences"):
     """Make the subscriber's public lists exactly `wanted`.
 
     Ticking a list here needs no second confirmation: the signed link that
-    opened this page already proved the inbox is theirs.
+    opened this page already proved the inbox is theirs. Except for a list
+    that bounced or was marked as spam: it waits for the confirmation email
+    sent now (at most one a day, as for signups), listed in "to_confirm".
     """
+    from newsletter import tasks
+
     wanted_ids = {n.pk for n in wanted}
-    changed = {"joined": [], "left": []}
+    changed = {"joined": [], "left": [], "to_confirm": []}
     with transaction.atomic():
         now = timezone.now()
         for newsletter in Newsletter.objects.filter(is_public=True):
@@ -233,6 +259,23 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                     )
                 elif subscription.status == Status.CONFIRMED:
                     continue
+                elif needs_fresh_opt_in(subscription):
+                    if subscription.status != Status.PENDING:
+                        subscription.status = Status.PENDING
+                        subscription.status_changed_at = now
+                        subscription.source = Subscription.Source.PREFERENCES
+                        subscription.source_url = ""
+                        subscription.save(
+                            update_fields=[
+                                "status",
+                                "status_changed_at",
+                                "source",
+                                "source_url",
+                            ]
+                        )
+                        record(subscription, Kind.REQUESTED, source)
+                    changed["to_confirm"].append(newsletter)
+                    continue
                 else:
                     subscription.status = Status.CONFIRMED
                     subscription.confirmed_at = now
@@ -248,4 +291,8 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
             ):
                 unsubscribe(subscriber, newsletter, source=source)
                 changed["left"].append(newsletter)
+        if changed["to_confirm"] and _claim_request_mail(subscriber):
+            transaction.on_commit(
+                lambda: tasks.send_confirmation.enqueue(subscriber.pk)
+            )
     return changed

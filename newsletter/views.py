@@ -5,6 +5,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -241,8 +242,21 @@ class PreferencesView(View):
             subscriptions__status=Subscription.Status.CONFIRMED,
         )
 
+    @cached_property
+    def awaiting(self) -> list[Newsletter]:
+        """Lists asked for again after a bounce or complaint, waiting for
+        the reader to open the confirmation email."""
+        pending = self.subscriber.subscriptions.filter(
+            status=Subscription.Status.PENDING, newsletter__is_public=True
+        ).select_related("newsletter")
+        return [s.newsletter for s in pending if services.needs_fresh_opt_in(s)]
+
     def get(self, request, token):
-        form = PreferencesForm(initial={"newsletters": list(self.current())})
+        # Ticked: what they receive, and what they asked for again and only
+        # have to confirm (saving as it stands must not withdraw it).
+        form = PreferencesForm(
+            initial={"newsletters": [*self.current(), *self.awaiting]}
+        )
         return self.show(form, saved=request.GET.get("saved"))
 
     def post(self, request, token):
@@ -256,6 +270,7 @@ class PreferencesView(View):
         return see_other(f"{request.path}?saved=1")
 
     def show(self, form, status=200, saved=None):
+        awaiting = self.awaiting
         return render(
             self.request,
             self.template_name,
@@ -265,6 +280,8 @@ class PreferencesView(View):
                 "subscriber": self.subscriber,
                 "saved": saved,
                 "subscribed_any": self.current().exists(),
+                "awaiting": awaiting,
+                "awaiting_ids": [n.pk for n in awaiting],
             },
             status=status,
         )
