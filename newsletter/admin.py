@@ -95,7 +95,7 @@ class NewsletterAdmin(admin.ModelAdmin):
                 f"{n} {what} consent history: the record of who agreed to "
                 f"receive “{name}”, and when. To retire the list, untick "
                 "“Is public”: it leaves the signup and preferences pages. "
-                "To remove a reader's personal data, use “Erase personal "
+                "To remove a reader’s personal data, use “Erase personal "
                 "data” on the Subscribers page; their anonymous history stays."
             )
         return reasons
