@@ -269,7 +269,7 @@ class FreshOptInTests(TestCase):
                     ["Confirm your subscription to The Weekly"],
                 )
                 page = self.client.get(response["Location"])
-                self.assertContains(page, "we have emailed you a link")
+                self.assertContains(page, "open the link in the confirmation email")
                 self.assertContains(page, "The Weekly")
                 # The box stays ticked, marked as waiting; saving again as it
                 # stands confirms nothing and mails no second link today.
