@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsletter import mime, sending, services, tokens, transport
-from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from newsletter.models import (
+    Delivery,
+    Edition,
+    Subscriber,
+    Subscription,
+    SubscriptionEvent,
+)
 from tests.factories import make_brief
 from tests.newsletter.factories import (
     default_newsletter,
@@ -378,4 +384,61 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         self.assertEqual((result["sent"], result["released"]), (0, 2))
         self.assertEqual(
             Edition.objects.get(pk=edition.pk).status, Edition.Status.SENDING
+        )
+
+
+class RelayRefusalTests(SMTPTestMixin, TestCase):
+    """A relay that refuses every message for reasons of its own (relaying
+    denied, a blocklist, a quota): issue 11's "one send can unsubscribe the
+    whole list". Nobody is unsubscribed, no delivery is given up, and the
+    send goes on once the relay takes mail again."""
+
+    def setUp(self):
+        super().setUp()
+        self.daily = default_newsletter()
+        self.readers = make_audience(self.daily, 30)
+        self.edition = make_edition(self.daily, [make_brief()])
+
+    def refuse_everyone(self, replies, reply):
+        for reader in self.readers:
+            replies[reader.email] = reply
+
+    def start(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(self.edition.pk)
+        self.edition.refresh_from_db()
+
+    def assert_nobody_unsubscribed_and_nothing_burned(self):
+        changed = Subscription.objects.exclude(status=Subscription.Status.CONFIRMED)
+        self.assertEqual(list(changed.values_list("status", flat=True)), [])
+        self.assertFalse(SubscriptionEvent.objects.filter(kind="bounced").exists())
+        rows = Delivery.objects.filter(edition=self.edition)
+        self.assertEqual(set(rows.values_list("status", flat=True)), {D.PENDING})
+        self.assertEqual(self.edition.status, Edition.Status.SENDING)
+
+    def test_relaying_denied_at_rcpt_unsubscribes_nobody_and_keeps_every_row_due(
+        self,
+    ):
+        self.refuse_everyone(self.sink.rcpt_replies, "550 5.7.1 Relaying denied")
+        self.start()
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+        self.assertEqual(self.sink.count(), 0)
+
+    def test_a_554_at_data_keeps_the_rows_due_and_they_go_out_once_it_passes(self):
+        self.refuse_everyone(
+            self.sink.data_replies, "554 5.7.1 Message rejected: IP blocklisted"
+        )
+        self.start()
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+        # The relay takes mail again; the send is resumed and finishes.
+        self.sink.data_replies.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.resume(self.edition.pk)
+        self.edition.refresh_from_db()
+        self.assertEqual(self.edition.status, Edition.Status.SENT)
+        self.assertEqual(self.edition.sent_count, 30)
+        received = sorted(m.rcpt_tos[0] for m in self.sink.messages)
+        self.assertEqual(received, sorted(r.email for r in self.readers))
+        self.assertFalse(
+            Subscription.objects.exclude(status=Subscription.Status.CONFIRMED).exists()
         )
