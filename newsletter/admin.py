@@ -675,7 +675,7 @@ PREVIEW_CSP = {
 
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
-    list_display = ["subject", "newsletter", "status", "when", "delivered"]
+    list_display = ["subject", "newsletter", "state", "when", "delivered"]
     list_filter = ["newsletter", "status"]
     search_fields = ["subject"]
     inlines = [EditionItemInline]
@@ -711,6 +711,16 @@ class EditionAdmin(admin.ModelAdmin):
         ):
             return False
         return super().has_delete_permission(request, obj)
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, obj):
+        if obj.is_blocked:
+            return format_html(
+                '<strong title="{}">Paused</strong> ({})',
+                obj.blocked_reply,
+                obj.blocked_reason,
+            )
+        return obj.get_status_display()
 
     @admin.display(description="Time", ordering="started_at")
     def when(self, obj):
@@ -762,6 +772,11 @@ class EditionAdmin(admin.ModelAdmin):
                 name=f"{name}unschedule",
             ),
             path("<path:object_id>/send/", view(self.send_view), name=f"{name}send"),
+            path(
+                "<path:object_id>/resume/",
+                view(self.resume_view),
+                name=f"{name}resume",
+            ),
             path(
                 "<path:object_id>/progress.json",
                 view(self.progress_view),
@@ -903,12 +918,33 @@ class EditionAdmin(admin.ModelAdmin):
             },
         )
 
+    def resume_view(self, request, object_id):
+        self._post_only(request)
+        edition = self._edition(request, object_id, change=True)
+        reply = edition.blocked_reply
+        if sending.resume(edition.pk, by=str(request.user)):
+            self.log_change(
+                request, edition, f"Resumed sending after a pause ({reply[:150]})."
+            )
+            messages.success(
+                request,
+                "Sending has resumed. If the mail server still refuses, it pauses "
+                "again after a few messages; nobody is unsubscribed either way.",
+            )
+        else:
+            messages.info(request, "This edition is not paused.")
+        return self._back(edition)
+
     def progress_view(self, request, object_id):
         edition = self._edition(request, object_id)
         return JsonResponse(
             {
                 "status": edition.status,
-                "status_label": edition.get_status_display(),
+                "status_label": edition.state_label,
+                "blocked": edition.is_blocked,
+                "blocked_at": edition.blocked_at and edition.blocked_at.isoformat(),
+                "blocked_check": edition.blocked_check,
+                "blocked_reply": edition.blocked_reply,
                 **sending.progress(edition.pk),
             }
         )

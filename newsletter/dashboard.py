@@ -29,7 +29,13 @@ def _sends(request) -> Panel:
                 edition.subject,
                 reverse("admin:newsletter_edition_change", args=[edition.pk]),
                 " · ".join(filter(None, [edition.newsletter.name, when, figures])),
-                badge="Sending" if edition.status == Edition.Status.SENDING else "",
+                badge=(
+                    "Paused"  # the relay refused it: someone must look
+                    if edition.is_blocked
+                    else "Sending"
+                    if edition.status == Edition.Status.SENDING
+                    else ""
+                ),
             )
         )
     return Panel(

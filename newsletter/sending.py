@@ -17,10 +17,18 @@ claiming it queues a successor (at once if more rows are ready, otherwise a
 watchdog at the lease's end), so a killed worker's chain resumes when any
 worker runs again. Deferred wake-ups are de-duplicated through
 Edition.wakeup_at. `manage.py send_edition --resume` restarts chains too.
+
+Failures. Each is put down to the reader or to us (transport.classify, by
+its RFC 3463 enhanced code). Only a mailbox that is gone unsubscribes the
+reader. Failures that are ours are retried like temporary ones, and counted
+by the breaker (breaker.py): when a run of them share one reason, the send
+pauses (`pause`), every undelivered row stays due with its spent attempt
+given back, and it waits for a person to `resume` it.
 """
 
 import logging
 import os
+import re
 import signal
 import socket
 import threading
@@ -35,12 +43,15 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from newsletter import compose
+from newsletter.breaker import Breaker
 from newsletter.mime import PreparedEdition, placeholder_links
 from newsletter.models import Delivery, Edition, Subscription
 from newsletter.transport import (
     BOUNCE,
     CONNECTION,
+    RELAY,
     TEMPORARY,
+    Failure,
     Pacer,
     Transport,
     classify,
@@ -49,7 +60,7 @@ from newsletter.transport import (
 logger = logging.getLogger(__name__)
 
 D = Delivery.Status
-BLOCKED_RETRY_SECONDS = 60
+OURS = (RELAY, CONNECTION)  # failures that are not the reader's
 
 
 def config(key):
@@ -205,8 +216,9 @@ def finish_if_done(edition_id: int) -> bool:
         ).exists():
             return False
         counts = progress(edition_id)
+        # A paused send is finished by the task its resume starts.
         done = Edition.objects.filter(
-            pk=edition_id, status=Edition.Status.SENDING
+            pk=edition_id, status=Edition.Status.SENDING, blocked_at=None
         ).update(
             status=Edition.Status.SENT,
             finished_at=timezone.now(),
@@ -214,6 +226,8 @@ def finish_if_done(edition_id: int) -> bool:
             failed_count=counts["failed"],
             skipped_count=counts["skipped"],
             wakeup_at=None,
+            failure_run=0,
+            failure_reason="",
         )
     if done:
         logger.info("Edition %s sent: %s", edition_id, counts)
@@ -252,8 +266,9 @@ class BatchResult:
     retry: int = 0
     skipped: int = 0
     released: int = 0
+    refunded: int = 0  # failures given back their attempt when the send paused
     stopped: bool = False
-    blocked: bool = False  # the edition cannot be sent as configured
+    blocked: bool = False  # the send is paused (see pause)
     errors: list = field(default_factory=list)
 
     def as_dict(self):
@@ -272,6 +287,9 @@ def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueu
     result = BatchResult()
     edition = Edition.objects.select_related("newsletter").filter(pk=edition_id).first()
     if edition is None or edition.status != Edition.Status.SENDING:
+        return result
+    if edition.blocked_at is not None:
+        result.blocked = True  # paused until someone resumes it
         return result
     now = timezone.now()
     queued_now = False
@@ -300,9 +318,8 @@ def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueu
     if finish_if_done(edition_id) or enqueue is None:
         return result
     if result.blocked:
-        # Look again in a while, not at once: a person has to fix the sender.
-        wait = max(config("RETRY_BASE_SECONDS"), BLOCKED_RETRY_SECONDS)
-        wake_at(edition_id, timezone.now() + timedelta(seconds=wait), enqueue)
+        # Paused: the chain ends here. A person fixes the cause and resumes
+        # (the admin's button, `send_edition --resume ID`), which starts it again.
         return result
     if result.stopped or _claimable(edition_id, timezone.now()).exists():
         # One immediate successor per task at most, or chains would multiply.
@@ -341,11 +358,18 @@ def _hot_sql() -> tuple[str, str]:
 def _send_claimed(edition, ids, worker, result: BatchResult):
     try:
         prepared = PreparedEdition.for_edition(edition)
-    except ValueError:
+    except ValueError as exc:
         # A sender address that cannot be sent from (a settings or admin
-        # mistake): hand the rows back for later and say so loudly, rather
-        # than burn every reader's attempts.
-        logger.exception("Edition %s cannot be sent; will retry", edition.pk)
+        # mistake): hand the rows back and pause, rather than burn every
+        # reader's attempts.
+        logger.exception("Edition %s cannot be sent from its sender", edition.pk)
+        sender = edition.newsletter.from_email or settings.DEFAULT_FROM_EMAIL
+        pause(
+            edition.pk,
+            reason="sender",
+            reply=str(exc),
+            check=f"The sender address “{sender}” cannot be used.",
+        )
         result.blocked = True
         result.released = Delivery.objects.filter(
             pk__in=ids, claimed_by=worker, status=D.SENDING
@@ -354,7 +378,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
             claimed_by="",
             lease_until=None,
             attempts=F("attempts") - 1,
-            next_attempt_at=timezone.now() + _backoff(1),
+            next_attempt_at=timezone.now(),
         )
         return
     rows = list(
@@ -366,6 +390,13 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
     )
     transport = Transport()
     pacer = Pacer(settings.NEWSLETTER_RATE_LIMIT_PER_SECOND)
+    breaker = Breaker(
+        run=config("BREAKER_RUN"),
+        window=config("BREAKER_WINDOW"),
+        streak=edition.failure_run,
+        reason=edition.failure_reason,
+    )
+    ours = []  # rows that failed in this loop for a reason not their reader's
     lease = config("LEASE_SECONDS")
     renew_every = max(lease / 4, 1)
     renewed = time.monotonic()
@@ -385,6 +416,9 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         edition_id=edition.pk, claimed_by=worker, status=D.SENDING
                     ).update(lease_until=timezone.now() + timedelta(seconds=lease))
                     renewed = time.monotonic()
+                    if _paused(edition.pk):  # by another worker, or a person
+                        result.blocked = True
+                        break
                 # Still ours, and the reader still on the list? An unsubscribe
                 # that committed a moment ago stops this message.
                 cursor.execute(
@@ -403,6 +437,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                     done += 1
                     continue
                 pacer.wait()
+                to_addr = address
                 try:
                     to_addr, raw = prepared.personalise(
                         delivery_id=pk,
@@ -412,16 +447,39 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                     )
                     transport.send(prepared.envelope_from, to_addr, raw)
                 except Exception as exc:  # every failure is classified and recorded
-                    kind, code, text = classify(exc)
+                    failure = classify(exc)
                     _record_failure(
-                        edition, pk, subscriber_id, attempts, kind, code, text, result
+                        edition, pk, subscriber_id, attempts, failure, result
                     )
-                    if kind == CONNECTION:
+                    done += 1
+                    if failure.kind == CONNECTION:
                         connection_failures += 1
                         transport.reset()
                     else:
                         connection_failures = 0
-                    done += 1
+                    if failure.kind not in OURS:
+                        breaker.readers_failure()
+                        continue
+                    ours.append(pk)
+                    if breaker.failed(failure):
+                        # The reply is kept on the edition and logged: without
+                        # the address of the reader it happened to be about.
+                        reply = failure.reply
+                        for said in {address, to_addr}:
+                            reply = re.sub(
+                                re.escape(said), "(a reader)", reply, flags=re.I
+                            )
+                        pause(
+                            edition.pk,
+                            reason=failure.reason,
+                            reply=reply,
+                            check=breaker.tripped,
+                        )
+                        result.blocked = True
+                        break
+                    if _paused(edition.pk):
+                        result.blocked = True
+                        break
                     continue
                 cursor.execute(
                     sent_sql,
@@ -431,6 +489,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         pk,
                     ],
                 )
+                breaker.delivered()
                 connection_failures = 0
                 result.sent += 1
                 done += 1
@@ -449,13 +508,43 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                 attempts=F("attempts") - 1,
                 next_attempt_at=timezone.now() + delay,
             )
+        if result.blocked:
+            _refund(ours, result)
+        elif (breaker.streak, breaker.reason) != (
+            edition.failure_run,
+            edition.failure_reason,
+        ):
+            Edition.objects.filter(pk=edition.pk).update(
+                failure_run=breaker.streak, failure_reason=breaker.reason[:64]
+            )
 
 
-def _record_failure(edition, pk, subscriber_id, attempts, kind, code, text, result):
+def _paused(edition_id: int) -> bool:
+    return Edition.objects.filter(pk=edition_id, blocked_at__isnull=False).exists()
+
+
+def _refund(ids: list[int], result: BatchResult) -> None:
+    """The send paused: the rows that failed for our reasons get their attempt
+    back and are due again, as if never tried. One that had just used its
+    last attempt is taken back from "failed" too."""
+    if not ids:
+        return
+    rows = Delivery.objects.filter(
+        pk__in=ids, claimed_by="", status__in=[D.PENDING, D.FAILED], attempts__gt=0
+    )
+    given_up = rows.filter(status=D.FAILED).count()
+    result.refunded = rows.update(
+        status=D.PENDING, attempts=F("attempts") - 1, next_attempt_at=timezone.now()
+    )
+    result.failed -= given_up
+
+
+def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, result):
     from newsletter import services
 
-    text = text[:1000]
-    if kind in (TEMPORARY, CONNECTION) and attempts < config("MAX_ATTEMPTS"):
+    kind, code, text = failure.kind, failure.code, failure.text[:1000]
+    retry = kind in (TEMPORARY, *OURS)
+    if retry and attempts < config("MAX_ATTEMPTS"):
         result.retry += 1
         Delivery.objects.filter(pk=pk).update(
             status=D.PENDING,
@@ -467,7 +556,7 @@ def _record_failure(edition, pk, subscriber_id, attempts, kind, code, text, resu
         )
         return
     result.failed += 1
-    if kind in (TEMPORARY, CONNECTION):
+    if retry:
         text = f"Gave up after {attempts} attempts: {text}"
     Delivery.objects.filter(pk=pk).update(
         status=D.FAILED,
@@ -478,7 +567,8 @@ def _record_failure(edition, pk, subscriber_id, attempts, kind, code, text, resu
     )
     result.errors.append((pk, code, text))
     if kind == BOUNCE:
-        # The server said this mailbox does not exist: stop mailing it.
+        # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):
+        # stop mailing it.
         from newsletter.models import Subscriber
 
         subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
@@ -486,9 +576,83 @@ def _record_failure(edition, pk, subscriber_id, attempts, kind, code, text, resu
             services.unsubscribe(
                 subscriber,
                 edition.newsletter,
-                source=f"SMTP {code}",
+                source=f"SMTP {code} {failure.status}".strip(),
                 status=Subscription.Status.BOUNCED,
             )
+
+
+def pause(edition_id: int, *, reason: str, reply: str, check: str) -> bool:
+    """Stop sending the edition until someone resumes it, and say why.
+
+    Called by the breaker (and for an unusable sender). Every undelivered
+    row stays due; the admin shows the reply and what to check."""
+    paused = Edition.objects.filter(
+        pk=edition_id, status=Edition.Status.SENDING, blocked_at__isnull=True
+    ).update(
+        blocked_at=timezone.now(),
+        blocked_check=check[:300],
+        blocked_reason=reason[:64],
+        blocked_reply=reply[:2000],
+        failure_run=0,
+        failure_reason="",
+        wakeup_at=None,
+    )
+    if paused:
+        logger.error(
+            "Edition %s paused: %s The server replied: %s. Nothing was given up "
+            "and nobody was unsubscribed; fix the cause, then resume it from the "
+            "admin or with `manage.py send_edition --resume %s`.",
+            edition_id,
+            check,
+            reply,
+            edition_id,
+        )
+    return bool(paused)
+
+
+def resume(edition_id: int, *, by: str = "") -> bool:
+    """Resume a paused send: its rows are due at once and its tasks start again.
+
+    False if the edition is not paused. If the cause is still there, the
+    breaker pauses it again after another run; nothing is lost either way."""
+    from newsletter import tasks
+
+    now = timezone.now()
+    with transaction.atomic():
+        edition = (
+            Edition.objects.select_for_update()
+            .filter(pk=edition_id, status=Edition.Status.SENDING)
+            .exclude(blocked_at=None)
+            .first()
+        )
+        if edition is None:
+            return False
+        Edition.objects.filter(pk=edition_id).update(
+            blocked_at=None,
+            blocked_check="",
+            blocked_reason="",
+            blocked_reply="",
+            failure_run=0,
+            failure_reason="",
+            wakeup_at=None,
+        )
+        Delivery.objects.filter(
+            edition_id=edition_id, status=D.PENDING, next_attempt_at__gt=now
+        ).update(next_attempt_at=now)
+        parallel = max(1, config("PARALLEL_BATCHES"))
+        transaction.on_commit(
+            lambda: [
+                tasks.send_edition_batch.enqueue(edition_id) for _ in range(parallel)
+            ]
+        )
+    logger.warning(
+        "Edition %s resumed%s after a pause since %s (%s)",
+        edition_id,
+        f" by {by}" if by else "",
+        edition.blocked_at.isoformat(),
+        edition.blocked_reply,
+    )
+    return True
 
 
 def send_all(edition_id: int, *, worker: str | None = None) -> dict:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from newsletter import emails, mime, sending
 from newsletter.models import Newsletter, Subscriber, Subscription
+from newsletter.transport import BOUNCE, PERMANENT, classify
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,9 @@ def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
     try:
         message.send()
     except (smtplib.SMTPException, OSError) as exc:
-        permanent = isinstance(exc, smtplib.SMTPResponseException) and (
-            500 <= exc.smtp_code < 600
-        )
+        # Given up at once only when the reader's mailbox refused it; a relay
+        # refusing us for a while (transport.classify) is retried.
+        permanent = classify(exc).kind in (BOUNCE, PERMANENT)
         backend = task_fn.get_backend()
         if permanent or attempt >= _TRANSACTIONAL_RETRIES or not backend.supports_defer:
             # Let the reader ask again at once instead of waiting out the

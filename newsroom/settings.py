@@ -383,6 +383,11 @@ NEWSLETTER = {
     "LEASE_SECONDS": env_int("NEWSLETTER_LEASE_SECONDS", 300),
     "MAX_ATTEMPTS": env_int("NEWSLETTER_MAX_ATTEMPTS", 5),
     "RETRY_BASE_SECONDS": env_int("NEWSLETTER_RETRY_BASE_SECONDS", 60),
+    # The breaker (newsletter/breaker.py) pauses a send after this many
+    # messages in a row fail for the same reason that is not the reader's,
+    # or when more than half of the last BREAKER_WINDOW do; 0 = that check off.
+    "BREAKER_RUN": env_int("NEWSLETTER_BREAKER_RUN", 20),
+    "BREAKER_WINDOW": env_int("NEWSLETTER_BREAKER_WINDOW", 50),
 }
 
 # Reader site: search, feeds, sitemaps, SEO, images and HTTP caching.

@@ -6,6 +6,7 @@ from django.db import models
 from django.urls import reverse
 
 from articles.models import Article, Section
+from newsletter import breaker
 from newsroom.richtext import RichTextField
 
 from .lists import ONE_LINE, Newsletter, has_control_characters
@@ -64,6 +65,17 @@ class Edition(models.Model):
         help_text="When a deferred send task is due to look at this edition "
         "again (retries, a dead worker's lease); at most one is queued.",
     )
+    # A send the breaker paused (newsletter/breaker.py, sending.pause): when,
+    # which check tripped, the reason it counted ("550 5.7.1", "connection",
+    # "sender") and the server's reply. Cleared when someone resumes it.
+    blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    blocked_check = models.CharField(max_length=300, blank=True, editable=False)
+    blocked_reason = models.CharField(max_length=64, blank=True, editable=False)
+    blocked_reply = models.TextField(blank=True, editable=False)
+    # The run of failures for one reason that is not the readers', carried
+    # from one batch task to the next (a batch may be shorter than the run).
+    failure_run = models.PositiveIntegerField(default=0, editable=False)
+    failure_reason = models.CharField(max_length=64, blank=True, editable=False)
     recipients_count = models.PositiveIntegerField(default=0, editable=False)
     sent_count = models.PositiveIntegerField(default=0, editable=False)
     failed_count = models.PositiveIntegerField(default=0, editable=False)
@@ -110,6 +122,19 @@ class Edition(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (self.Status.DRAFT, self.Status.SCHEDULED)
+
+    @property
+    def is_blocked(self) -> bool:
+        """Paused by the breaker until someone resumes it."""
+        return self.status == self.Status.SENDING and self.blocked_at is not None
+
+    @property
+    def state_label(self) -> str:
+        return "Paused" if self.is_blocked else self.get_status_display()
+
+    def blocked_checks(self) -> list[tuple[str, str]]:
+        """What to check before resuming, the likeliest first."""
+        return breaker.checks(self.blocked_reason, self.blocked_reply)
 
 
 class EditionItem(models.Model):

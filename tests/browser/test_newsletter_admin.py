@@ -46,3 +46,32 @@ def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
     assert panel.locator("[data-field=failed]").inner_text() == "2"
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.SENT
     assert page.js_errors == []
+
+
+def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, settings):
+    settings.TASKS = DUMMY  # nothing sends: the test pauses the send itself
+    daily = default_newsletter()
+    make_audience(daily, 6)
+    edition = make_edition(daily, [make_brief()], subject="Paused send")
+    sending.start(edition.pk)
+    page = admin_page
+    page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
+    assert page.locator(".nl-blocked").count() == 0
+
+    # The breaker trips in a worker while the editor watches the page.
+    sending.pause(
+        edition.pk,
+        reason="550 5.7.1",
+        reply="550 5.7.1 Relaying denied",
+        check="20 messages in a row were refused with 550 5.7.1.",
+    )
+    expect(page.locator(".nl-blocked h2")).to_have_text("Sending is paused")
+    expect(page.locator(".nl-state strong")).to_have_text("Paused")
+    expect(page.locator(".nl-reply")).to_have_text("550 5.7.1 Relaying denied")
+    assert page.locator(".nl-checks li").count() == 4
+
+    page.get_by_role("button", name="Resume sending").click()
+    expect(page.locator(".messagelist")).to_contain_text("Sending has resumed")
+    assert page.locator(".nl-blocked").count() == 0
+    assert not Edition.objects.get(pk=edition.pk).is_blocked
+    assert page.js_errors == []

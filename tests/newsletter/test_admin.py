@@ -384,6 +384,10 @@ class EditionAdminTests(SMTPTestMixin, AdminTestCase):
             {
                 "status": "sent",
                 "status_label": "Sent",
+                "blocked": False,
+                "blocked_at": None,
+                "blocked_check": "",
+                "blocked_reply": "",
                 "total": 3,
                 "sent": 3,
                 "failed": 0,
@@ -395,6 +399,61 @@ class EditionAdminTests(SMTPTestMixin, AdminTestCase):
         self.assertContains(page, '<progress data-bar max="3" value="3">')
         self.assertNotContains(page, "Send now")
         self.assertFalse(page.context["has_delete_permission"])
+
+    def test_a_paused_send_shows_the_reply_what_to_check_and_a_resume_button(self):
+        from django.conf import settings
+        from django.contrib.admin.models import LogEntry
+
+        readers = make_audience(self.daily, 4)
+        for reader in readers:
+            self.sink.rcpt_replies[reader.email] = "550 5.7.1 Relaying denied"
+        with self.settings(NEWSLETTER={**settings.NEWSLETTER, "BREAKER_RUN": 3}):
+            with self.captureOnCommitCallbacks(execute=True):
+                self.client.post(f"{self.url}send/")
+        page = self.client.get(f"{self.url}change/")
+        for text in [
+            "Status: <strong>Paused",
+            "Sending is paused",
+            "3 messages in a row were refused with 550 5.7.1.",
+            "the 4 messages still to go will be sent once you resume",
+            '<pre class="nl-reply">550 5.7.1 Relaying denied</pre>',
+            "What to check",
+            "<strong>Relay credentials and access.</strong>",
+            "<strong>IP blocklists.</strong>",
+            "<strong>Sender domain: SPF, DKIM and DMARC.</strong>",
+            "<strong>Sending quota.</strong>",
+            f'action="{self.url}resume/"',
+            'value="Resume sending"',
+            f"manage.py send_edition --resume {self.edition.pk}",
+        ]:
+            self.assertContains(page, text)
+        progress = self.client.get(f"{self.url}progress.json").json()
+        self.assertEqual(
+            {k: progress[k] for k in ("status_label", "blocked", "remaining")},
+            {"status_label": "Paused", "blocked": True, "remaining": 4},
+        )
+        self.assertEqual(progress["blocked_reply"], "550 5.7.1 Relaying denied")
+        listing = self.client.get("/admin/newsletter/edition/")
+        self.assertContains(
+            listing,
+            '<strong title="550 5.7.1 Relaying denied">Paused</strong> (550 5.7.1)',
+        )
+        self.assertEqual(self.client.get(f"{self.url}resume/").status_code, 403)
+
+        self.sink.rcpt_replies.clear()  # the relay takes mail again
+        with self.captureOnCommitCallbacks(execute=True):
+            response = self.client.post(f"{self.url}resume/", follow=True)
+        self.assertContains(response, "Sending has resumed.")
+        self.assertNotContains(response, "Sending is paused")
+        self.edition.refresh_from_db()
+        self.assertEqual((self.edition.status, self.edition.sent_count), ("sent", 4))
+        self.assertEqual(self.sink.count(), 4)
+        self.assertEqual(
+            LogEntry.objects.get(object_id=str(self.edition.pk)).get_change_message(),
+            "Resumed sending after a pause (550 5.7.1 Relaying denied).",
+        )
+        again = self.client.post(f"{self.url}resume/", follow=True)
+        self.assertContains(again, "This edition is not paused.")
 
     def test_scheduling_queues_a_task_for_that_time(self):
         from django_tasks_db.models import DBTaskResult

@@ -118,3 +118,42 @@ class SendEditionCommandTests(SMTPTestMixin, TestCase):
         self.assertEqual(later.status, Edition.Status.SCHEDULED)
         self.assertEqual(self.sink.count(), 12)
         self.assertIn("Nothing to resume", self.run_command("--resume"))
+
+    def test_resume_lists_a_paused_send_and_resumes_it_only_when_named(self):
+        from django.conf import settings
+
+        for reader in self.readers:
+            self.sink.rcpt_replies[reader.email] = "554 5.7.1 Service unavailable"
+        with self.settings(NEWSLETTER={**settings.NEWSLETTER, "BREAKER_RUN": 5}):
+            self.run_command("--latest", "2")
+        edition = Edition.objects.get()
+        self.assertTrue(edition.is_blocked)
+        # Cron's --resume leaves it paused, and says why and what to run.
+        output = self.run_command("--resume")
+        self.assertIn(f"Edition #{edition.pk} “{edition.subject}” is paused", output)
+        self.assertIn("554 5.7.1 Service unavailable", output)
+        self.assertIn(f"manage.py send_edition --resume {edition.pk}", output)
+        self.assertTrue(Edition.objects.get().is_blocked)
+        self.assertEqual(self.sink.count(), 0)
+        # Named while the server still refuses: paused again, said so.
+        with self.settings(NEWSLETTER={**settings.NEWSLETTER, "BREAKER_RUN": 5}):
+            with self.assertRaisesMessage(CommandError, "paused again"):
+                self.run_command("--resume", str(edition.pk), "--wait")
+        self.sink.rcpt_replies.clear()
+        output = self.run_command("--resume", str(edition.pk))
+        self.assertIn(f"Resumed edition #{edition.pk}", output)
+        edition.refresh_from_db()
+        self.assertEqual((edition.status, edition.sent_count), ("sent", 12))
+        self.assertEqual(self.sink.count(), 12)
+        self.assertEqual(Delivery.objects.filter(attempts=1).count(), 12)
+
+    def test_resume_with_a_bad_edition_number_is_a_clear_error(self):
+        for value, message in [
+            ("x", "--resume takes an edition's number"),
+            ("999", "There is no edition #999."),
+        ]:
+            with self.assertRaisesMessage(CommandError, message):
+                self.run_command("--resume", value)
+        draft = make_edition(self.daily, self.briefs[:1])
+        with self.assertRaisesMessage(CommandError, "is draft, not being sent"):
+            self.run_command("--resume", str(draft.pk))

@@ -3,6 +3,7 @@
 import email
 import email.policy
 import re
+import smtplib
 
 from django.test import Client, TestCase
 
@@ -222,6 +223,24 @@ class TransactionalFailureTests(SMTPTestMixin, TestCase):
                 "/newsletter/", {"email": "ada@example.com", "source": "footer"}
             )
         self.assertEqual(len(self.sink.to("ada@example.com")), 1)
+
+    def test_a_relay_refusing_a_confirmation_is_retried_a_gone_mailbox_is_not(self):
+        from newsletter import tasks
+
+        daily = default_newsletter()
+        ada = make_subscriber("ada@example.com", newsletters=[daily], status="pending")
+        db_tasks = {
+            "default": {
+                "BACKEND": "django_tasks_db.DatabaseBackend",
+                "QUEUES": ["default", "email"],
+            }
+        }
+        with self.settings(TASKS=db_tasks):
+            self.sink.rcpt_replies[ada.email] = "550 5.7.1 Relaying denied"
+            self.assertEqual(tasks.send_confirmation.call(ada.pk), "retry scheduled")
+            self.sink.rcpt_replies[ada.email] = "550 5.1.1 No such user"
+            with self.assertRaises(smtplib.SMTPRecipientsRefused):
+                tasks.send_confirmation.call(ada.pk)
 
 
 class PlainTextStaysPlainTests(SMTPTestMixin, TestCase):

@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsletter import mime, sending, services, tokens, transport
-from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from newsletter.models import (
+    Delivery,
+    Edition,
+    Subscriber,
+    Subscription,
+    SubscriptionEvent,
+)
 from tests.factories import make_brief
 from tests.newsletter.factories import (
     default_newsletter,
@@ -22,7 +28,7 @@ from tests.newsletter.factories import (
     make_edition,
     make_subscriber,
 )
-from tests.newsletter.smtp import SMTPTestMixin
+from tests.newsletter.smtp import SMTPTestMixin, free_port
 
 D = Delivery.Status
 DUMMY = {
@@ -191,14 +197,31 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual(gone.subscriptions.get().status, Subscription.Status.BOUNCED)
         self.assertEqual((edition.sent_count, edition.failed_count), (3, 1))
 
-    def test_a_message_refused_at_data_fails_without_bouncing_the_address(self):
+    def test_a_message_refused_at_data_is_retried_then_fails_without_bouncing(self):
+        make_audience(self.daily, 3)
         reader = make_subscriber("ada@example.com", newsletters=[self.daily])
         self.sink.data_replies["ada@example.com"] = "554 5.7.1 Content rejected"
-        self.start()
-        self.assertEqual(Delivery.objects.get().status, D.FAILED)
+        edition = self.start()
+        delivery = Delivery.objects.get(subscriber=reader)
+        # A policy refusal is not the reader's: tried again like a temporary
+        # one, given up in the end, and the reader stays on the list. One
+        # reader among many does not pause the send.
+        self.assertEqual((delivery.status, delivery.attempts), (D.FAILED, 5))
+        self.assertIn("Gave up after 5 attempts", delivery.last_error)
         self.assertEqual(
             reader.subscriptions.get().status, Subscription.Status.CONFIRMED
         )
+        self.assertEqual((edition.status, edition.sent_count), ("sent", 3))
+
+    def test_a_gone_mailbox_reported_at_data_still_bounces(self):
+        make_audience(self.daily, 2)
+        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
+        self.sink.data_replies["gone@example.com"] = "550 5.1.1 No such user"
+        self.start()
+        self.assertEqual(Delivery.objects.get(subscriber=gone).attempts, 1)
+        self.assertEqual(gone.subscriptions.get().status, Subscription.Status.BOUNCED)
+        event = SubscriptionEvent.objects.get(kind="bounced")
+        self.assertEqual(event.source, "SMTP 550 5.1.1")
 
     def test_temporary_refusals_are_retried_then_given_up(self):
         make_subscriber("busy@example.com", newsletters=[self.daily])
@@ -361,7 +384,7 @@ class QuotedPrintableTemplateTests(SimpleTestCase):
 
 
 class BrokenSenderTests(SMTPTestMixin, TestCase):
-    def test_an_unusable_sender_hands_the_rows_back_instead_of_failing_them(self):
+    def test_an_unusable_sender_pauses_the_send_and_hands_the_rows_back(self):
         daily = default_newsletter()
         make_audience(daily, 3)
         edition = make_edition(daily, [make_brief()])
@@ -374,6 +397,20 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         rows = Delivery.objects.filter(edition=edition)
         self.assertEqual(set(rows.values_list("status", "attempts")), {("pending", 0)})
         self.assertEqual(self.sink.count(), 0)
+        edition.refresh_from_db()
+        self.assertTrue(edition.is_blocked)
+        self.assertEqual(edition.blocked_reason, "sender")
+        self.assertIn("“not an address”", edition.blocked_check)
+        self.assertIn("invalid address", edition.blocked_reply)
+        self.assertEqual(edition.blocked_checks()[0][0], "The sender address")
+        # Paused until someone resumes it: later tasks do nothing.
+        self.assertEqual(sending.send_batch(edition.pk, worker="w").claimed, 0)
+        # Fixed and resumed: everyone gets it.
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertTrue(sending.resume(edition.pk))
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.send_all(edition.pk)
+        self.assertEqual(self.sink.count(), 3)
 
     def test_sending_in_this_process_stops_instead_of_spinning(self):
         daily = default_newsletter()
@@ -387,3 +424,173 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         self.assertEqual(
             Edition.objects.get(pk=edition.pk).status, Edition.Status.SENDING
         )
+
+
+class RelayRefusalTests(SMTPTestMixin, TestCase):
+    """A relay that refuses every message for reasons of its own (relaying
+    denied, a blocklist, a quota): issue 11's "one send can unsubscribe the
+    whole list". Nobody is unsubscribed, no delivery is given up, and the
+    send goes on once the relay takes mail again."""
+
+    def setUp(self):
+        super().setUp()
+        self.daily = default_newsletter()
+        self.readers = make_audience(self.daily, 30)
+        self.edition = make_edition(self.daily, [make_brief()])
+
+    def refuse_everyone(self, replies, reply):
+        for reader in self.readers:
+            replies[reader.email] = reply
+
+    def start(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(self.edition.pk)
+        self.edition.refresh_from_db()
+
+    def assert_nobody_unsubscribed_and_nothing_burned(self):
+        changed = Subscription.objects.exclude(status=Subscription.Status.CONFIRMED)
+        self.assertEqual(list(changed.values_list("status", flat=True)), [])
+        self.assertFalse(SubscriptionEvent.objects.filter(kind="bounced").exists())
+        rows = Delivery.objects.filter(edition=self.edition)
+        self.assertEqual(set(rows.values_list("status", flat=True)), {D.PENDING})
+        self.assertEqual(self.edition.status, Edition.Status.SENDING)
+
+    def test_relaying_denied_at_rcpt_unsubscribes_nobody_and_keeps_every_row_due(
+        self,
+    ):
+        self.refuse_everyone(self.sink.rcpt_replies, "550 5.7.1 Relaying denied")
+        self.start()
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+        self.assertEqual(self.sink.count(), 0)
+
+    def test_a_554_at_data_keeps_the_rows_due_and_they_go_out_once_it_passes(self):
+        self.refuse_everyone(
+            self.sink.data_replies, "554 5.7.1 Message rejected: IP blocklisted"
+        )
+        self.start()
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+        # The relay takes mail again; the send is resumed and finishes.
+        self.sink.data_replies.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.resume(self.edition.pk)
+        self.edition.refresh_from_db()
+        self.assertEqual(self.edition.status, Edition.Status.SENT)
+        self.assertEqual(self.edition.sent_count, 30)
+        received = sorted(m.rcpt_tos[0] for m in self.sink.messages)
+        self.assertEqual(received, sorted(r.email for r in self.readers))
+        self.assertFalse(
+            Subscription.objects.exclude(status=Subscription.Status.CONFIRMED).exists()
+        )
+
+    def send(self, **settings):
+        """The edition sent in this process with these NEWSLETTER settings."""
+        with self.settings(NEWSLETTER={**django_settings.NEWSLETTER, **settings}):
+            with self.captureOnCommitCallbacks(execute=True):
+                sending.start(self.edition.pk)
+        self.edition.refresh_from_db()
+
+    def refusals(self):
+        return sum(len(self.sink.to(r.email)) == 0 for r in self.readers)
+
+    def test_the_pause_says_why_logs_it_and_spent_attempts_are_given_back(self):
+        for reader in self.readers:
+            self.sink.rcpt_replies[reader.email] = (
+                f"550 5.7.1 <{reader.email.upper()}>: Relaying denied"
+            )
+        with self.assertLogs("newsletter.sending", "ERROR") as logs:
+            self.start()
+        self.assertTrue(self.edition.is_blocked)
+        self.assertEqual(self.edition.state_label, "Paused")
+        self.assertEqual(
+            self.edition.blocked_check,
+            "20 messages in a row were refused with 550 5.7.1.",
+        )
+        self.assertEqual(self.edition.blocked_reason, "550 5.7.1")
+        # Without the address of the reader the last refusal happened to name.
+        self.assertEqual(
+            self.edition.blocked_reply, "550 5.7.1 <(a reader)>: Relaying denied"
+        )
+        titles = [title for title, _ in self.edition.blocked_checks()]
+        self.assertEqual(titles[0], "Relay credentials and access")
+        self.assertIn("Sender domain: SPF, DKIM and DMARC", titles)
+        self.assertIn("550 5.7.1 <(a reader)>: Relaying denied", logs.output[0])
+        self.assertNotIn("@example.com", logs.output[0])
+        rows = Delivery.objects.filter(edition=self.edition)
+        self.assertEqual(set(rows.values_list("attempts", flat=True)), {0})
+        # The last error is kept on the rows that were tried.
+        self.assertEqual(rows.filter(smtp_code=550).count(), 20)
+
+    def test_resuming_while_the_relay_still_refuses_pauses_again_losing_nothing(
+        self,
+    ):
+        self.refuse_everyone(self.sink.rcpt_replies, "550 5.7.1 Relaying denied")
+        self.start()
+        first = self.edition.blocked_at
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertTrue(sending.resume(self.edition.pk))
+        self.edition.refresh_from_db()
+        self.assertTrue(self.edition.is_blocked)
+        self.assertGreater(self.edition.blocked_at, first)
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+        rows = Delivery.objects.filter(edition=self.edition)
+        self.assertEqual(set(rows.values_list("attempts", flat=True)), {0})
+        # Not paused: nothing to resume.
+        self.sink.rcpt_replies.clear()
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.resume(self.edition.pk)
+        self.assertFalse(sending.resume(self.edition.pk))
+        self.edition.refresh_from_db()
+        self.assertEqual((self.edition.status, self.edition.sent_count), ("sent", 30))
+
+    def test_the_run_is_counted_across_batches_shorter_than_it(self):
+        self.refuse_everyone(self.sink.rcpt_replies, "554 5.7.1 Blocked by Spamhaus")
+        self.send(BATCH_SIZE=4, BREAKER_RUN=10, BREAKER_WINDOW=0)
+        self.assertTrue(self.edition.is_blocked)
+        self.assertEqual(
+            self.edition.blocked_check,
+            "10 messages in a row were refused with 554 5.7.1.",
+        )
+        self.assertEqual(self.edition.blocked_checks()[0][0], "IP blocklists")
+        self.assert_nobody_unsubscribed_and_nothing_burned()
+
+    def test_most_of_the_last_messages_refused_for_one_reason_pauses_too(self):
+        # Two readers in three refused: never 20 in a row, but most of 50.
+        for reader in self.readers[1::3] + self.readers[2::3]:
+            self.sink.rcpt_replies[reader.email] = "451 4.7.0 Daily quota exceeded"
+        self.send(BREAKER_RUN=20, BREAKER_WINDOW=24)
+        self.assertTrue(self.edition.is_blocked)
+        self.assertEqual(
+            self.edition.blocked_check,
+            "13 of the last 20 messages were refused with 451 4.7.0.",
+        )
+        self.assertEqual(self.edition.blocked_checks()[0][0], "Sending quota")
+        self.assertEqual(self.sink.count(), 7)
+        self.assertFalse(
+            Subscription.objects.exclude(status=Subscription.Status.CONFIRMED).exists()
+        )
+
+    def test_readers_own_failures_do_not_pause_the_send(self):
+        for reader in self.readers[:25]:
+            self.sink.rcpt_replies[reader.email] = "550 5.1.1 No such user"
+        self.start()
+        self.assertFalse(self.edition.is_blocked)
+        self.assertEqual((self.edition.status, self.edition.sent_count), ("sent", 5))
+        self.assertEqual(
+            Subscription.objects.filter(status=Subscription.Status.BOUNCED).count(), 25
+        )
+
+    def test_an_unreachable_relay_pauses_after_a_run_of_batches(self):
+        nobody = {
+            **self.sink.mailer(),
+            "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 5},
+        }
+        with self.settings(MAILERS={"bulk": nobody}):
+            self.send(BATCH_SIZE=10, BREAKER_RUN=6)
+        self.assertTrue(self.edition.is_blocked)
+        self.assertEqual(self.edition.blocked_reason, "connection")
+        self.assertEqual(
+            self.edition.blocked_check,
+            "6 messages in a row could not reach the relay.",
+        )
+        self.assertEqual(self.edition.blocked_checks()[0][0], "Reaching the relay")
+        self.assert_nobody_unsubscribed_and_nothing_burned()

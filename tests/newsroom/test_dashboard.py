@@ -121,6 +121,19 @@ class DeskTests(TestCase):
         self.assertIn("1,195 of 1,200 delivered, 5 failed", chunk)
         self.assertIn(f"/admin/newsletter/edition/{self.sent.pk}/change/", chunk)
 
+    def test_a_paused_send_says_so(self):
+        make_edition(
+            default_newsletter(),
+            subject="Blocked by the relay",
+            status=Edition.Status.SENDING,
+            started_at=timezone.now(),
+            blocked_at=timezone.now(),
+        )
+        chunk = panel(self.desk(self.chief), "Last sends")
+        end = chunk.index("Blocked by the relay")
+        row = chunk[chunk.rindex("<li", 0, end) : end]
+        self.assertIn('<span class="desk-panel__badge">Paused</span>', row)
+
     def test_signups_count_new_confirmed_readers_and_link_to_them(self):
         chunk = panel(self.desk(self.chief), "Signups this week")
         self.assertIn('<p class="desk-panel__figure"><a href=', chunk)

@@ -10,13 +10,19 @@ at once, so the test can read it while the sink runs:
     <unix time> RCPT <address> <reply code>
     <unix time> MSG  <address> <Message-ID>      (one per accepted recipient)
     <unix time> DROP <address> -                 (connection dropped at DATA)
+    <unix time> DATA <address> <reply code>      (message refused at DATA)
 
 Faults (a JSON file) make chosen recipients fail on purpose:
 
     {"rcpt": {"a@x": ["451 4.7.1 Busy", "451 4.7.1 Busy"]},  # then accepted
      "rcpt_always": {"b@x": "550 5.1.1 No such user"},
      "data_always": {"c@x": "554 5.7.1 Rejected"},
-     "drop_once": ["d@x"]}
+     "drop_once": ["d@x"],
+     "refuse_all": {"reply": "550 5.7.1 Relaying denied", "while_exists": "/tmp/f"}}
+
+"refuse_all" is a relay refusing every recipient at RCPT (or, with
+"at": "data", every message at DATA) for reasons of its own, for as long as
+the named file exists: the test removes it when the relay "recovers".
 """
 
 import argparse
@@ -41,13 +47,22 @@ class FaultyHandler:
         self.rcpt_always = faults.get("rcpt_always", {})
         self.data_always = faults.get("data_always", {})
         self.drop_once = set(faults.get("drop_once", []))
+        self.refuse_all = faults.get("refuse_all")
+
+    def refusing(self, stage: str) -> str | None:
+        """The blanket refusal for this stage while the relay is "down"."""
+        refuse = self.refuse_all
+        if refuse and refuse.get("at", "rcpt") == stage:
+            if Path(refuse["while_exists"]).exists():
+                return refuse["reply"]
+        return None
 
     def write(self, kind: str, address: str, value) -> None:
         with self.lock:
             self.log.write(f"{time.time():.6f}\t{kind}\t{address}\t{value}\n")
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        reply = self.rcpt_always.get(address)
+        reply = self.refusing("rcpt") or self.rcpt_always.get(address)
         if reply is None and self.rcpt.get(address):
             reply = self.rcpt[address].pop(0)
         reply = reply or "250 OK"
@@ -57,6 +72,11 @@ class FaultyHandler:
         return reply
 
     async def handle_DATA(self, server, session, envelope):
+        refused = self.refusing("data")
+        if refused:
+            for address in envelope.rcpt_tos:
+                self.write("DATA", address, refused[:3])
+            return refused
         for address in envelope.rcpt_tos:
             if address in self.drop_once:
                 self.drop_once.discard(address)

@@ -3,6 +3,7 @@
     manage.py send_edition --latest 5                  # default newsletter
     manage.py send_edition --newsletter weekly --latest 10 --dry-run
     manage.py send_edition --resume                    # restart stalled sends
+    manage.py send_edition --resume 42                 # resume a paused one
 
 Sending goes through the task backend (a worker delivers it); --wait sends
 from this process instead, with the same ledger, so it is still exactly once
@@ -50,15 +51,22 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--resume",
-            action="store_true",
-            help="Restart sends a dead worker left, and due scheduled editions.",
+            nargs="?",
+            const="all",
+            metavar="EDITION",
+            help="Restart sends a dead worker left, and due scheduled editions "
+            "(for cron). Sends paused because the mail server refused them "
+            "are listed, not restarted: give the edition's number to resume "
+            "one once the cause is fixed.",
         )
 
     def handle(
         self, *, newsletter, latest, subject, dry_run, wait, force, resume, **options
     ):
-        if resume:
+        if resume == "all":
             return self.resume(wait)
+        if resume is not None:
+            return self.resume_paused(resume, wait)
         if not latest or latest < 1:
             raise CommandError("Give --latest N with N of at least 1 (or --resume).")
         target = self.newsletter(newsletter)
@@ -149,12 +157,67 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Started scheduled edition #{edition.pk} “{edition.subject}”."
             )
-        running = list(Edition.objects.filter(status=Edition.Status.SENDING))
+        running = list(
+            Edition.objects.filter(status=Edition.Status.SENDING, blocked_at=None)
+        )
         for edition in running:
             if wait:
                 sending.send_all(edition.pk)
             else:
                 tasks.send_edition_batch.enqueue(edition.pk)
             self.stdout.write(f"Resumed edition #{edition.pk} “{edition.subject}”.")
-        if not due and not running:
+        paused = list(
+            Edition.objects.filter(status=Edition.Status.SENDING).exclude(
+                blocked_at=None
+            )
+        )
+        for edition in paused:
+            # Not restarted from cron: a person fixes the cause first.
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Edition #{edition.pk} “{edition.subject}” is paused since "
+                    f"{edition.blocked_at:%Y-%m-%d %H:%M}: {edition.blocked_check} "
+                    f"The server replied: {edition.blocked_reply}. Fix the cause, "
+                    f"then: manage.py send_edition --resume {edition.pk}"
+                )
+            )
+        if not due and not running and not paused:
             self.stdout.write("Nothing to resume.")
+
+    def resume_paused(self, number, wait):
+        if not number.isdigit():
+            raise CommandError(
+                f"--resume takes an edition's number (or nothing), not “{number}”."
+            )
+        edition = Edition.objects.filter(pk=int(number)).first()
+        if edition is None:
+            raise CommandError(f"There is no edition #{number}.")
+        if edition.status != Edition.Status.SENDING:
+            raise CommandError(
+                f"Edition #{edition.pk} is {edition.get_status_display().lower()}, "
+                "not being sent: there is nothing to resume."
+            )
+        if not sending.resume(edition.pk, by="send_edition --resume"):
+            # Not paused: restart its tasks, as for a dead worker's send.
+            tasks.send_edition_batch.enqueue(edition.pk)
+        if not wait:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Resumed edition #{edition.pk} “{edition.subject}”; a task "
+                    "worker sends it (or it pauses again if the server still refuses)."
+                )
+            )
+            return
+        sending.send_all(edition.pk)
+        edition.refresh_from_db()
+        if edition.is_blocked:
+            raise CommandError(
+                f"Edition #{edition.pk} paused again: {edition.blocked_check} "
+                f"The server replied: {edition.blocked_reply}"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Resumed edition #{edition.pk} “{edition.subject}”: "
+                f"{edition.get_status_display().lower()}."
+            )
+        )

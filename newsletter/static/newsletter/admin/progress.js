@@ -1,7 +1,7 @@
 // Live progress for edition sends and subscriber imports: polls the JSON
 // endpoint named in data-progress-url and fills in [data-field] elements and
-// the <progress data-bar>. When the job finishes the page reloads once to
-// show the final counts and report rendered by the server.
+// the <progress data-bar>. When the job finishes (or a send pauses or
+// resumes) the page reloads once to show what the server renders for it.
 (function () {
   "use strict";
 
@@ -20,8 +20,11 @@
     }
   }
 
-  function finished(data) {
-    return data.finished === true || data.status === "sent";
+  function finished(data, panel) {
+    // Done, or an edition's send paused or resumed: the server renders that.
+    var blocked = panel.getAttribute("data-blocked");
+    var changed = blocked !== null && blocked !== (data.blocked ? "1" : "0");
+    return data.finished === true || data.status === "sent" || changed;
   }
 
   function poll(panel) {
@@ -37,7 +40,7 @@
         })
         .then(function (data) {
           update(panel, data);
-          if (finished(data)) {
+          if (finished(data, panel)) {
             window.location.reload();
           } else {
             window.setTimeout(tick, delay);
