@@ -224,7 +224,7 @@ def test_an_internal_error_becomes_a_brief_parse_error(monkeypatch):
     def broken(_blocks):
         raise IndexError("boom")
 
-    monkeypatch.setattr(importer, "_classify", broken)
+    monkeypatch.setattr(importer, "classify", broken)
     with pytest.raises(BriefParseError, match="internal error"):
         parse_brief("Headline\n\nDek.")
 
