@@ -270,3 +270,24 @@ def test_preview_opens_the_unsaved_form_as_readers_will_see_it(admin_page, label
     assert article.headline == "Stored headline"
     # The editor's tab still holds what they typed.
     assert page.input_value("#id_headline") == "Typed, not saved"
+
+
+def test_the_guidance_panel_shows_a_label_typed_with_its_colon_once(admin_page, labels):
+    page = admin_page
+    article = make_article(headline="Short headline", dek="A dek.")
+    make_section(article, label=labels["Why it matters"], text="Lead.")
+    rome = make_section(article, custom_label="Rome is responding", text="Lead.")
+    make_bullet(rome, "Allies.")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+
+    page.fill("#id_sections-1-custom_label", "Rome is responding to:")
+    sections = panel(page, "sections")
+    page.wait_for_function(
+        "() => document.querySelector('[data-brevity=\"sections\"]')"
+        ".textContent.includes('responding to')"
+    )
+    assert sections.locator("li").all_inner_texts() == [
+        "Why it matters: 1 words, 0 bullets",
+        "Rome is responding to: 2 words, 1 bullets",
+    ]
+    assert page.js_errors == []
