@@ -5,13 +5,15 @@ with it, so renderers that add a colon showed “to::” and the reader page
 showed it with one colon while standard labels had none.
 """
 
+import importlib
 import re
 
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 
 from articles.forms import SectionForm
+from articles.labels import clean_label, shown_label
 from articles.models import Section, SectionLabel
 from tests.factories import label, make_article, make_section, make_user
 
@@ -35,6 +37,28 @@ def brief_with_a_custom_label():
     custom = make_section(article, custom_label=f"{CUSTOM}:")
     custom.bullets.create(text="Pressure from allies.", position=0)
     return article
+
+
+class LabelTextTests(SimpleTestCase):
+    def test_clean_label_drops_trailing_colons_dashes_and_spaces(self):
+        for typed, stored in [
+            ("Why it matters:", "Why it matters"),
+            ("Why it matters ::", "Why it matters"),
+            ("Driving the news —", "Driving the news"),
+            ("Zoom in –", "Zoom in"),
+            ("Zoom  in\t- ", "Zoom in"),
+            ("Catch up quick：", "Catch up quick"),
+            ("Yes, but", "Yes, but"),
+            (":", ""),
+            (None, ""),
+        ]:
+            self.assertEqual(clean_label(typed), stored, typed)
+
+    def test_shown_label_adds_one_colon_unless_the_label_ends_as_a_question(self):
+        self.assertEqual(shown_label("Why it matters"), "Why it matters:")
+        self.assertEqual(shown_label("Why it matters:"), "Why it matters:")
+        self.assertEqual(shown_label("Why now?"), "Why now?")
+        self.assertEqual(shown_label(""), "")
 
 
 class StoredLabelTests(TestCase):
@@ -81,7 +105,7 @@ class LabelMigrationTests(TestCase):
             if app == "articles" and name.endswith("labels_without_trailing_colon")
         ]
         self.assertEqual(len(names), 1, names)
-        return loader.disk_migrations["articles", names[0]]
+        return importlib.import_module(f"articles.migrations.{names[0]}")
 
     def test_it_strips_colons_from_custom_and_standard_labels(self):
         article = make_article()

@@ -141,8 +141,8 @@ def test_an_editor_builds_a_brief_reorders_bullets_and_sees_it_live(
     page.goto("/briefs/harbour-cranes-restart-after-repairs/")
     assert page.locator("h1").inner_text() == "Harbour cranes restart after repairs"
     assert page.locator(".brief-section h2").all_inner_texts() == [
-        "Why it matters",
-        "Shippers are watching",
+        "Why it matters:",
+        "Shippers are watching:",
     ]
     assert page.locator(".brief-section").first.locator("li").all_inner_texts() == [
         "Second crane restarted.",
@@ -168,10 +168,10 @@ def test_an_editor_pastes_a_brief_reviews_the_draft_and_saves_it(
         "Harbour workers end their strike"
     )
     assert page.locator('[data-part="label"]').all_inner_texts() == [
-        "Why it matters",
-        "Driving the news",
-        "What we’re watching",
-        "Shippers are asking",
+        "Why it matters:",
+        "Driving the news:",
+        "What we’re watching:",
+        "Shippers are asking:",
     ]
     assert page.locator('[data-part="bullet"]').count() == 4
     assert Article.objects.count() == 0
