@@ -72,7 +72,8 @@ class ImportBriefJsonTests(TestCase):
             set(printed), {"headline", "dek", "intro", "sections", "category"}
         )
         self.assertEqual(
-            set(printed["sections"][0]), {"label", "heading", "text", "bullets"}
+            set(printed["sections"][0]),
+            {"label", "heading", "text", "bullets", "numbered"},
         )
         self.assertEqual(printed["headline"], "Harbour workers end their strike")
         self.assertFalse(Article.objects.exists())

@@ -106,6 +106,7 @@ def test_to_dict_has_the_documented_shape():
             "heading": None,
             "text": "Because.",
             "bullets": ["One."],
+            "numbered": False,
         }
     ]
     json.dumps(data)  # plain data all the way down
@@ -593,6 +594,35 @@ def test_it_recognises_bullet_markers(marker):
         assert section.bullets == ["First.", "Second."], (marker, indent)
 
 
+@pytest.mark.parametrize("marker", ["{n}.", "{n})", "({n})", "1."])
+def test_a_numbered_list_keeps_its_numbering(marker):
+    lines = "".join(
+        f"{marker.format(n=n)} {text}\n"
+        for n, text in enumerate(["First.", "Second.", "Third."], start=1)
+    )
+    section = only_section(f"The plan:\n{lines}")
+    assert section.numbered is True
+    assert section.bullets == ["First.", "Second.", "Third."]
+
+
+def test_bullets_are_not_a_numbered_list():
+    section = only_section("Zoom in:\n- First.\n- Second.\n")
+    assert section.numbered is False
+
+
+def test_numbers_that_do_not_count_up_stay_in_the_bullets_with_a_warning():
+    brief = brief_with("The plan:\n1. First.\n3. Third.\n- Loose.\n")
+    section = brief.sections[0]
+    assert section.numbered is False
+    assert section.bullets == ["1. First.", "3. Third.", "Loose."]
+    assert any("numbers were kept in the text" in w for w in brief.warnings)
+
+
+def test_to_dict_says_whether_a_section_is_numbered():
+    data = brief_with("By the numbers:\n1. One.\n2. Two.\n").to_dict()
+    assert data["sections"][0]["numbered"] is True
+
+
 def test_blank_lines_between_bullets_do_not_matter():
     tight = only_section("Zoom in:\n• One.\n• Two.\n")
     loose = only_section("Zoom in:\n\n• One.\n\n\n• Two.\n\n")
@@ -736,7 +766,13 @@ def structured_briefs(draw):
         text = draw(st.one_of(st.none(), sentence(9, 14)))
         bullets = draw(st.lists(sentence(), max_size=4))
         sections.append(
-            {"label": label, "heading": None, "text": text, "bullets": bullets}
+            {
+                "label": label,
+                "heading": None,
+                "text": text,
+                "bullets": bullets,
+                "numbered": False,
+            }
         )
     brief = {
         "category": None,
@@ -747,6 +783,9 @@ def structured_briefs(draw):
     }
     gap = draw(st.sampled_from(["\n", "\n\n"]))
     marker = draw(st.sampled_from(["• ", "  • ", "- ", "* ", "\t· ", "1. "]))
+    for section in sections:
+        # "1." on every item is markdown's way of numbering a list.
+        section["numbered"] = marker == "1. " and bool(section["bullets"])
     lines = [brief["headline"], "", brief["dek"], ""]
     for paragraph in brief["intro"]:
         lines += [paragraph, ""]
