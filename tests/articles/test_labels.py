@@ -13,8 +13,10 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import SimpleTestCase, TestCase
 
 from articles.forms import SectionForm
+from articles.importer import ParsedBrief, ParsedSection
 from articles.labels import clean_label, shown_label
 from articles.models import Section, SectionLabel
+from articles.services import create_brief_from_parsed
 from tests.factories import label, make_article, make_section, make_user
 
 CUSTOM = "Italy is responding to"
@@ -82,6 +84,21 @@ class StoredLabelTests(TestCase):
         made = SectionLabel.objects.create(name="Of note:")
         made.refresh_from_db()
         self.assertEqual(made.name, "Of note")
+
+    def test_a_parsed_label_of_only_colons_or_spaces_becomes_a_numbered_name(self):
+        parsed = ParsedBrief(
+            headline="A headline",
+            dek=None,
+            sections=[
+                ParsedSection(" : ", None, "Text.", []),
+                ParsedSection("\x85", None, "More.", []),
+            ],
+        )
+        article = create_brief_from_parsed(parsed)
+        self.assertEqual(
+            [s.display_label for s in article.sections.all()],
+            ["Section 1", "Section 2"],
+        )
 
     def test_the_section_form_refuses_a_custom_label_that_is_only_a_colon(self):
         form = SectionForm(data={"custom_label": " : ", "position": 0})
