@@ -13,7 +13,7 @@ from articles.models import Article, Bullet, Byline, Revision, Section
 class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
-        fields = ["label", "custom_label", "heading", "text", "position"]
+        fields = ["label", "custom_label", "heading", "text", "numbered", "position"]
         # Dragging sets the order; a number box would only invite typos.
         widgets = {"position": forms.HiddenInput}
 

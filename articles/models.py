@@ -379,6 +379,12 @@ class Section(models.Model):
         help_text="Optional bold sentence after the label (“A deeper Italy–Japan axis.”).",
     )
     text = RichTextField("lead text", kind="inline")
+    numbered = models.BooleanField(
+        "numbered list",
+        default=False,
+        help_text="Readers see the bullets numbered 1, 2, 3… (steps, rankings, "
+        "a countdown) instead of as a bulleted list.",
+    )
 
     class Meta:
         ordering = ["position", "pk"]

@@ -114,6 +114,7 @@ def create_brief_from_parsed(
             or f"Section {position + 1}",
             heading=_fit(Section, "heading", parsed_section.heading),
             text=escape(_text(parsed_section.text)),
+            numbered=parsed_section.numbered,
         )
         bullets = [_text(text) for text in parsed_section.bullets]
         Bullet.objects.bulk_create(

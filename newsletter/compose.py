@@ -33,6 +33,7 @@ def section_snapshot(section) -> dict:
         "heading": section.heading,
         "lead": _rich(section.text),
         "bullets": [_rich(b.text) for b in section.bullets.all()],
+        "numbered": section.numbered,
     }
 
 

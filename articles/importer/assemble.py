@@ -68,7 +68,7 @@ def _fill_head(brief: ParsedBrief, head: list[Item], crumbs: list[str]) -> None:
             "Bullets before the first section were kept as intro paragraphs. Move "
             "them into a section if they belong to one."
         )
-    brief.intro = [item.text for item in head]
+    brief.intro = [item.numbered_text for item in head]
 
 
 def _is_category(first: str, second: str, crumb: str | None) -> bool:
@@ -136,20 +136,21 @@ def _fill_sections(brief: ParsedBrief, body: list[Item]) -> None:
     """
     # Paragraphs are collected per section and joined once (joining as we go
     # would be quadratic on a long paste).
-    groups: list[tuple[ParsedSection, list[str], list[str]]] = []
+    groups: list[tuple[ParsedSection, list[str], list[str], list[Item]]] = []
     for item in body:
         if item.kind == "label":
             heading, text = split_heading(item.text)
-            groups.append((ParsedSection(item.label, heading, None, []), [], []))
+            groups.append((ParsedSection(item.label, heading, None), [], [], []))
             if text:
                 groups[-1][1].append(text)
             continue
         if not groups:  # unreachable: the body starts with a label
-            brief.intro.append(item.text)
+            brief.intro.append(item.numbered_text)
             continue
-        section, paragraphs, after_bullets = groups[-1]
+        section, paragraphs, after_bullets, bullets = groups[-1]
         if item.kind == "bullet":
             section.bullets.append(item.text)
+            bullets.append(item)
         elif not (paragraphs or section.heading or section.bullets):
             # The label stood alone: this paragraph is its lead.
             section.heading, text = split_heading(item.text)
@@ -166,8 +167,9 @@ def _fill_sections(brief: ParsedBrief, body: list[Item]) -> None:
             paragraphs.append(item.text)
             if section.bullets:
                 after_bullets.append(item.text)
-    for section, paragraphs, after_bullets in groups:
+    for section, paragraphs, after_bullets, bullets in groups:
         section.text = "\n\n".join(part for part in paragraphs if part) or None
+        _number(brief, section, bullets)
         brief.sections.append(section)
         if after_bullets:
             brief.warnings.append(
@@ -175,6 +177,30 @@ def _fill_sections(brief: ParsedBrief, body: list[Item]) -> None:
                 f"after the bullets (from '{_short(after_bullets[0])}') went into "
                 "the section's text, above the bullets. Check the order."
             )
+
+
+def _number(brief: ParsedBrief, section: ParsedSection, bullets: list[Item]) -> None:
+    """Make the section a numbered list if its bullets count 1, 2, 3….
+
+    "1." on every item is how Markdown writes a numbered list, so it counts
+    too. Any other numbering (a gap, a mix of numbers and dashes) cannot be
+    rebuilt from a flag, so the numbers stay in the bullets' text.
+    """
+    markers = [item.marker for item in bullets]
+    if not any(markers):
+        return
+    numbers = [int("".join(ch for ch in m if ch.isdigit()) or 0) for m in markers]
+    if all(markers) and (
+        numbers == list(range(1, len(numbers) + 1)) or set(numbers) == {1}
+    ):
+        section.numbered = True
+        return
+    section.bullets = [item.numbered_text for item in bullets]
+    brief.warnings.append(
+        f"In '{section.label}', the list is numbered "
+        f"{_short(', '.join(m for m in markers if m), 30)} rather than 1, 2, 3…, "
+        "so its numbers were kept in the text of the bullets."
+    )
 
 
 def _check(brief: ParsedBrief) -> None:

@@ -14,6 +14,7 @@ class Block:
     parts: list[str]  # the lines of a wrapped paragraph, joined once at the end
     indent: int = 0
     awaits_text: bool = False
+    marker: str = ""  # a numbered item's "2." (see Line.marker)
 
     @property
     def text(self) -> str:
@@ -43,7 +44,9 @@ def build_blocks(lines: list[Line]) -> list[Block]:
         last = blocks[-1] if blocks else None
         if line.kind == "bullet":
             parts = [line.text] if line.text else []
-            blocks.append(Block("bullet", parts, line.indent, line.awaits_text))
+            blocks.append(
+                Block("bullet", parts, line.indent, line.awaits_text, line.marker)
+            )
         elif last and last.kind == "bullet" and last.awaits_text:
             last.parts, last.awaits_text = [line.text], False
         elif last and _continues(last, line, after_blank):

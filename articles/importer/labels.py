@@ -133,6 +133,12 @@ class Item:
     kind: str  # "label" | "para" | "bullet"
     text: str  # a label's lead text ("" when none), or the paragraph/bullet
     label: str = ""
+    marker: str = ""  # a numbered bullet's "2." (see Line.marker)
+
+    @property
+    def numbered_text(self) -> str:
+        """The bullet with its number, for where the list's numbering is lost."""
+        return f"{self.marker} {self.text}" if self.marker else self.text
 
 
 def classify(blocks: list[Block]) -> list[Item]:
@@ -147,7 +153,7 @@ def classify(blocks: list[Block]) -> list[Item]:
     seen_para = False
     for i, block in enumerate(blocks):
         if block.kind == "bullet":
-            items.append(Item("bullet", block.text))
+            items.append(Item("bullet", block.text, marker=block.marker))
             continue
         following = blocks[i + 1] if i + 1 < len(blocks) else None
         known = match_known_label(block.text)

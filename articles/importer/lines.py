@@ -16,6 +16,8 @@ class Line:
     # A bullet marker alone on its line ("•" then the text on the next line,
     # as some web pages copy): the next text line becomes its text.
     awaits_text: bool = False
+    # A numbered item's marker as written ("2.", "3)", "(4)"); "" otherwise.
+    marker: str = ""
 
 
 # Line and paragraph separators other than "\n".
@@ -60,12 +62,13 @@ def _classify_line(raw: str) -> Line:
     marker = _BULLET_RE.match(stripped)
     if marker:
         content = collapse(stripped[marker.end() :])
+        number = marker.group("number") or ""
         if content:
-            return Line("bullet", content, indent)
+            return Line("bullet", content, indent, marker=number)
         if marker.group("dash"):
             # A lone "-" or "*" is a rule or a stray keystroke, not a list item.
             return Line("blank", "")
-        return Line("bullet", "", indent, awaits_text=True)
+        return Line("bullet", "", indent, awaits_text=True, marker=number)
     content = collapse(stripped)
     if content.startswith("#"):
         content = _MARKDOWN_HEADING_RE.sub("", content, count=1)

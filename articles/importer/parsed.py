@@ -15,6 +15,8 @@ class ParsedSection:
     heading: str | None
     text: str | None
     bullets: list[str] = field(default_factory=list)
+    # The bullets are a numbered list (1, 2, 3…), shown as one.
+    numbered: bool = False
 
 
 @dataclass
@@ -39,6 +41,7 @@ class ParsedBrief:
                     "heading": section.heading,
                     "text": section.text,
                     "bullets": list(section.bullets),
+                    "numbered": section.numbered,
                 }
                 for section in self.sections
             ],
