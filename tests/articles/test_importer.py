@@ -20,6 +20,7 @@ from articles.importer import (
     ParsedBrief,
     parse_brief,
 )
+from articles.importer.score import score_folder
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "briefs"
@@ -80,6 +81,33 @@ def test_it_parses_each_fixture_brief_into_its_expected_structure(name):
     assert len(brief.warnings) == len(expected_warnings), brief.warnings
     for fragment in expected_warnings:
         assert any(fragment in warning for warning in brief.warnings), fragment
+
+
+CORPUS = FIXTURES / "corpus"
+
+
+def test_the_corpus_has_twenty_briefs_in_several_styles_each_with_its_structure():
+    briefs = sorted(CORPUS.glob("*.txt"))
+    assert len(briefs) >= 20
+    for brief in briefs:
+        assert brief.with_suffix(".json").exists(), f"{brief.name} has no .json"
+    # City, markets, tech and politics newsletters, at least two of each.
+    for beat in ("city", "markets", "tech", "politics"):
+        assert sum(b.stem.startswith(beat) for b in briefs) >= 2, beat
+
+
+def test_the_importer_recovers_nine_in_ten_corpus_sections_and_every_headline():
+    """The issue's goal, measured as `manage.py import_brief --score` does."""
+    score = score_folder(CORPUS)
+    report = "\n".join(
+        [
+            f"{score.exact}/{score.sections} sections exact ({score.section_rate:.1%}), "
+            f"{score.headlines}/{len(score.briefs)} headlines",
+            *(f"{b.name}: {miss}" for b in score.briefs for miss in b.misses),
+        ]
+    )
+    assert score.section_rate >= 0.90, report
+    assert score.headline_rate == 1.0, report
 
 
 def test_to_dict_has_the_documented_shape():
