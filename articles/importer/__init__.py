@@ -26,8 +26,16 @@ Known limits, all heuristics that fail safe (content is kept, not lost):
   fragment whose verb is unknown ("Tariffs bite. …") is split off as a
   heading, and a noun phrase ending in a "verb-looking" word after a name
   ("Big Tech earnings. …") is left in the text.
-* A hard-wrapped line that starts with a capital letter ("…said Jerome" /
-  "Powell, the chair…") starts a new paragraph.
+* Labels outside the known list are recognised by shape (a short phrase
+  opening a paragraph, ended by a colon or a dash) and by style (written like
+  the brief's known labels); a phrase that has the shape but not the style
+  stays in the text, with a warning naming it.
+* A text is taken as hard-wrapped when its lines stop at one width of 40-80
+  characters; then a full line always runs on into the next. Elsewhere a line
+  that starts with a capital letter ("…said Jerome" / "Powell, the chair…")
+  starts a new paragraph.
+* Whatever is dropped beyond single lines of page furniture (a "Most read"
+  list) or moved (a paragraph after the bullets) is named in a warning.
 * Inline markdown (``*italic*``, ``**bold**`` mid-sentence) is kept verbatim;
   only bold around labels and headings is removed.
 """
@@ -78,7 +86,7 @@ def _parse(text: str | bytes) -> ParsedBrief:
     lines = split_lines(decoded)
     if not any(line.kind != "blank" for line in lines):
         raise empty_error()
-    lines, crumbs = drop_chrome(lines)
+    lines, crumbs, notes = drop_chrome(lines)
     blocks = build_blocks(lines)
     if not blocks:
         raise BriefParseError(
@@ -86,4 +94,6 @@ def _parse(text: str | bytes) -> ParsedBrief:
             "'Subscribe' lines) and no brief. Paste the headline, summary and "
             "sections."
         )
-    return assemble(classify(blocks), crumbs)
+    brief = assemble(classify(blocks), crumbs)
+    brief.warnings[:0] = notes
+    return brief

@@ -167,6 +167,12 @@ def _fill_sections(brief: ParsedBrief, body: list[Item]) -> None:
             paragraphs.append(item.text)
             if section.bullets:
                 after_bullets.append(item.text)
+            if item.looked_like:
+                brief.warnings.append(
+                    f"'{_short(item.text)}' starts like a label ('{item.looked_like}') "
+                    "but is not written like the brief's other labels, so it stayed "
+                    f"in the text of '{section.label}'. Make it a section if it is one."
+                )
     for section, paragraphs, after_bullets, bullets in groups:
         section.text = "\n\n".join(part for part in paragraphs if part) or None
         _number(brief, section, bullets)

@@ -15,6 +15,7 @@ class Block:
     indent: int = 0
     awaits_text: bool = False
     marker: str = ""  # a numbered item's "2." (see Line.marker)
+    heading: bool = False  # a Markdown heading (see Line.heading)
 
     @property
     def text(self) -> str:
@@ -37,6 +38,7 @@ def build_blocks(lines: list[Line]) -> list[Block]:
     """
     blocks: list[Block] = []
     after_blank = True
+    width = _wrap_width(lines)
     for line in lines:
         if line.kind == "blank":
             after_blank = True
@@ -49,19 +51,45 @@ def build_blocks(lines: list[Line]) -> list[Block]:
             )
         elif last and last.kind == "bullet" and last.awaits_text:
             last.parts, last.awaits_text = [line.text], False
-        elif last and _continues(last, line, after_blank):
+        elif last and _continues(last, line, after_blank, width):
             last.parts.append(line.text)
         else:
-            blocks.append(Block("para", [line.text], line.indent))
+            blocks.append(Block("para", [line.text], line.indent, heading=line.heading))
         after_blank = False
     return [block for block in blocks if block.parts]
 
 
-def _continues(last: Block, line: Line, after_blank: bool) -> bool:
+def _continues(last: Block, line: Line, after_blank: bool, width: int | None) -> bool:
     if last.kind == "bullet" and line.indent > last.indent:
         # Indented under a bullet: its continuation, unless a blank line
         # separates them and the line is a section label in its own right.
         return not (after_blank and match_known_label(line.text))
-    if after_blank:
+    if after_blank or last.heading or line.heading:
         return False
-    return line.text[:1].islower() and not last.parts[-1].endswith(TERMINAL)
+    previous = last.parts[-1]
+    if width and len(previous) >= width - _WRAP_SLACK and last.kind == "para":
+        # A full line of a hard-wrapped text goes on, whatever the next
+        # line starts with ("…protect about" / "3,800 homes…"), unless
+        # that line opens a section.
+        return not match_known_label(line.text)
+    return line.text[:1].islower() and not previous.endswith(TERMINAL)
+
+
+# A wrapped line is at most this much shorter than the longest line.
+_WRAP_SLACK = 15
+
+
+def _wrap_width(lines: list[Line]) -> int | None:
+    """The width a hard-wrapped text (an e-mail, a .txt) was wrapped at.
+
+    None for text pasted from a page, one paragraph to a line: its longest
+    line is far over 80 characters, or few lines come near its longest.
+    """
+    lengths = [len(line.text) for line in lines if line.kind == "text"]
+    if not lengths:
+        return None
+    width = max(lengths)
+    if not 40 <= width <= 80:
+        return None
+    near = sum(1 for n in lengths if n >= width - _WRAP_SLACK)
+    return width if near >= 3 else None

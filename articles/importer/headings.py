@@ -9,7 +9,7 @@ import re
 # deliberately conservative: when in doubt it finds a verb and does not split.
 #
 # Forms that are (nearly) always finite verbs, wherever they appear.
-_FINITE_VERBS = frozenset(
+FINITE_VERBS = frozenset(
     """
     am is are was were isn't aren't wasn't weren't be
     has have had hasn't haven't hadn't
@@ -44,6 +44,7 @@ _SUBJECT_VERBS = frozenset(
     """.split()
 )
 _SUBJECT_PRONOUNS = frozenset("i we you he she it they who".split())
+_ARTICLES = frozenset("a an the".split())
 # "It's", "that's", "there's": verb contractions (unlike "Italy's").
 _S_CONTRACTION_HOSTS = _SUBJECT_PRONOUNS | frozenset(
     "that there here what where this".split()
@@ -145,16 +146,19 @@ def _has_finite_verb(words: list[str]) -> bool:
     for i, (token, low) in enumerate(zip(tokens, lowered, strict=True)):
         if not low:
             continue
-        if low in _FINITE_VERBS or low in _SUBJECT_PRONOUNS:
+        if low in FINITE_VERBS or low in _SUBJECT_PRONOUNS:
             return True
         if low.endswith(_VERB_CONTRACTIONS):
             return True
         if low.endswith("'s") and low[:-2] in _S_CONTRACTION_HOSTS:
             return True
-        # Regular past tense: "accelerated", "Delayed". Participles used as
-        # adjectives ("a renewed push") also match; that only means no split.
+        # Regular past tense: "accelerated", "Delayed". Right after an
+        # article it is an adjective ("A shared network."); other participles
+        # used as adjectives ("more renewed push") still match, which only
+        # means no split.
         if len(low) >= 5 and low.endswith("ed") and low not in _ED_NON_VERBS:
-            if i == 0 or token[0].islower():
+            after_article = i > 0 and lowered[i - 1] in _ARTICLES
+            if (i == 0 or token[0].islower()) and not after_article:
                 return True
         if i > 0 and token[0].islower() and _after_subject(tokens, i):
             if low in _SUBJECT_VERBS or _looks_like_third_person(low):
@@ -170,8 +174,9 @@ def _after_subject(tokens: list[str], i: int) -> bool:
         return False  # "Rome's plans": a possessive starts a noun phrase
     if low in _SUBJECT_PRONOUNS:
         return True
-    if prev[0].isupper() and not (i - 1 == 0 and low in _OPENING_MODIFIERS):
-        return True  # a name: "Rome reenters", "The Fed cut"
+    opening = i - 1 == 0 and (low in _OPENING_MODIFIERS or low.endswith("ing"))
+    if prev[0].isupper() and not opening:
+        return True  # a name: "Rome reenters", "The Fed cut"; not "Rising costs"
     # A plural noun: "two tracks define". Only used with _SUBJECT_VERBS.
     return tokens[i].casefold() in _SUBJECT_VERBS and _looks_like_plural(low)
 

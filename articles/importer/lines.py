@@ -18,6 +18,8 @@ class Line:
     awaits_text: bool = False
     # A numbered item's marker as written ("2.", "3)", "(4)"); "" otherwise.
     marker: str = ""
+    # A Markdown heading ("## Why it matters"), its "#" marks removed.
+    heading: bool = False
 
 
 # Line and paragraph separators other than "\n".
@@ -33,7 +35,8 @@ _SPACES = str.maketrans(
 _RUNS_OF_SPACE_RE = re.compile(r"[ \t]+")
 # "---", "***", "* * *", "___": a horizontal rule, not content.
 _SEPARATOR_CHARS = "-*_=~–—•·"
-_SEPARATOR_RE = re.compile(rf"(?:[{_SEPARATOR_CHARS}]\s*){{3,}}")
+# Two will do: "--" is how an e-mail's signature starts.
+_SEPARATOR_RE = re.compile(rf"(?:[{_SEPARATOR_CHARS}]\s*){{2,}}")
 # Bullet markers. Symbols may touch the text ("•Text"); ASCII markers and
 # numbers need a space after them so "-5%" and "**bold**" stay text. Word's
 # plain-text export writes sub-bullets as "o" followed by a tab or spaces.
@@ -70,9 +73,12 @@ def _classify_line(raw: str) -> Line:
             return Line("blank", "")
         return Line("bullet", "", indent, awaits_text=True, marker=number)
     content = collapse(stripped)
-    if content.startswith("#"):
-        content = _MARKDOWN_HEADING_RE.sub("", content, count=1)
-    return Line("text", content, indent) if content else Line("blank", "")
+    heading = _MARKDOWN_HEADING_RE.match(content)
+    if heading:
+        content = content[heading.end() :]
+    if not content:
+        return Line("blank", "")
+    return Line("text", content, indent, heading=bool(heading))
 
 
 def collapse(text: str) -> str:

@@ -349,6 +349,63 @@ def test_it_warns_when_the_breadcrumb_names_another_headline():
 
 
 @pytest.mark.parametrize(
+    "line",
+    [
+        "News | Sport | Weather | Opinion",
+        "MARKETS DAILY | Tuesday",
+        "Search",
+        "Updated 6:42 p.m.",
+        "Published: 09.15 CET",
+    ],
+)
+def test_it_drops_menus_mastheads_and_bare_times_above_the_headline(line):
+    brief = parse_brief(f"{line}\n\nPorts reopen after the strike\n\nShips move.\n")
+    assert brief.headline == "Ports reopen after the strike"
+    assert brief.dek == "Ships move."
+
+
+def test_it_drops_the_headers_of_a_forwarded_mail():
+    brief = parse_brief(
+        "Subject: Fwd: the morning brief\nFrom: Desk <desk@example.org>\n\n"
+        "Ports reopen after the strike\n\nShips move.\n"
+    )
+    assert (brief.headline, brief.dek) == (
+        "Ports reopen after the strike",
+        "Ships move.",
+    )
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "*The Daily is written by our desk. Forwarded this? Subscribe here.*",
+        "--\nYou are receiving this because you signed up.\nUnsubscribe | Preferences",
+        "Read more: The strike, explained",
+        "Related: Why dockers walked out",
+    ],
+)
+def test_it_drops_a_newsletters_footer_and_links_to_other_stories(footer):
+    section = only_section(f"Why it matters: Because.\n\n{footer}\n")
+    assert section.text == "Because."
+
+
+def test_a_list_of_other_stories_is_dropped_and_the_editor_told():
+    brief = brief_with(
+        "Why it matters: Because.\n\nMost read\n1. Council approves a stadium\n"
+        "2. Storm warning for the weekend\n© 2026 Example News\n"
+    )
+    assert [s.label for s in brief.sections] == ["Why it matters"]
+    assert brief.sections[0].bullets == []
+    assert any("Dropped 'Most read' and the 2 line(s)" in w for w in brief.warnings)
+
+
+def test_a_rail_heading_followed_by_a_section_is_not_a_rail():
+    brief = brief_with("Why it matters: Because.\n\nRelated\n\nZoom in: Closer.\n")
+    assert [s.label for s in brief.sections] == ["Why it matters", "Zoom in"]
+    assert not any("Dropped" in w for w in brief.warnings)
+
+
+@pytest.mark.parametrize(
     "chrome",
     [
         "Subscribe to our newsletter",
@@ -405,6 +462,20 @@ def test_it_joins_hard_wrapped_lines_of_a_paragraph():
     assert brief.dek == "The dek was wrapped by an e-mail client."
 
 
+def test_a_hard_wrapped_text_joins_lines_whatever_they_start_with():
+    brief = parse_brief(
+        "Council approves a flood wall for the east bank of the river\n\n"
+        "The wall will run 2.4 kilometres along the river and protect about\n"
+        "3,800 homes that flooded in 2021 and again last winter, the city\n"
+        "Council said on Tuesday after a vote of nine to two in favour of it.\n"
+    )
+    assert brief.dek == (
+        "The wall will run 2.4 kilometres along the river and protect about "
+        "3,800 homes that flooded in 2021 and again last winter, the city "
+        "Council said on Tuesday after a vote of nine to two in favour of it."
+    )
+
+
 def test_bullets_before_the_first_section_are_kept_in_the_intro_with_a_warning():
     brief = brief_with("• Early bullet.\n\nWhy it matters: Because.\n")
     assert brief.intro == ["Early bullet."]
@@ -456,6 +527,78 @@ def test_known_labels_match_loosely_and_keep_their_spelling(line, label):
     section = only_section(line + "\n")
     assert section.label == label
     assert section.text == "x."
+
+
+@pytest.mark.parametrize(
+    ("known", "new"),
+    [
+        ("Why it matters: Because.", "Of note: A detail."),
+        ("**Why it matters:** Because.", "**Of note:** A detail."),
+        ("**Why it matters**: Because.", "**Of note**: A detail."),
+        ("**Why it matters** Because.", "**Of note** A detail."),
+        ("Why it matters — Because.", "Of note — A detail."),
+        ("Why it matters - Because.", "Of note - A detail."),
+        ("Why it matters: Because.", "Of note — A detail."),
+        ("WHY IT MATTERS: Because.", "OF NOTE: A detail."),
+        ("## Why it matters\n\nBecause.", "## Of note\n\nA detail."),
+        ("Why it matters\nBecause.", "Of note\nA detail."),
+    ],
+)
+def test_a_label_outside_the_list_is_read_by_its_shape_and_style(known, new):
+    brief = brief_with(f"{known}\n\n{new}\n")
+    assert [(s.label.casefold(), s.text) for s in brief.sections] == [
+        ("why it matters", "Because."),
+        ("of note", "A detail."),
+    ]
+    assert brief.warnings == []
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        "**Of note:** A detail.",  # bold among plain labels
+        "Of note - A detail.",  # a hyphen among colon labels
+    ],
+)
+def test_a_label_shaped_paragraph_in_another_style_stays_text_with_a_warning(new):
+    brief = brief_with(f"Why it matters: Because.\n\n{new}\n")
+    assert [s.label for s in brief.sections] == ["Why it matters"]
+    assert brief.sections[0].text == f"Because.\n\n{new}"
+    assert any("starts like a label ('Of note')" in w for w in brief.warnings)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The mayor said: The budget is final.",
+        "Here is the plan: we build it.",
+        "Prices rose — More than expected.",
+        "Officials were clear about it: no delay.",
+    ],
+)
+def test_a_sentence_with_a_colon_or_dash_is_not_a_label(prose):
+    brief = brief_with(f"Why it matters: Because.\n\n{prose}\n")
+    assert [s.label for s in brief.sections] == ["Why it matters"]
+    assert brief.sections[0].text == f"Because.\n\n{prose}"
+
+
+def test_with_no_known_label_a_style_repeated_twice_makes_labels():
+    brief = brief_with("Details: One thing.\n\nOf note: Another.\n")
+    assert [s.label for s in brief.sections] == ["Details", "Of note"]
+    alone = brief_with("Note: One thing only.\n")
+    assert alone.sections == []
+
+
+def test_a_known_label_followed_by_a_quotation_needs_no_colon():
+    section = only_section("What they’re saying “We will,” the mayor said.\n")
+    assert section.label == "What they’re saying"
+    assert section.text == "“We will,” the mayor said."
+
+
+def test_a_new_label_needs_the_headline_and_dek_above_it():
+    brief = parse_brief("Ports reopen\n\nBreaking: Ships move again.\n\nMore soon.\n")
+    assert brief.dek == "Breaking: Ships move again."
+    assert brief.sections == []
 
 
 def test_it_keeps_a_label_inside_a_bullet():
@@ -556,6 +699,12 @@ def test_it_warns_about_empty_and_repeated_sections():
         ),
         ("A rate cut. It came early.", "A rate cut.", "It came early."),
         ("3 things to know. First, rates.", "3 things to know.", "First, rates."),
+        (
+            "A shared rescue network. Ships stand by.",
+            "A shared rescue network.",
+            "Ships stand by.",
+        ),
+        ("Floating turbines. They cost more.", "Floating turbines.", "They cost more."),
     ],
 )
 def test_it_splits_off_a_heading(lead, heading, text):
