@@ -106,7 +106,7 @@ class SectionInline(
 ):
     model = Section
     form = SectionForm
-    fields = [("label", "custom_label"), "heading", "text", "position"]
+    fields = [("label", "custom_label"), "heading", "text", "numbered", "position"]
     sortable_field_name = "position"
     inlines = [BulletInline]
     extra = 0

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.utils.html import escape
 
+from articles.labels import clean_label, shown_label
 from newsroom.richtext import to_text
 
 DEFAULT_LIMITS = {
@@ -64,7 +65,7 @@ def reading_minutes(words: int, words_per_minute: int | None = None) -> int:
 
 def label_key(label: str) -> str:
     """A label compared case- and apostrophe-insensitively, without a colon."""
-    return " ".join(label.replace("’", "'").casefold().strip().rstrip(":").split())
+    return clean_label(label.replace("’", "'").casefold())
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,10 @@ def analyse(structure: dict, thresholds: dict | None = None) -> Report:
     reports = []
     has_why = False
     for index, section in enumerate(structure.get("sections") or []):
-        label = _plain(section.get("label")) or f"Section {index + 1}"
+        # A form not yet saved may still hold a typed colon ("Italy is
+        # responding to:"); messages add their own.
+        label = clean_label(_plain(section.get("label"))) or f"Section {index + 1}"
+        shown = shown_label(label)
         has_why = has_why or label_key(label) == WHY_IT_MATTERS
         text_words = count_words(_plain(section.get("heading"))) + count_words(
             _plain(section.get("text"))
@@ -144,7 +148,7 @@ def analyse(structure: dict, thresholds: dict | None = None) -> Report:
             warnings.append(
                 Advice(
                     "section_long",
-                    f"{label}: {words} words; "
+                    f"{shown} {words} words; "
                     f"aim for {limit['SECTION_MAX_WORDS']} or fewer.",
                     index,
                 )
@@ -153,7 +157,7 @@ def analyse(structure: dict, thresholds: dict | None = None) -> Report:
             warnings.append(
                 Advice(
                     "too_many_bullets",
-                    f"{label}: {len(bullet_words)} bullets; "
+                    f"{shown} {len(bullet_words)} bullets; "
                     f"aim for {limit['SECTION_MAX_BULLETS']} or fewer.",
                     index,
                 )
@@ -162,9 +166,7 @@ def analyse(structure: dict, thresholds: dict | None = None) -> Report:
             _plain(b) for b in section.get("bullets") or []
         ):
             warnings.append(
-                Advice(
-                    "section_empty", f"{label}: has neither text nor bullets.", index
-                )
+                Advice("section_empty", f"{shown} has neither text nor bullets.", index)
             )
 
     if not has_why:

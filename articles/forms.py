@@ -6,19 +6,24 @@ from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.importer import BriefParseError, parse_brief
+from articles.labels import clean_label
 from articles.models import Article, Bullet, Byline, Revision, Section
 
 
 class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
-        fields = ["label", "custom_label", "heading", "text", "position"]
+        fields = ["label", "custom_label", "heading", "text", "numbered", "position"]
         # Dragging sets the order; a number box would only invite typos.
         widgets = {"position": forms.HiddenInput}
 
+    def clean_custom_label(self):
+        # "Italy is responding to:" is stored bare; a lone ":" is no label.
+        return clean_label(self.cleaned_data.get("custom_label"))
+
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("label") and not cleaned.get("custom_label", "").strip():
+        if not cleaned.get("label") and not cleaned.get("custom_label"):
             raise forms.ValidationError(
                 "Choose a label such as “Why it matters”, or type a custom label.",
                 code="missing_label",

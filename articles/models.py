@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from articles import pageload
 from articles.images import validate_image
+from articles.labels import clean_label
 from articles.links import slug_url
 from newsroom.richtext import RichTextField
 
@@ -110,6 +111,15 @@ class SectionLabel(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # Renderers add the colon (articles.labels), so a typed one would double.
+        self.name = clean_label(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before the unique check, so "Zoom in:" is caught as "Zoom in".
+        self.name = clean_label(self.name)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -369,6 +379,12 @@ class Section(models.Model):
         help_text="Optional bold sentence after the label (“A deeper Italy–Japan axis.”).",
     )
     text = RichTextField("lead text", kind="inline")
+    numbered = models.BooleanField(
+        "numbered list",
+        default=False,
+        help_text="Readers see the bullets numbered 1, 2, 3… (steps, rankings, "
+        "a countdown) instead of as a bulleted list.",
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -378,6 +394,11 @@ class Section(models.Model):
 
     def __str__(self):
         return self.display_label or f"Section {self.position}"
+
+    def save(self, *args, **kwargs):
+        # Renderers add the colon (articles.labels), so a typed one would double.
+        self.custom_label = clean_label(self.custom_label)
+        super().save(*args, **kwargs)
 
     @property
     def display_label(self) -> str:

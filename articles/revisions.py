@@ -89,6 +89,7 @@ def snapshot(article: Article) -> dict:
                 "heading": s.heading,
                 "text": s.text,
                 "bullets": [b.text for b in s.bullets.all()],
+                "numbered": s.numbered,
             }
             for s in article.sections.all()
         ],
@@ -162,9 +163,11 @@ def as_text(data: dict) -> list[str]:
             lines.append(f"  Heading: {section['heading']}")
         for line in readable(section.get("text")):
             lines.append(f"  {line}")
-        for bullet in section.get("bullets", []):
+        numbered = section.get("numbered", False)
+        for number, bullet in enumerate(section.get("bullets", []), start=1):
             bullet_lines = readable(bullet) or [""]
-            lines.append(f"  • {bullet_lines[0]}")
+            marker = f"{number}." if numbered else "•"
+            lines.append(f"  {marker} {bullet_lines[0]}")
             lines += [f"    {line}" for line in bullet_lines[1:]]
     return lines
 
@@ -303,6 +306,7 @@ def restore(revision: Revision, *, user=None) -> Revision:
             custom_label=custom,
             heading=item.get("heading") or "",
             text=item.get("text") or "",
+            numbered=bool(item.get("numbered")),
         )
         Bullet.objects.bulk_create(
             Bullet(section=section, position=n, text=text)

@@ -12,6 +12,7 @@ from django.utils.text import Truncator, slugify
 from articles import revisions
 from articles.brevity import label_key
 from articles.importer import ParsedBrief
+from articles.labels import clean_label
 from articles.models import (
     Article,
     Bullet,
@@ -107,10 +108,13 @@ def create_brief_from_parsed(
             label=label,
             custom_label=""
             if label
-            else _fit(Section, "custom_label", parsed_section.label)
+            # Cleaned here, not only in save(), so a label that is all
+            # whitespace or colons still gets a name.
+            else clean_label(_fit(Section, "custom_label", parsed_section.label))
             or f"Section {position + 1}",
             heading=_fit(Section, "heading", parsed_section.heading),
             text=escape(_text(parsed_section.text)),
+            numbered=parsed_section.numbered,
         )
         bullets = [_text(text) for text in parsed_section.bullets]
         Bullet.objects.bulk_create(

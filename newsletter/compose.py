@@ -11,20 +11,15 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
+from articles.brevity import WHY_IT_MATTERS, label_key
 from articles.models import Article
 from newsletter.emails import absolute, render_email
 from newsroom.richtext import sanitize, to_text
-
-WHY_IT_MATTERS = "why it matters"
 
 
 def count_words(text: str) -> int:
     """Tokens holding a letter or digit: a dash or a bullet sign is not a word."""
     return sum(1 for token in text.split() if any(c.isalnum() for c in token))
-
-
-def _label_key(label: str) -> str:
-    return " ".join(label.replace("’", "'").casefold().strip().rstrip(":").split())
 
 
 def _rich(html: str) -> dict:
@@ -38,6 +33,7 @@ def section_snapshot(section) -> dict:
         "heading": section.heading,
         "lead": _rich(section.text),
         "bullets": [_rich(b.text) for b in section.bullets.all()],
+        "numbered": section.numbered,
     }
 
 
@@ -48,7 +44,7 @@ def item_snapshot(article, keep: set[int] | None) -> dict:
     """
     sections = list(article.sections.all())
     why = next(
-        (s for s in sections if _label_key(s.display_label) == WHY_IT_MATTERS), None
+        (s for s in sections if label_key(s.display_label) == WHY_IT_MATTERS), None
     )
     summary_from_why = not article.dek and why is not None
     if article.dek:

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from articles import seo
 from articles.links import static_url, url
-from articles.templatetags import reader, richtext
+from articles.templatetags import labels, reader, richtext
 from newsletter.templatetags.newsletter_text import thousands
 
 
@@ -80,6 +80,7 @@ def environment(**options):
         pluralize=defaultfilters.pluralize,
         truncatewords=defaultfilters.truncatewords,
         thousands=thousands,
+        as_label=labels.as_label,
         rich=richtext.rich,
         rich_inline=richtext.rich_inline,
         w3c_datetime=reader.w3c_datetime,

@@ -164,6 +164,8 @@ def change_form_data(article: Article, **overrides) -> dict:
                 f"{prefix}-bullets-INITIAL_FORMS": str(len(bullets)),
             }
         )
+        if section.numbered:  # a checkbox: absent means off
+            data[f"{prefix}-numbered"] = "on"
         for j, bullet in enumerate(bullets):
             data.update(
                 {

@@ -55,6 +55,12 @@ def wrap_lines(text: str) -> str:
 
 
 @register.filter
+def list_marker(numbered, number):
+    """What starts a bullet in plain text: "  1. " in a numbered list, else "  - "."""
+    return f"  {number}. " if numbered else "  - "
+
+
+@register.filter
 def thousands(value):
     """1234 → “1,234”."""
     try:

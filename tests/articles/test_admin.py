@@ -228,7 +228,7 @@ class ImportFromTextTests(TestCase):
         self.assertFalse(Article.objects.exists())
         self.assertContains(response, "Review the draft before saving it")
         self.assertContains(
-            response, '<strong data-part="label">Shippers are asking</strong>'
+            response, '<strong data-part="label">Shippers are asking:</strong>'
         )
         self.assertContains(response, "custom label")
         self.assertContains(

@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase
@@ -43,7 +42,6 @@ Subscribe to our newsletter
 """
 
 REPO = Path(settings.BASE_DIR)
-SEED = REPO.parent / "shared" / "seed"
 
 
 def run(*args, stdin: bytes = b"") -> subprocess.CompletedProcess:
@@ -72,7 +70,8 @@ class ImportBriefJsonTests(TestCase):
             set(printed), {"headline", "dek", "intro", "sections", "category"}
         )
         self.assertEqual(
-            set(printed["sections"][0]), {"label", "heading", "text", "bullets"}
+            set(printed["sections"][0]),
+            {"label", "heading", "text", "bullets", "numbered"},
         )
         self.assertEqual(printed["headline"], "Harbour workers end their strike")
         self.assertFalse(Article.objects.exists())
@@ -198,20 +197,60 @@ class ImportBriefSaveTests(TestCase):
         )
 
 
-@pytest.mark.skipif(
-    not (SEED / "italy-japan-defence.txt").exists(),
-    reason="../shared/seed is absent (a clone without the shared folder)",
-)
-class SeedBriefTests(TestCase):
-    def test_the_seed_parses_to_exactly_the_seed_structure(self):
-        expected = json.loads((SEED / "italy-japan-defence.json").read_text())
+class ImportBriefScoreTests(TestCase):
+    def setUp(self):
+        self.folder = Path(self.enterContext(_tmpdir()))
+        self.write("harbour", HARBOUR, parse_brief(HARBOUR).to_dict())
+
+    def write(self, name: str, text: str, expected: dict) -> None:
+        (self.folder / f"{name}.txt").write_text(text, encoding="utf-8")
+        (self.folder / f"{name}.json").write_text(json.dumps(expected))
+
+    def score(self, *args) -> str:
         out = io.StringIO()
-        call_command(
-            "import_brief", str(SEED / "italy-japan-defence.txt"), "--json", stdout=out
+        call_command("import_brief", "--score", str(self.folder), *args, stdout=out)
+        return out.getvalue()
+
+    def test_it_prints_each_brief_and_the_totals(self):
+        wrong = parse_brief(HARBOUR).to_dict()
+        wrong["headline"] = "Another headline"
+        wrong["sections"][0]["text"] = "Not what the paste says."
+        self.write("wrong", HARBOUR, wrong)
+
+        out = self.score()
+
+        self.assertRegex(out, r"harbour +sections +4/4 +headline ok\n")
+        self.assertRegex(out, r"wrong +sections +3/4 +headline WRONG")
+        self.assertIn("Total: 7/8 sections exact (87.5%), 1/2 headlines (50.0%)", out)
+        self.assertFalse(Article.objects.exists())
+
+    def test_verbosity_2_says_what_differed(self):
+        wrong = parse_brief(HARBOUR).to_dict()
+        wrong["sections"][0]["text"] = "Not what the paste says."
+        self.write("wrong", HARBOUR, wrong)
+        out = self.score("-v", "2")
+        self.assertIn("section 'Why it matters': text \"The port handles", out)
+        self.assertIn("(expected 'Not what the paste says.')", out)
+
+    def test_a_missing_expected_warning_is_reported(self):
+        expected = parse_brief(HARBOUR).to_dict()
+        expected["warnings"] = ["a warning the importer never gives"]
+        self.write("harbour", HARBOUR, expected)
+        self.assertIn(
+            "no warning about a warning the importer never gives", self.score()
         )
-        printed = json.loads(out.getvalue())
-        for key in ("headline", "dek", "intro", "sections", "category"):
-            self.assertEqual(printed[key], expected[key], key)
+
+    def test_a_folder_without_briefs_or_no_folder_is_a_clear_error(self):
+        with self.assertRaisesMessage(CommandError, "no such folder"):
+            call_command("import_brief", "--score", str(self.folder / "nope"))
+        empty = self.folder / "empty"
+        empty.mkdir()
+        with self.assertRaisesMessage(CommandError, "no NAME.txt with a NAME.json"):
+            call_command("import_brief", "--score", str(empty))
+
+    def test_score_takes_no_file(self):
+        with self.assertRaisesMessage(CommandError, "--score takes a folder"):
+            call_command("import_brief", "brief.txt", "--score", str(self.folder))
 
 
 def _tmpdir():

@@ -53,6 +53,7 @@ class SnapshotTests(TestCase):
                     "heading": "A deeper axis.",
                     "text": "Lead.",
                     "bullets": ["First <strong>point</strong>.", "Second point."],
+                    "numbered": False,
                 }
             ],
         )

@@ -90,8 +90,10 @@ class ArticlePageTests(TestCase):
     def test_each_section_is_a_heading_followed_by_its_bullets(self):
         html = self.get().content.decode()
         labels = re.findall(r'<h2 class="brief-section__label"[^>]*>([^<]+)</h2>', html)
-        self.assertEqual(labels, ["Why it matters", "Zoom in", "Rome is responding to"])
-        zoom = html.split(">Zoom in</h2>")[1].split("</section>")[0]
+        self.assertEqual(
+            labels, ["Why it matters:", "Zoom in:", "Rome is responding to:"]
+        )
+        zoom = html.split(">Zoom in:</h2>")[1].split("</section>")[0]
         self.assertEqual(
             re.findall(r"<li>(.*?)</li>", zoom),
             ["Chiefs met in Rome.", "Systems are <strong>aligning</strong>."],
@@ -110,7 +112,9 @@ class ArticlePageTests(TestCase):
         labels = re.findall(
             r'class="brief-section__label"[^>]*>([^<]+)<', self.get().content.decode()
         )
-        self.assertEqual(labels, ["Rome is responding to", "Zoom in", "Why it matters"])
+        self.assertEqual(
+            labels, ["Rome is responding to:", "Zoom in:", "Why it matters:"]
+        )
 
     def test_it_hides_drafts_scheduled_and_unpublished_briefs(self):
         for status, when in [

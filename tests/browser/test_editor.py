@@ -141,8 +141,8 @@ def test_an_editor_builds_a_brief_reorders_bullets_and_sees_it_live(
     page.goto("/briefs/harbour-cranes-restart-after-repairs/")
     assert page.locator("h1").inner_text() == "Harbour cranes restart after repairs"
     assert page.locator(".brief-section h2").all_inner_texts() == [
-        "Why it matters",
-        "Shippers are watching",
+        "Why it matters:",
+        "Shippers are watching:",
     ]
     assert page.locator(".brief-section").first.locator("li").all_inner_texts() == [
         "Second crane restarted.",
@@ -168,10 +168,10 @@ def test_an_editor_pastes_a_brief_reviews_the_draft_and_saves_it(
         "Harbour workers end their strike"
     )
     assert page.locator('[data-part="label"]').all_inner_texts() == [
-        "Why it matters",
-        "Driving the news",
-        "What we’re watching",
-        "Shippers are asking",
+        "Why it matters:",
+        "Driving the news:",
+        "What we’re watching:",
+        "Shippers are asking:",
     ]
     assert page.locator('[data-part="bullet"]').count() == 4
     assert Article.objects.count() == 0
@@ -270,3 +270,24 @@ def test_preview_opens_the_unsaved_form_as_readers_will_see_it(admin_page, label
     assert article.headline == "Stored headline"
     # The editor's tab still holds what they typed.
     assert page.input_value("#id_headline") == "Typed, not saved"
+
+
+def test_the_guidance_panel_shows_a_label_typed_with_its_colon_once(admin_page, labels):
+    page = admin_page
+    article = make_article(headline="Short headline", dek="A dek.")
+    make_section(article, label=labels["Why it matters"], text="Lead.")
+    rome = make_section(article, custom_label="Rome is responding", text="Lead.")
+    make_bullet(rome, "Allies.")
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+
+    page.fill("#id_sections-1-custom_label", "Rome is responding to:")
+    sections = panel(page, "sections")
+    page.wait_for_function(
+        "() => document.querySelector('[data-brevity=\"sections\"]')"
+        ".textContent.includes('responding to')"
+    )
+    assert sections.locator("li").all_inner_texts() == [
+        "Why it matters: 1 words, 0 bullets",
+        "Rome is responding to: 2 words, 1 bullets",
+    ]
+    assert page.js_errors == []

@@ -34,7 +34,7 @@ def test_a_reader_opens_home_clicks_a_brief_and_reads_its_sections(page):
 
     assert page.locator("h1").inner_text() == "Harbour cranes return to work"
     labels = page.locator(".brief-section h2").all_inner_texts()
-    assert labels == ["Why it matters", "Zoom in"]
+    assert labels == ["Why it matters:", "Zoom in:"]
     bullets = page.locator(".brief-section").nth(1).locator("li").all_inner_texts()
     assert bullets == ["Ten cranes restarted.", "Two remain idle."]
     assert page.js_errors == []

@@ -2,23 +2,32 @@
 
 With --json the parsed structure is printed and nothing is saved; otherwise
 the brief is saved as a draft (or published now with --publish). FILE may be
-`-` to read standard input.
+`-` to read standard input. `--score DIR` measures the importer instead, on
+every NAME.txt in DIR with its expected structure in NAME.json (the corpus is
+tests/fixtures/briefs/corpus); `-v 2` shows what differed.
 """
 
 import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.importer import BriefParseError, parse_brief
+from articles.importer.score import score_folder
 from articles.services import create_brief_from_parsed
 
 
 class Command(BaseCommand):
-    help = "Turn a brief's plain text into a draft brief (or print it with --json)."
+    help = (
+        "Turn a brief's plain text into a draft brief (or print it with --json); "
+        "with --score DIR, measure how exactly the importer reads the briefs in DIR."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="A text file, or - for standard input.")
+        parser.add_argument(
+            "file", nargs="?", help="A text file, or - for standard input."
+        )
         parser.add_argument(
             "--json",
             action="store_true",
@@ -29,8 +38,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Publish the brief now instead of saving a draft.",
         )
+        parser.add_argument(
+            "--score",
+            metavar="DIR",
+            help="Score the importer on DIR's NAME.txt/NAME.json pairs; save nothing.",
+        )
 
-    def handle(self, *args, file, json: bool, publish: bool, **options):
+    def handle(self, *args, file, json: bool, publish: bool, score, **options):
+        if score is not None:
+            if file or json or publish:
+                raise CommandError("--score takes a folder and no other argument.")
+            return self.score(Path(score), options["verbosity"])
+        if file is None:
+            raise CommandError("Give a text file (or - for standard input).")
         if json and publish:
             raise CommandError("--json saves nothing, so it cannot --publish.")
         data = self.read(file)
@@ -66,6 +86,41 @@ class Command(BaseCommand):
             raise CommandError(f"{file}: is a folder, not a text file.") from None
         except OSError as exc:
             raise CommandError(f"{file}: cannot be read ({exc.strerror}).") from None
+
+    def score(self, folder: Path, verbosity: int) -> None:
+        if not folder.is_dir():
+            raise CommandError(f"{folder}: no such folder.")
+        result = score_folder(folder)
+        if not result.briefs:
+            raise CommandError(f"{folder}: no NAME.txt with a NAME.json beside it.")
+        width = max(len(brief.name) for brief in result.briefs)
+        for brief in result.briefs:
+            notes = []
+            if brief.error:
+                notes.append(f"refused: {brief.error}")
+            if brief.extra:
+                notes.append(f"{brief.extra} extra")
+            if not brief.head:
+                notes.append("head differs")
+            if brief.missing_warnings:
+                notes.append(f"no warning about {', '.join(brief.missing_warnings)}")
+            line = (
+                f"{brief.name:<{width}}  sections {brief.exact:>2}/{brief.sections:<2}"
+                f"  headline {'ok' if brief.headline else 'WRONG'}"
+                + (f"  ({'; '.join(notes)})" if notes else "")
+            )
+            perfect = brief.exact == brief.sections and brief.headline and not notes
+            self.stdout.write(line if perfect else self.style.WARNING(line))
+            if verbosity >= 2:
+                for miss in brief.misses:
+                    self.stdout.write(f"    {miss}")
+        self.stdout.write(
+            f"Total: {result.exact}/{result.sections} sections exact "
+            f"({result.section_rate:.1%}), {result.headlines}/{len(result.briefs)} "
+            f"headlines ({result.headline_rate:.1%}), "
+            f"{sum(b.head for b in result.briefs)}/{len(result.briefs)} "
+            "category, dek and intro right."
+        )
 
 
 def _dumps(data: dict) -> str:

@@ -25,15 +25,24 @@
     }).length;
   }
 
+  // articles/labels.py: labels are stored without the colon or dash typed
+  // after them, and shown as "Why it matters:".
+  function cleanLabel(text) {
+    var label = String(text || "").split(/\s+/).filter(Boolean).join(" ");
+    while (label && ":\uff1a-\u2013\u2014".indexOf(label.slice(-1)) !== -1) {
+      label = label.slice(0, -1).trim();
+    }
+    return label;
+  }
+
+  function shownLabel(text) {
+    var label = cleanLabel(text);
+    if (!label || "?!\u2026".indexOf(label.slice(-1)) !== -1) return label;
+    return label + ":";
+  }
+
   function labelKey(label) {
-    return label
-      .replace(/\u2019/g, "'")
-      .toLowerCase()
-      .trim()
-      .replace(/:+$/, "")
-      .split(/\s+/)
-      .filter(Boolean)
-      .join(" ");
+    return cleanLabel(label.replace(/\u2019/g, "'").toLowerCase());
   }
 
   function readingMinutes(words, wpm) {
@@ -57,7 +66,8 @@
     var sections = [];
     var hasWhy = false;
     structure.sections.forEach(function (section, index) {
-      var label = toText(section.label) || "Section " + (index + 1);
+      var label = cleanLabel(toText(section.label)) || "Section " + (index + 1);
+      var shown = shownLabel(label);
       hasWhy = hasWhy || labelKey(label) === WHY_IT_MATTERS;
       var textWords =
         countWords(toText(section.heading)) + countWords(toText(section.text));
@@ -78,19 +88,19 @@
       });
       if (words > limit.SECTION_MAX_WORDS) {
         warnings.push(
-          label + ": " + words + " words; aim for " + limit.SECTION_MAX_WORDS +
+          shown + " " + words + " words; aim for " + limit.SECTION_MAX_WORDS +
             " or fewer."
         );
       }
       if (bulletWords.length > limit.SECTION_MAX_BULLETS) {
         warnings.push(
-          label + ": " + bulletWords.length + " bullets; aim for " +
+          shown + " " + bulletWords.length + " bullets; aim for " +
             limit.SECTION_MAX_BULLETS + " or fewer."
         );
       }
       var hasBulletText = section.bullets.some(function (b) { return toText(b); });
       if (!toText(section.text) && !hasBulletText) {
-        warnings.push(label + ": has neither text nor bullets.");
+        warnings.push(shown + " has neither text nor bullets.");
       }
     });
     if (!hasWhy) {
@@ -187,7 +197,7 @@
     fillList(
       panel.querySelector('[data-brevity="sections"]'),
       report.sections.map(function (s) {
-        return s.label + ": " + s.words + " words, " + s.bullets + " bullets";
+        return shownLabel(s.label) + " " + s.words + " words, " + s.bullets + " bullets";
       })
     );
     fillList(
