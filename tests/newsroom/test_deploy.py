@@ -215,6 +215,20 @@ class ProductionErrorPagesTests(SimpleTestCase):
         self.assertRevealsNothing(response["body"])
         self.assertNotIn("ALLOWED_HOSTS", response["body"])
 
+    def test_an_unknown_host_is_refused_with_the_security_headers(self):
+        # DisallowedHost is raised inside CommonMiddleware, so only the
+        # middleware outside it sees the 400 on its way out.
+        response = probe()["bad_host"]
+        headers = {k.lower(): v for k, v in response["headers"].items()}
+        self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        self.assertIn("default-src 'self'", headers["content-security-policy"])
+        self.assertEqual(headers["x-frame-options"], "DENY")
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertEqual(
+            headers["strict-transport-security"],
+            "max-age=31536000; includeSubDomains; preload",
+        )
+
 
 class MediaOnS3Tests(SimpleTestCase):
     """AWS_STORAGE_BUCKET_NAME switches media to django-storages (the s3 extra)."""
