@@ -39,6 +39,8 @@ def production_env(**overrides) -> dict:
             "EMAIL_URL": "smtp://newsroom:mail-password@mail.example.com:587?tls=1",
             "CACHE_URL": "redis://127.0.0.1:6379/9",
             "DATABASE_URL": "sqlite://:memory:",
+            # deploy/nginx/newsroom.conf serves MEDIA_ROOT (deploy/README.md).
+            "MEDIA_SERVED_BY": "nginx",
         }
     )
     env.update(overrides)
@@ -78,6 +80,21 @@ class DeployCheckTests(SimpleTestCase):
         env = production_env(BEHIND_HTTPS_PROXY="1", TRUSTED_PROXIES="10.0.0.0/8")
         result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+
+    def test_check_deploy_warns_when_nothing_serves_local_media(self):
+        # With DEBUG off nothing in Django serves /media/: every image would
+        # be a 404 unless something in front does (deploy/nginx) or S3 holds them.
+        env = production_env(MEDIA_SERVED_BY=None)
+        result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("newsroom.W008", result.stderr)
+
+    def test_media_in_a_bucket_need_no_server_in_front(self):
+        env = production_env(
+            MEDIA_SERVED_BY=None, AWS_STORAGE_BUCKET_NAME="newsroom-media"
+        )
+        result = run(["manage.py", "check", "--deploy"], env)
+        self.assertNotIn("newsroom.W008", result.stderr + result.stdout)
 
     def test_check_deploy_fails_on_a_plain_http_site_url(self):
         # The gate can fail: the same command with one wrong variable.
