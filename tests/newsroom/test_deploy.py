@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -446,3 +447,17 @@ class ShippedDeploymentTests(SimpleTestCase):
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr.strip(), "")
+
+    def test_requirements_lists_the_pinned_dependencies_and_chosen_extras(self):
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        result = run(["deploy/requirements.py", "s3"], {"PATH": os.environ["PATH"]})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        expected = project["dependencies"] + project["optional-dependencies"]["s3"]
+        self.assertEqual(lines, expected)
+        self.assertNotIn("pytest", result.stdout)
+
+    def test_requirements_names_an_unknown_extra(self):
+        result = run(["deploy/requirements.py", "s4"], {"PATH": os.environ["PATH"]})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("No extra named s4", result.stderr)
