@@ -19,6 +19,9 @@ limits count in, the proxies client addresses come through, the CSP.
                  which only recognises Django's own class by name and so
                  misses newsroom.csrf.CsrfViewMiddleware (a subclass); settings
                  silence security.W003 for that reason.
+- newsroom.W008  (deploy) media are stored on this machine but nothing in the
+                 settings says what serves them (MEDIA_SERVED_BY): with DEBUG
+                 off Django does not, so every image would be a 404.
 """
 
 from importlib.util import find_spec
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage
 from django.http.request import validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.csp import CSP
@@ -198,5 +202,30 @@ def check_media_storage(app_configs, **kwargs):
             hint="Install the s3 extra: pip install 'django-storages[s3]==1.14.6' "
             "(see pyproject.toml), or unset AWS_STORAGE_BUCKET_NAME.",
             id="newsroom.E002",
+        )
+    ]
+
+
+@register(Tags.files, deploy=True)
+def check_media_server(app_configs, **kwargs):
+    if settings.DEBUG or getattr(settings, "MEDIA_SERVED_BY", ""):
+        return []
+    backend = settings.STORAGES.get("default", {}).get("BACKEND", "")
+    try:
+        local = issubclass(import_string(backend), FileSystemStorage)
+    except ImportError:
+        return []  # newsroom.E002 (or Django) says so
+    if not local:
+        return []
+    return [
+        Warning(
+            f"Media are stored in MEDIA_ROOT ({settings.MEDIA_ROOT}) but nothing "
+            "is named to serve them, and with DEBUG off Django does not.",
+            hint="Every uploaded image, its renditions, og:image and feed "
+            "enclosures would be 404s. Serve MEDIA_ROOT at MEDIA_URL from the "
+            "web server in front (deploy/nginx/newsroom.conf) and set "
+            "MEDIA_SERVED_BY=nginx, or store media in a bucket "
+            "(AWS_STORAGE_BUCKET_NAME).",
+            id="newsroom.W008",
         )
     ]

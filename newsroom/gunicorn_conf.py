@@ -28,6 +28,14 @@ max_requests_jitter = 200
 # The load balancer in front answers slow clients; trust its X-Forwarded-*
 # only from the addresses Django trusts (TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("TRUSTED_PROXIES", "127.0.0.1")
+# The proxy in front decides how long a request line and its headers may be,
+# and refuses with the site's security headers (deploy/nginx). gunicorn's own
+# limits would refuse some of what it lets through (nginx passes 8 KB lines
+# over HTTP/1.1, longer ones over HTTP/2, and lengthens X-Forwarded-For) with
+# a bare page of its own, so they sit above any proxy's.
+limit_request_line = 0  # no limit of gunicorn's own (its maximum is 8190)
+limit_request_fields = 32768  # gunicorn's maximum
+limit_request_field_size = 65536
 
 accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'

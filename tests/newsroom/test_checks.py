@@ -116,3 +116,31 @@ class CsrfMiddlewareCheckTests(SimpleTestCase):
         without = [m for m in settings.MIDDLEWARE if "csrf" not in m.lower()]
         with self.settings(MIDDLEWARE=without):
             self.assertEqual(ids(checks.check_csrf_middleware(None)), ["newsroom.W007"])
+
+
+S3 = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "b"}}
+FILES = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+@override_settings(DEBUG=False, MEDIA_SERVED_BY="")
+class MediaServerCheckTests(SimpleTestCase):
+    def test_local_media_with_nobody_to_serve_them_are_flagged(self):
+        with self.settings(STORAGES={**settings.STORAGES, "default": FILES}):
+            messages = checks.check_media_server(None)
+        self.assertEqual(ids(messages), ["newsroom.W008"])
+        self.assertIn("MEDIA_SERVED_BY", messages[0].hint)
+
+    @override_settings(MEDIA_SERVED_BY="nginx")
+    def test_a_named_server_passes(self):
+        with self.settings(STORAGES={**settings.STORAGES, "default": FILES}):
+            self.assertEqual(checks.check_media_server(None), [])
+
+    def test_media_in_a_bucket_pass(self):
+        with self.settings(STORAGES={**settings.STORAGES, "default": S3}):
+            self.assertEqual(checks.check_media_server(None), [])
+
+    @override_settings(DEBUG=True)
+    def test_development_is_left_alone(self):
+        # runserver serves /media/ itself with DEBUG on (newsroom/urls.py).
+        with self.settings(STORAGES={**settings.STORAGES, "default": FILES}):
+            self.assertEqual(checks.check_media_server(None), [])

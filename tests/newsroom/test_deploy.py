@@ -4,12 +4,17 @@ Production is DEBUG=0 and the variables the README's "Deploying" section
 lists; nothing here edits settings, so what passes here is what ships.
 """
 
+import configparser
+import getpass
 import json
 import os
+import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -39,6 +44,8 @@ def production_env(**overrides) -> dict:
             "EMAIL_URL": "smtp://newsroom:mail-password@mail.example.com:587?tls=1",
             "CACHE_URL": "redis://127.0.0.1:6379/9",
             "DATABASE_URL": "sqlite://:memory:",
+            # deploy/nginx/newsroom.conf serves MEDIA_ROOT (deploy/README.md).
+            "MEDIA_SERVED_BY": "nginx",
         }
     )
     env.update(overrides)
@@ -78,6 +85,21 @@ class DeployCheckTests(SimpleTestCase):
         env = production_env(BEHIND_HTTPS_PROXY="1", TRUSTED_PROXIES="10.0.0.0/8")
         result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+
+    def test_check_deploy_warns_when_nothing_serves_local_media(self):
+        # With DEBUG off nothing in Django serves /media/: every image would
+        # be a 404 unless something in front does (deploy/nginx) or S3 holds them.
+        env = production_env(MEDIA_SERVED_BY=None)
+        result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("newsroom.W008", result.stderr)
+
+    def test_media_in_a_bucket_need_no_server_in_front(self):
+        env = production_env(
+            MEDIA_SERVED_BY=None, AWS_STORAGE_BUCKET_NAME="newsroom-media"
+        )
+        result = run(["manage.py", "check", "--deploy"], env)
+        self.assertNotIn("newsroom.W008", result.stderr + result.stdout)
 
     def test_check_deploy_fails_on_a_plain_http_site_url(self):
         # The gate can fail: the same command with one wrong variable.
@@ -215,6 +237,20 @@ class ProductionErrorPagesTests(SimpleTestCase):
         self.assertRevealsNothing(response["body"])
         self.assertNotIn("ALLOWED_HOSTS", response["body"])
 
+    def test_an_unknown_host_is_refused_with_the_security_headers(self):
+        # DisallowedHost is raised inside CommonMiddleware, so only the
+        # middleware outside it sees the 400 on its way out.
+        response = probe()["bad_host"]
+        headers = {k.lower(): v for k, v in response["headers"].items()}
+        self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        self.assertIn("default-src 'self'", headers["content-security-policy"])
+        self.assertEqual(headers["x-frame-options"], "DENY")
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        self.assertEqual(
+            headers["strict-transport-security"],
+            "max-age=31536000; includeSubDomains; preload",
+        )
+
 
 class MediaOnS3Tests(SimpleTestCase):
     """AWS_STORAGE_BUCKET_NAME switches media to django-storages (the s3 extra)."""
@@ -269,3 +305,159 @@ class MediaOnS3Tests(SimpleTestCase):
             self.assertNotEqual(result.returncode, 0)
             self.assertIn("newsroom.E002", result.stderr)
             self.assertIn("django-storages[s3]", result.stderr)
+
+
+def systemd_environment(text: str) -> dict:
+    """deploy/env.example as systemd's EnvironmentFile= reads it, for the
+    forms the file allows: NAME=value or NAME='value', comments on their own
+    lines. Anything else fails, so the file keeps to what both readers agree on."""
+    values = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        name, sep, value = line.partition("=")
+        assert sep and re.fullmatch(r"[A-Z][A-Z0-9_]*", name), line
+        if len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1]
+            assert "'" not in value, line
+        else:
+            assert re.fullmatch(r"[A-Za-z0-9_.,:/@%?=+-]*", value), line
+        values[name] = value
+    return values
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read_string((ROOT / "deploy" / "systemd" / name).read_text())
+    return parser
+
+
+class ShippedDeploymentTests(SimpleTestCase):
+    """The files deploy/README.md installs on one machine agree with each
+    other and with the settings."""
+
+    def env_file(self, **overrides) -> Path:
+        """deploy/env.example with its placeholders filled in for this machine."""
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        text = (ROOT / "deploy" / "env.example").read_text()
+        for old, new in [
+            ("SECRET_KEY=change-me", f"SECRET_KEY={SECRET_KEY}"),
+            ("postgres:///newsroom", f"sqlite:///{tmp}/db.sqlite3"),
+            ("/srv/newsroom/", f"{tmp}/"),
+            *overrides.items(),
+        ]:
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        path = tmp / "env"
+        path.write_text(text)
+        return path
+
+    def manage(self, env_file: Path, *args) -> subprocess.CompletedProcess:
+        env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
+        env |= {"NEWSROOM_USER": getpass.getuser(), "NEWSROOM_ENV": str(env_file)}
+        return subprocess.run(
+            ["sh", str(ROOT / "deploy" / "manage.sh"), *args],
+            cwd="/",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def test_the_documented_environment_passes_check_deploy(self):
+        result = self.manage(
+            self.env_file(), "check", "--deploy", "--fail-level", "WARNING"
+        )
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        self.assertIn("no issues", result.stdout)
+
+    def test_the_placeholder_secret_key_fails_check_deploy(self):
+        # The gate can fail: left as shipped, the key is refused.
+        path = self.env_file(**{f"SECRET_KEY={SECRET_KEY}": "SECRET_KEY=change-me"})
+        result = self.manage(path, "check", "--deploy", "--fail-level", "WARNING")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("security.W009", result.stderr)
+
+    def test_systemd_and_the_shell_read_the_environment_file_alike(self):
+        path = self.env_file()
+        expected = systemd_environment(path.read_text())
+        shell = subprocess.run(
+            ["sh", "-c", 'set -a; . "$1"; set +a; env -0', "sh", str(path)],
+            env={"PATH": os.environ["PATH"]},
+            capture_output=True,
+            timeout=30,
+        )
+        self.assertEqual(shell.returncode, 0, shell.stderr)
+        seen = dict(
+            item.decode().split("=", 1) for item in shell.stdout.split(b"\0") if item
+        )
+        self.assertEqual({name: seen.get(name) for name in expected}, expected)
+        self.assertEqual(
+            expected["DEFAULT_FROM_EMAIL"], "Example News <news@example.com>"
+        )
+
+    def test_the_units_nginx_and_the_environment_agree(self):
+        env = systemd_environment((ROOT / "deploy" / "env.example").read_text())
+        nginx = (ROOT / "deploy" / "nginx" / "newsroom.conf").read_text()
+        socket_unit = unit("newsroom-web.socket")
+        web, worker = unit("newsroom-web.service"), unit("newsroom-worker.service")
+        # nginx sends requests where systemd listens for gunicorn.
+        address = socket_unit["Socket"]["ListenStream"]
+        self.assertIn(f"server {address} ", nginx)
+        self.assertTrue(address.startswith("127.0.0.1:"))
+        # nginx serves MEDIA_ROOT at /media/ (root is the folder above it).
+        media = Path(env["MEDIA_ROOT"])
+        self.assertEqual(media.name, "media")
+        self.assertIn(f"root {media.parent};", nginx)
+        for service in (web, worker):
+            section = service["Service"]
+            self.assertEqual(section["Restart"], "always")
+            self.assertEqual(section["User"], "newsroom")
+            self.assertEqual(section["EnvironmentFile"], "/etc/newsroom/env")
+            writable = section["ReadWritePaths"].split()
+            self.assertIn(str(media), writable)
+            self.assertIn(str(Path(env["PAGE_CACHE_VERSION_FILE"]).parent), writable)
+            self.assertEqual(section["ProtectSystem"], "strict")
+        self.assertIn("python:newsroom.gunicorn_conf", web["Service"]["ExecStart"])
+        self.assertEqual(web["Unit"]["Requires"], "newsroom-web.socket")
+        self.assertIn('db_worker --queue-name "*"', worker["Service"]["ExecStart"])
+
+    def test_the_units_pass_systemd_analyze_verify(self):
+        if shutil.which("systemd-analyze") is None:
+            self.skipTest("systemd-analyze is not installed (Debian's systemd).")
+        tmp = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        env_file = self.env_file()
+        names = [
+            "newsroom-web.socket",
+            "newsroom-web.service",
+            "newsroom-worker.service",
+        ]
+        for name in names:
+            text = (ROOT / "deploy" / "systemd" / name).read_text()
+            text = text.replace("/srv/newsroom/app", str(ROOT))
+            text = text.replace("/etc/newsroom/env", str(env_file))
+            (tmp / name).write_text(text)
+        result = subprocess.run(
+            ["systemd-analyze", "verify", *(str(tmp / name) for name in names)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr.strip(), "")
+
+    def test_requirements_lists_the_pinned_dependencies_and_chosen_extras(self):
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        result = run(["deploy/requirements.py", "s3"], {"PATH": os.environ["PATH"]})
+        self.assertEqual(result.returncode, 0, result.stderr)
+        lines = result.stdout.splitlines()
+        expected = project["dependencies"] + project["optional-dependencies"]["s3"]
+        self.assertEqual(lines, expected)
+        self.assertNotIn("pytest", result.stdout)
+
+    def test_requirements_names_an_unknown_extra(self):
+        result = run(["deploy/requirements.py", "s4"], {"PATH": os.environ["PATH"]})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("No extra named s4", result.stderr)

@@ -1,0 +1,717 @@
+"""Debian's nginx in front of gunicorn with the production settings (DEBUG=0).
+
+nginx runs the files deploy/README.md installs (deploy/nginx/), rewritten only
+to local ports and folders, inside Debian's own /etc/nginx/nginx.conf (its
+pid, logs and temporary folders moved to the test's directory); TLS is on, with
+a self-signed certificate for news.example.com. gunicorn runs with
+newsroom/gunicorn_conf.py, the site with the environment deploy/README.md sets.
+
+- Uploads: the hero image and every rendition a brief links to (its
+  <picture>, og:image, JSON-LD, the feed's enclosure) are 200 with their types,
+  sandboxed; nothing but images is served from /media/.
+- Compression: HTML, XML and JSON arrive gzipped when asked.
+- Slow clients: 50 connections dribbling their headers do not stop other
+  readers from being answered within a second (the issue's threshold).
+- Refusals: nginx's own 400, 413, 414 and 502 answers carry the security
+  headers, and gunicorn never refuses a request nginx let through.
+- Proxy headers: the client cannot claim https or another address.
+
+Without nginx or openssl the tests skip (fail with REQUIRE_SERVICES=1).
+"""
+
+import getpass
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import ssl
+import statistics
+import subprocess
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.reliability.conftest import (
+    ROOT,
+    free_port,
+    manage,
+    shell,
+    site_env,
+    unavailable,
+    wait_for,
+)
+
+HOST = "news.example.com"
+ORIGIN = f"https://{HOST}"
+DEPLOY = ROOT / "deploy" / "nginx"
+DEBIAN_NGINX_CONF = Path("/etc/nginx/nginx.conf")
+SLOW_CLIENTS = 50
+SECURITY_HEADERS = {
+    "strict-transport-security": "max-age=31536000; includeSubDomains; preload",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+}
+TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+# The shipped files, rewritten to this machine --------------------------------
+
+
+def rewrite(text: str, name: str, replacements: list[tuple[str, str]]) -> str:
+    """`text` with each `old` replaced; an `old` that is gone fails loudly, so
+    the test never runs a file other than the one it believes it runs."""
+    for old, new in replacements:
+        assert old in text, f"{name} no longer contains {old!r}: update test_nginx.py"
+        text = text.replace(old, new)
+    return text
+
+
+def nginx_binary() -> str | None:
+    # Debian puts it in /usr/sbin, which is not on every user's PATH.
+    found = shutil.which("nginx") or "/usr/sbin/nginx"
+    return found if os.access(found, os.X_OK) else None
+
+
+def configure(tmp: Path, *, http: int, https: int, upstream: int) -> Path:
+    """Write the site, its snippets and a main nginx.conf under `tmp`."""
+    for folder in ("snippets", "log", "acme", "temp"):
+        (tmp / folder).mkdir(exist_ok=True)
+    common = [("/srv/newsroom/app/", f"{ROOT}/")]
+    snippets = f"{tmp}/snippets/"
+    (tmp / "snippets" / "newsroom-headers.conf").write_text(
+        (DEPLOY / "newsroom-headers.conf").read_text()
+    )
+    (tmp / "snippets" / "newsroom-server.conf").write_text(
+        rewrite(
+            (DEPLOY / "newsroom-server.conf").read_text(),
+            "newsroom-server.conf",
+            [*common, ("/etc/nginx/snippets/", snippets)],
+        )
+    )
+    site = rewrite(
+        (DEPLOY / "newsroom.conf").read_text(),
+        "newsroom.conf",
+        [
+            ("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream} "),
+            ("listen 80 default_server;", f"listen 127.0.0.1:{http} default_server;"),
+            ("listen [::]:80 default_server;", ""),
+            (
+                "listen 443 ssl http2 default_server;",
+                f"listen 127.0.0.1:{https} ssl http2 default_server;",
+            ),
+            ("listen [::]:443 ssl http2 default_server;", ""),
+            (f"/etc/letsencrypt/live/{HOST}/fullchain.pem", str(tmp / "cert.pem")),
+            (f"/etc/letsencrypt/live/{HOST}/privkey.pem", str(tmp / "key.pem")),
+            ("/etc/nginx/snippets/", snippets),
+            ("/var/log/nginx/", f"{tmp}/log/"),
+            ("/var/www/html", str(tmp / "acme")),
+            # MEDIA_ROOT is <root>/media.
+            ("root /srv/newsroom;", f"root {tmp};"),
+        ],
+    )
+    (tmp / "newsroom.conf").write_text(site)
+    main = DEBIAN_NGINX_CONF.read_text()
+    # Workers run as root only if the test does (they read the test's files).
+    main = re.sub(r"(?m)^\s*user\s+[^;]+;", "", main)
+    if os.geteuid() == 0:
+        main = f"user {getpass.getuser()};\n{main}"
+    # pid and the error log come from the command line (-g).
+    main = re.sub(r"(?m)^\s*(pid|error_log)\s+[^;]+;", "", main)
+    temp = "".join(
+        f"\t{kind}_temp_path {tmp}/temp/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    main = rewrite(
+        main,
+        str(DEBIAN_NGINX_CONF),
+        [
+            ("http {", "http {\n" + temp),
+            ("/var/log/nginx/", f"{tmp}/log/"),
+            ("include /etc/nginx/conf.d/*.conf;", ""),
+            ("include /etc/nginx/sites-enabled/*;", f"include {tmp}/newsroom.conf;"),
+        ],
+    )
+    (tmp / "nginx.conf").write_text(main)
+    return tmp / "nginx.conf"
+
+
+def self_signed_certificate(tmp: Path) -> None:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=DNS:{HOST}",
+            "-keyout",
+            str(tmp / "key.pem"),
+            "-out",
+            str(tmp / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+# The running site --------------------------------------------------------
+
+
+class Site:
+    def __init__(self, tmp, env, gunicorn, nginx, http_port, https_port, data):
+        self.tmp = tmp
+        self.env = env
+        self.gunicorn = gunicorn
+        self.nginx = nginx
+        self.http_port = http_port
+        self.https_port = https_port
+        self.data = data
+        self.tls = ssl.create_default_context(cafile=tmp / "cert.pem")
+
+    def connect(self, source: str = "127.0.0.1", timeout: float = 10) -> ssl.SSLSocket:
+        raw = socket.create_connection(
+            ("127.0.0.1", self.https_port), timeout=timeout, source_address=(source, 0)
+        )
+        return self.tls.wrap_socket(raw, server_hostname=HOST)
+
+    def fetch(
+        self, path, *, method="GET", headers=None, body=None, source="127.0.0.1"
+    ) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """One request over TLS to nginx: (status, headers, body as sent)."""
+        conn = http.client.HTTPConnection(HOST, timeout=10)
+        conn.sock = self.connect(source)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            conn.close()
+
+    def raw(self, data: bytes, *, tls=True, port=None) -> tuple[int, dict, bytes]:
+        """Bytes as they are, for requests http.client would refuse to send;
+        without TLS to the http port unless given another."""
+        if tls:
+            sock = self.connect()
+        else:
+            port = port or self.http_port
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        with sock:
+            sock.sendall(data)
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            return response.status, response.headers, response.read()
+
+
+@pytest.fixture(scope="module")
+def site(module_processes, tmp_path_factory):
+    nginx = nginx_binary()
+    if nginx is None or not DEBIAN_NGINX_CONF.exists():
+        unavailable("Debian's nginx (apt-get install nginx)")
+    if shutil.which("openssl") is None:
+        unavailable("openssl (apt-get install openssl)")
+    tmp = tmp_path_factory.mktemp("nginx")
+    # The environment deploy/README.md writes to /etc/newsroom/env, on SQLite.
+    env = site_env(
+        tmp,
+        f"sqlite:///{tmp}/db.sqlite3",
+        DEBUG="0",
+        ALLOWED_HOSTS=HOST,
+        SITE_URL=ORIGIN,
+        CSRF_TRUSTED_ORIGINS=ORIGIN,
+        BEHIND_HTTPS_PROXY="1",
+        TRUSTED_PROXIES="127.0.0.1",
+        MEDIA_SERVED_BY="nginx",
+        STATIC_ROOT=tmp / "static",
+        # Shared by gunicorn's processes, so one rate limit counts for both.
+        CACHE_URL=f"file://{tmp}/cache",
+        PAGE_CACHE="1",
+        # Renditions are made as the brief is saved, by the saving process.
+        TASKS_BACKEND="immediate",
+        NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR="1",
+        ACCESS_LOG="0",
+        LOG_LEVEL="WARNING",
+    )
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    data = shell(
+        env,
+        """
+from tests.factories import make_brief, make_user
+from tests.imagefiles import image_bytes, upload
+from tests.newsletter.factories import default_newsletter, make_subscriber
+
+article = make_brief(
+    headline="Rivers rise across the north",
+    slug="rivers-rise",
+    hero_image=upload("river.jpg", image_bytes(size=(1600, 900))),
+    hero_alt="A river in flood",
+)
+article.refresh_from_db()
+make_user("editor", superuser=True)
+daily = default_newsletter()
+readers = [make_subscriber(f"reader{i}@example.com", newsletters=[daily]) for i in range(5)]
+result = {
+    "path": article.get_absolute_url(),
+    "hero": article.hero_image.name,
+    "renditions": article.hero_renditions,
+    "subscribers": [s.pk for s in readers],
+}
+""",
+    )
+    assert data["renditions"].get("items"), data
+    self_signed_certificate(tmp)
+    gunicorn = module_processes.gunicorn(env, workers=2)
+    http_port, https_port = free_port(), free_port()
+    conf = configure(tmp, http=http_port, https=https_port, upstream=gunicorn.port)
+    command = [nginx, "-c", str(conf), "-p", str(tmp)]
+    globals_ = f"pid {tmp}/nginx.pid; error_log {tmp}/log/error.log warn;"
+    checked = subprocess.run(
+        [*command, "-t", "-g", globals_], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 0, checked.stderr
+    server = module_processes.start(
+        "nginx", [*command, "-g", f"daemon off; {globals_}"], dict(os.environ)
+    )
+    wait_for(lambda: _listening(https_port), 30, "nginx to listen", process=server)
+    return Site(tmp, env, gunicorn, server, http_port, https_port, data)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def headers_of(message) -> dict:
+    return {name.lower(): value for name, value in message.items()}
+
+
+def assert_security_headers(test_headers: dict, *, csp_has: str = "default-src"):
+    for name, value in SECURITY_HEADERS.items():
+        assert test_headers.get(name) == value, (name, test_headers)
+    assert csp_has in test_headers.get("content-security-policy", ""), test_headers
+
+
+def media_urls(text: str) -> set[str]:
+    """Every /media/ address in a page or feed, as a path."""
+    found = re.findall(rf"(?:{re.escape(ORIGIN)})?(/media/[^\s\"'<>,)]+)", text)
+    return set(found)
+
+
+# Uploads -----------------------------------------------------------------
+
+
+def test_the_hero_image_and_every_rendition_are_served_with_their_types(site, figures):
+    status, _, page = site.fetch(site.data["path"])
+    assert status == 200, page[:500]
+    html = page.decode()
+    og = re.search(r'<meta property="og:image" content="([^"]+)"', html)
+    assert og and og.group(1).startswith(f"{ORIGIN}/media/"), "og:image"
+    ld = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert any("/media/" in block for block in ld), "JSON-LD image"
+    status, _, feed = site.fetch("/feed/")
+    assert status == 200
+    enclosure = re.search(rb'<enclosure [^>]*url="([^"]+)"', feed)
+    assert enclosure and b"/media/" in enclosure.group(1), "feed enclosure"
+
+    linked = media_urls(html) | media_urls(feed.decode())
+    stored = {f"/media/{site.data['hero']}"} | {
+        f"/media/{item['name']}" for item in site.data["renditions"]["items"]
+    }
+    # Everything the page and the feed link to exists, and every stored
+    # rendition is served: WebP and JPEG at each width.
+    assert linked <= stored, linked - stored
+    for path in sorted(stored):
+        status, headers, body = site.fetch(path)
+        headers = headers_of(headers)
+        assert status == 200, path
+        assert headers["content-type"] == TYPES[Path(path).suffix], path
+        assert body == (site.tmp / path.lstrip("/")).read_bytes(), path
+        assert_security_headers(headers, csp_has="sandbox")
+        if "/renditions/" in path:
+            assert headers["cache-control"] == "public, max-age=31536000, immutable"
+        else:
+            assert headers["cache-control"] == "public, max-age=86400"
+    figures["media files served"] = len(stored)
+
+
+def test_nothing_but_images_is_served_from_media(site):
+    hero_folder = (site.tmp / "media" / site.data["hero"]).parent
+    (hero_folder / "note.html").write_text("<script>alert(1)</script>")
+    (hero_folder / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    folder = f"/media/{Path(site.data['hero']).parent}"
+    for path in [f"{folder}/note.html", f"{folder}/logo.svg", f"{folder}/", "/media/"]:
+        status, headers, body = site.fetch(path)
+        assert status == 404, path
+        assert b"<script>" not in body
+        assert b"There is no file at this address" in body, path
+        assert_security_headers(headers_of(headers))
+
+
+# Compression -------------------------------------------------------------
+
+
+def export_personal_data(site) -> tuple[int, dict, bytes]:
+    """The admin's JSON export of five subscribers, asked for gzip."""
+    status, headers, body = site.fetch("/admin/login/")
+    cookies = cookies_set(headers)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    form = {
+        "username": "editor",
+        "password": "correct horse battery staple",
+        "csrfmiddlewaretoken": token.decode(),
+        "next": "/admin/",
+    }
+    status, headers, body = post(site, "/admin/login/", form, cookies)
+    assert status == 302, body[:800]
+    cookies.update(cookies_set(headers))
+    action = {
+        "action": "export_personal_data",
+        "_selected_action": site.data["subscribers"],
+        "csrfmiddlewaretoken": cookies["csrftoken"],
+    }
+    return post(
+        site,
+        "/admin/newsletter/subscriber/",
+        action,
+        cookies,
+        {"Accept-Encoding": "gzip"},
+    )
+
+
+def cookies_set(headers) -> dict:
+    return {
+        name.strip(): value.split(";", 1)[0]
+        for name, _, value in (
+            cookie.partition("=") for cookie in headers.get_all("Set-Cookie") or []
+        )
+    }
+
+
+def post(site, path, form, cookies, extra=None):
+    return site.fetch(
+        path,
+        method="POST",
+        body=urlencode(form, doseq=True),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": ORIGIN,
+            "Referer": f"{ORIGIN}{path}",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+            **(extra or {}),
+        },
+    )
+
+
+def test_html_xml_and_json_arrive_compressed_when_asked(site, figures):
+    for kind, path in [
+        ("HTML", site.data["path"]),
+        ("HTML", "/"),
+        ("RSS", "/feed/"),
+        ("Atom", "/feed/atom/"),
+        ("sitemap XML", "/sitemap.xml"),
+    ]:
+        _, plain_headers, plain = site.fetch(path)
+        status, headers, body = site.fetch(path, headers={"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert "content-encoding" not in headers_of(plain_headers), path
+        assert headers["Content-Encoding"] == "gzip", path
+        assert "Accept-Encoding" in headers["Vary"], path
+        assert gzip.decompress(body) == plain, path
+        figures[f"gzip {kind} {path}"] = f"{len(plain)} → {len(body)} bytes"
+    status, headers, body = export_personal_data(site)
+    assert status == 200, body[:500]
+    assert headers["Content-Type"].startswith("application/json")
+    assert headers["Content-Encoding"] == "gzip"
+    exported = json.loads(gzip.decompress(body))
+    assert len(exported) == len(site.data["subscribers"])
+    figures["gzip JSON (admin export)"] = (
+        f"{len(gzip.decompress(body))} → {len(body)} bytes"
+    )
+
+
+# Slow clients ------------------------------------------------------------
+
+
+class SlowClients:
+    """Connections that send a request's headers a line at a time, never
+    finishing (slowloris)."""
+
+    def __init__(self, connect, count: int):
+        self.sockets = []
+        for _ in range(count):
+            sock = connect()
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: {HOST}\r\n".encode())
+            self.sockets.append(sock)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._dribble, daemon=True)
+        self.thread.start()
+
+    def _dribble(self):
+        while not self.stop.wait(0.5):
+            for sock in self.sockets:
+                try:
+                    sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+
+    def still_open(self) -> int:
+        """How many the server has neither answered nor closed."""
+        count = 0
+        for sock in self.sockets:
+            sock.setblocking(False)
+            try:
+                sock.recv(1)  # an answer, or b"" for a closed connection
+            except (BlockingIOError, ssl.SSLWantReadError):
+                count += 1  # nothing to read: the server still waits for us
+            except OSError:
+                pass  # reset
+            finally:
+                sock.setblocking(True)
+        return count
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def timed(func) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+def test_slow_clients_do_not_keep_other_readers_waiting(site, figures):
+    slow = SlowClients(site.connect, SLOW_CLIENTS)
+    try:
+        times = []
+        for path in [site.data["path"], "/", "/feed/"] * 4:
+            times.append(timed(lambda p=path: _ok(site.fetch(p), p)))
+        held = slow.still_open()
+    finally:
+        slow.close()
+    # The measurement meant something: nginx still held every slow client.
+    assert held == SLOW_CLIENTS
+    figures["normal requests while 50 slow clients held (s)"] = (
+        f"max {max(times):.3f}, median {statistics.median(times):.3f}, n={len(times)}"
+    )
+    # The issue's threshold, the one wall-clock assertion here.
+    assert max(times) < 1.0, times
+
+    # For comparison, not asserted: gunicorn alone, two sync workers, two
+    # slow clients.
+    raw = SlowClients(
+        lambda: socket.create_connection(("127.0.0.1", site.gunicorn.port), timeout=10),
+        2,
+    )
+    try:
+        started = time.perf_counter()
+        try:
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", site.gunicorn.port, timeout=3
+            )
+            conn.request("GET", "/", headers={"Host": HOST})
+            conn.getresponse().read()
+            figures["gunicorn alone, 2 slow clients: a normal request (s)"] = (
+                f"{time.perf_counter() - started:.3f}"
+            )
+        except TimeoutError:
+            figures["gunicorn alone, 2 slow clients: a normal request (s)"] = (
+                "no answer within 3 s"
+            )
+    finally:
+        raw.close()
+
+
+def _ok(result, path):
+    assert result[0] == 200, (path, result[0])
+
+
+def test_nginx_drops_a_client_that_never_finishes_its_headers(site, figures):
+    slow = SlowClients(site.connect, 1)
+    started = time.perf_counter()
+    try:
+        # client_header_timeout (10 s): nginx answers 408 or just closes.
+        wait_for(lambda: slow.still_open() == 0, 30, "nginx to drop the slow client")
+    finally:
+        slow.close()
+    figures["a slow client was dropped after (s)"] = (
+        f"{time.perf_counter() - started:.1f}"
+    )
+
+
+# Refusals ----------------------------------------------------------------
+
+# The longest request line nginx accepts: with 8 KB buffers, the line and its
+# CRLF fill one buffer.
+LONGEST_LINE = 8192 - len("\r\n")
+
+
+def request_line(length: int) -> bytes:
+    """A request line of `length` bytes (without its CRLF): the home page with
+    a long query string."""
+    prefix, suffix = "GET /?pad=", " HTTP/1.1"
+    return (prefix + "a" * (length - len(prefix) - len(suffix)) + suffix).encode()
+
+
+def test_nginx_refuses_what_it_cannot_read_with_the_security_headers(site):
+    cases = {
+        "malformed request line": b"GET /\x01 HTTP/1.1\r\nHost: news.example.com\r\n\r\n",
+        "header without a name": b"GET / HTTP/1.1\r\nHost: news.example.com\r\n: x\r\n\r\n",
+        "header line too long": b"GET / HTTP/1.1\r\nHost: news.example.com\r\nX-Big: "
+        + b"b" * 9000
+        + b"\r\n\r\n",
+        "request line too long": request_line(LONGEST_LINE + 1)
+        + b"\r\nHost: news.example.com\r\n\r\n",
+    }
+    pages = {
+        400: b"Your browser sent a request this site could not read",
+        414: b"That address is too long",
+    }
+    expected = {
+        "malformed request line": 400,
+        "header without a name": 400,
+        "header line too long": 400,
+        "request line too long": 414,
+    }
+    for name, data in cases.items():
+        status, headers, body = site.raw(data)
+        assert status == expected[name], name
+        assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
+        assert pages[status] in body, name
+    # Plain http sent to the https port.
+    status, headers, body = site.raw(
+        f"GET / HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode(),
+        tls=False,
+        port=site.https_port,
+    )
+    assert status == 400
+    assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
+    assert pages[400] in body
+
+
+def test_nginx_refuses_a_too_large_upload_with_the_security_headers(site):
+    status, headers, body = site.raw(
+        f"POST /admin/login/ HTTP/1.1\r\nHost: {HOST}\r\n"
+        f"Content-Type: application/octet-stream\r\nContent-Length: {30 * 2**20}\r\n\r\n".encode()
+    )
+    assert status == 413
+    assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
+    assert b"That upload is too large" in body
+
+
+def test_the_plain_http_port_refuses_with_the_security_headers_too(site):
+    status, headers, body = site.raw(
+        request_line(LONGEST_LINE + 1) + f"\r\nHost: {HOST}\r\n\r\n".encode(), tls=False
+    )
+    assert status == 414
+    assert b"That address is too long" in body
+    headers = headers_of(headers)
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'none'" in headers["content-security-policy"]
+
+
+def test_djangos_own_400_for_an_unknown_host_carries_the_security_headers(site):
+    status, headers, _ = site.fetch("/", headers={"Host": "evil.example"})
+    assert status == 400
+    assert_security_headers(headers_of(headers), csp_has="frame-ancestors 'none'")
+
+
+# Proxy headers -----------------------------------------------------------
+
+
+def test_plain_http_is_redirected_to_the_https_site(site):
+    status, headers, _ = site.raw(
+        b"GET /briefs/rivers-rise/?ref=x HTTP/1.1\r\nHost: news.example.com\r\n"
+        b"X-Forwarded-Proto: https\r\n\r\n",
+        tls=False,
+    )
+    assert status == 301
+    assert headers["Location"] == f"{ORIGIN}/briefs/rivers-rise/?ref=x"
+
+
+def test_a_client_cannot_claim_plain_http_over_https(site):
+    # Django redirects what it believes is http; nginx overwrites the header.
+    status, _, _ = site.fetch(site.data["path"], headers={"X-Forwarded-Proto": "http"})
+    assert status == 200
+
+
+def test_the_client_address_django_counts_is_the_one_nginx_saw(site):
+    # One signup per client address an hour: the second from 127.0.0.2 is
+    # refused whatever it claims in X-Forwarded-For; 127.0.0.3 is another client.
+    def signup(source, claimed):
+        status, _, _ = site.fetch(
+            "/newsletter/",
+            method="POST",
+            body="email=&source=footer",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": ORIGIN,
+                "X-Forwarded-For": claimed,
+            },
+            source=source,
+        )
+        return status
+
+    assert signup("127.0.0.2", "203.0.113.1") == 400  # counted, then invalid
+    assert signup("127.0.0.2", "203.0.113.2") == 429
+    assert signup("127.0.0.3", "203.0.113.2") == 400
+
+
+def test_gunicorn_never_refuses_a_request_nginx_let_through(site):
+    """Everything nginx accepts reaches Django, whose answers carry the
+    headers; gunicorn's own 400, 414 and 431 pages carry none."""
+    start = f"GET / HTTP/1.1\r\nHost: {HOST}\r\n".encode()
+    cases = {
+        "300 header fields": start
+        + b"".join(f"X-Field-{i}: {i}\r\n".encode() for i in range(300)),
+        # nginx's longest header line, in the header nginx lengthens.
+        "longest X-Forwarded-For": start
+        + b"X-Forwarded-For: "
+        + b"1" * (LONGEST_LINE - len("X-Forwarded-For: "))
+        + b"\r\n",
+        # Last: until the log redaction is linear, gunicorn's access log
+        # spends seconds on this line after answering.
+        "longest request line": request_line(LONGEST_LINE)
+        + f"\r\nHost: {HOST}\r\n".encode(),
+    }
+    for name, data in cases.items():
+        status, headers, _ = site.raw(data + b"\r\n")
+        assert status == 200, (name, status)
+        csp = headers_of(headers)["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp, name
+
+
+# Last: gunicorn stops ----------------------------------------------------
+
+
+def test_when_gunicorn_is_down_nginx_answers_502_with_the_security_headers(site):
+    site.gunicorn.stop()
+    status, headers, body = site.fetch(site.data["path"])
+    assert status == 502
+    assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
+    assert b"The site is not answering right now" in body
+    # The error page's stylesheet is nginx's too.
+    status, headers, _ = site.fetch("/_errors/error.css")
+    assert status == 200
+    assert headers["Content-Type"] == "text/css"
