@@ -44,6 +44,30 @@ def clean_query(raw) -> str:
     return text[: settings.SEARCH_MAX_QUERY_LENGTH].strip()
 
 
+# PostgreSQL's websearch parser stacks one NOT per "-" until an operand
+# comes, and fails past about 30 ("tsquery stack too small": 40 dashes, or
+# "- - - … x", answered 500). So a dash is an exclusion only right before a
+# word or a quoted phrase (then an operand follows at once), any other dash
+# outside a word is a space, and past MAX_EXCLUSIONS every dash is: however a
+# query is built, no more NOTs can pile up than that.
+MAX_EXCLUSIONS = 16
+_OPERATOR_DASH = re.compile(r'(?<![^\W_])-(?=([^\W_]|")?)')
+
+
+def websearch_text(query: str) -> str:
+    """`query` made safe for websearch_to_tsquery, meaning kept."""
+    kept = 0
+
+    def dash(match):
+        nonlocal kept
+        if match.group(1) and kept < MAX_EXCLUSIONS:
+            kept += 1
+            return "-"
+        return " "
+
+    return _OPERATOR_DASH.sub(dash, query)
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -173,7 +197,9 @@ def search(query: str):
     published = Article.objects.published().for_listing()
     if is_postgres():
         config = settings.SEARCH_LANGUAGE
-        search_query = SearchQuery(query, search_type="websearch", config=config)
+        search_query = SearchQuery(
+            websearch_text(query), search_type="websearch", config=config
+        )
         return (
             published.filter(search_vector=search_query)
             .annotate(

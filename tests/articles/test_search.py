@@ -255,6 +255,12 @@ class PostgresSearchTests(TestCase):
         self.assertEqual(list(search.search("tariffs -steel -talks")), [self.bullet])
         self.assertEqual(list(search.search('"higher tariffs"')), [self.bullet])
 
+    def test_stray_dashes_keep_the_meaning_of_the_query(self):
+        excluded = [self.bullet]
+        self.assertEqual(list(search.search("tariffs --steel -talks")), excluded)
+        self.assertEqual(list(search.search("tariffs - - - steel")), [self.headline])
+        self.assertEqual(list(search.search("- " * 40 + "steel")), [self.headline])
+
     def test_the_vector_is_stored_and_indexed(self):
         with connection.cursor() as cursor:
             cursor.execute(
