@@ -5,8 +5,9 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import transaction
-from django.test import TestCase, TransactionTestCase
+from django.test import TestCase, TransactionTestCase, override_settings
 from django.utils import timezone
 
 from articles.models import Article
@@ -244,3 +245,84 @@ class InvalidationTests(TransactionTestCase):
         with mock.patch.object(pagecache, "bump") as bump:
             get_user_model().objects.create(username="someone")
         bump.assert_not_called()
+
+
+def wsgi_get(app, path, *, scheme="https", host="news.example", query="", **headers):
+    """One GET through `app` as gunicorn would pass it; (status, headers, body)."""
+    env = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": BytesIO(),
+        **headers,
+    }
+    return call(app, env)
+
+
+@override_settings(
+    PAGE_CACHE_ENABLED=True,
+    ALLOWED_HOSTS=["news.example"],
+    SECURE_SSL_REDIRECT=True,
+    SECURE_HSTS_SECONDS=3600,
+)
+class SecurityThroughTheCacheTests(TransactionTestCase):
+    """The page cache answers before Django's middleware: it must not skip it."""
+
+    def setUp(self):
+        # As newsroom/wsgi.py builds it, under this test's settings.
+        self.app = PageCache(WSGIHandler())
+        make_category(name="World", slug="world")
+
+    def assert_cached(self, path, **kwargs):
+        wsgi_get(self.app, path, **kwargs)
+        status, headers, _ = wsgi_get(self.app, path, **kwargs)
+        self.assertEqual((status, headers.get("X-Page-Cache")), ("200 OK", "hit"))
+
+    def test_the_production_application_is_the_page_cache_around_django(self):
+        from newsroom.wsgi import application
+
+        self.assertIsInstance(application, PageCache)
+        self.assertIsInstance(application.app, WSGIHandler)
+
+    def test_http_gets_the_redirect_even_when_the_https_page_is_cached(self):
+        self.assert_cached("/category/world/")
+        status, headers, _ = wsgi_get(self.app, "/category/world/", scheme="http")
+        self.assertEqual(status, "301 Moved Permanently")
+        self.assertEqual(headers["Location"], "https://news.example/category/world/")
+
+    @override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+    def test_behind_a_proxy_the_forwarded_scheme_decides(self):
+        self.app = PageCache(WSGIHandler())
+        self.assert_cached("/", scheme="http", HTTP_X_FORWARDED_PROTO="https")
+        status, headers, _ = wsgi_get(
+            self.app, "/", scheme="http", HTTP_X_FORWARDED_PROTO="http"
+        )
+        self.assertEqual(status, "301 Moved Permanently")
+        self.assertEqual(headers["Location"], "https://news.example/")
+
+    @override_settings(SECURE_SSL_REDIRECT=False)
+    def test_http_and_https_are_separate_pages(self):
+        self.app = PageCache(WSGIHandler())
+        self.assert_cached("/category/world/")
+        _, headers, _ = wsgi_get(self.app, "/category/world/", scheme="http")
+        # HSTS belongs to the https answer only (Django adds it to secure requests).
+        self.assertNotIn("Strict-Transport-Security", headers)
+
+    def test_a_host_django_rejects_is_never_answered_from_the_cache(self):
+        self.assert_cached("/search/", query="q=a|/x|")
+        # Host, path and query joined with "|" made this the same key.
+        status, headers, _ = wsgi_get(
+            self.app, "/x", host="news.example|/search/|q=a", query=""
+        )
+        self.assertEqual(status, "400 Bad Request")
+        self.assertNotIn("X-Page-Cache", headers)
+
+    def test_an_unknown_host_gets_djangos_400(self):
+        self.assert_cached("/category/world/")
+        status, _, _ = wsgi_get(self.app, "/category/world/", host="evil.example")
+        self.assertEqual(status, "400 Bad Request")
