@@ -28,6 +28,7 @@ def environ(path="/", method="GET", query="", **extra):
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
         "wsgi.input": BytesIO(),
     }
     env.update(extra)
@@ -35,20 +36,26 @@ def environ(path="/", method="GET", query="", **extra):
 
 
 class FakeApp:
-    """Stands in for Django: counts renders and answers what it is told."""
+    """Stands in for Django: counts renders and answers what it is told.
 
-    def __init__(self, status="200 OK", headers=None):
+    `sizes` maps a path to the length of its body (padded with dots).
+    """
+
+    def __init__(self, status="200 OK", headers=None, sizes=None):
         self.calls = 0
         self.status = status
         self.headers = headers or [
             ("Content-Type", "text/html"),
             ("Cache-Control", "public, max-age=60"),
         ]
+        self.sizes = sizes or {}
 
     def __call__(self, environ, start_response):
         self.calls += 1
         start_response(self.status, list(self.headers))
-        return [f"render {self.calls}".encode()]
+        body = f"render {self.calls}".encode()
+        size = self.sizes.get(environ["PATH_INFO"])
+        return [body.ljust(size, b".") if size else body]
 
 
 def call(app, env):
@@ -138,6 +145,45 @@ class TestPageCache:
         for n in range(10):
             call(cached, environ(f"/page/{n}/"))
         assert len(cached.entries) == 3
+
+    def test_tracking_parameters_share_the_page_without_them(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ("/briefs/x/"))
+        for n in range(500):
+            query = f"utm_source=mail{n}&utm_medium=email&fbclid=F{n}&gclid=G{n}"
+            status, headers, _ = call(cached, environ("/briefs/x/", query=query))
+            assert headers["X-Page-Cache"] == "hit", query
+        assert app.calls == 1
+        assert len(cached.entries) == 1
+
+    def test_other_parameters_stay_part_of_the_page(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ("/search/", query="q=port"))
+        call(cached, environ("/search/", query="q=port&utm_source=x"))
+        call(cached, environ("/search/", query="q=ships&utm_source=x"))
+        assert app.calls == 2
+
+    def test_memory_is_bounded_by_bytes_least_recently_used_first(
+        self, enabled, settings
+    ):
+        settings.PAGE_CACHE_MAX_BYTES = 10_000
+        sizes = {"/a/": 4000, "/b/": 4000, "/c/": 4000, "/huge/": 20_000}
+        app = FakeApp(sizes=sizes)
+        cached = PageCache(app)
+        call(cached, environ("/a/"))
+        call(cached, environ("/b/"))
+        call(cached, environ("/a/"))  # read again: /b/ is now the oldest
+        call(cached, environ("/c/"))
+        assert app.calls == 3
+        # Probed in an order that evicts nothing before it is probed.
+        probes = ["/a/", "/c/", "/b/", "/huge/", "/huge/"]
+        hits = [call(cached, environ(p))[1].get("X-Page-Cache") for p in probes]
+        assert hits == ["hit", "hit", None, None, None]
+        # A page larger than the whole budget was served twice, never stored,
+        # and evicted nothing: /b/ (stored again, evicting /a/) is still there.
+        assert call(cached, environ("/b/"))[1].get("X-Page-Cache") == "hit"
 
     def test_it_is_off_when_disabled(self, settings):
         settings.PAGE_CACHE_ENABLED = False
