@@ -21,8 +21,10 @@ How it stays correct:
   same way), a Host Django rejects and a plain-http request it will redirect
   to https are left to Django, and so get its 400 or 301.
 
-Pages are held per process in a bounded LRU, so memory stays flat however
-many briefs exist.
+Pages are held per process in an LRU bounded by bytes (PAGE_CACHE_MAX_BYTES),
+so memory stays flat however many briefs exist, and query strings that only
+track where a reader came from (utm_*, fbclid, gclid…) are left out of the
+key: a shared campaign link is one page, not thousands evicting the others.
 """
 
 from __future__ import annotations
@@ -43,6 +45,32 @@ from django.dispatch import receiver
 
 # Response headers we never replay from the cache.
 _SKIP_HEADERS = {"set-cookie", "date", "content-length"}
+
+# Query parameters analytics and ad platforms add to links, besides utm_*:
+# no view reads them, so the page is the same without them.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",  # Facebook
+        "gclid",  # Google Ads
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "_ga",  # Google Analytics cross-domain
+        "_gl",
+        "msclkid",  # Microsoft Ads
+        "twclid",  # X / Twitter
+        "ttclid",  # TikTok
+        "li_fat_id",  # LinkedIn
+        "igshid",  # Instagram
+        "yclid",  # Yandex
+        "mc_cid",  # Mailchimp
+        "mc_eid",
+        "_hsenc",  # HubSpot
+        "_hsmi",
+        "mkt_tok",  # Marketo
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,16 +186,18 @@ class Entry:
     headers: list[tuple[str, str]]
     body: bytes
     etag: str
+    size: int  # bytes held: body, headers and key
 
 
 class PageCache:
     """WSGI middleware: answer cached GET/HEAD requests before Django runs."""
 
-    def __init__(self, app, *, max_entries: int | None = None, store=None):
+    def __init__(self, app, *, max_bytes: int | None = None, store=None):
         self.app = app
-        self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._store = store
         self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.size = 0  # sum of the entries' sizes
         self.lock = threading.Lock()
 
     @property
@@ -238,17 +268,25 @@ class PageCache:
             etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
             kept.append(("ETag", etag))
         if environ["REQUEST_METHOD"] == "GET":
-            self._put(key, Entry(version, status, kept, body, etag))
+            size = len(body) + sum(len(k) + len(v) for k, v in kept)
+            size += sum(len(part) for part in key)
+            self._put(key, Entry(version, status, kept, body, etag, size))
         start_response(status, [*kept, ("Content-Length", str(len(body)))])
         return [body]
 
     def _put(self, key: tuple, entry: Entry) -> None:
+        limit = self.max_bytes or settings.PAGE_CACHE_MAX_BYTES
+        if entry.size > limit:
+            return
         with self.lock:
+            replaced = self.entries.pop(key, None)
+            if replaced is not None:
+                self.size -= replaced.size
             self.entries[key] = entry
-            self.entries.move_to_end(key)
-            limit = self.max_entries or settings.PAGE_CACHE_MAX_ENTRIES
-            while len(self.entries) > limit:
-                self.entries.popitem(last=False)
+            self.size += entry.size
+            while self.size > limit:
+                _, evicted = self.entries.popitem(last=False)
+                self.size -= evicted.size
 
 
 def page_key(environ) -> tuple[str, str, str, str] | None:
@@ -260,7 +298,18 @@ def page_key(environ) -> tuple[str, str, str, str] | None:
     origin = _origin(environ)
     if origin is None:
         return None
-    return (*origin, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
+    query = environ.get("QUERY_STRING", "")
+    if query:
+        query = "&".join(
+            pair
+            for pair in query.split("&")
+            if not _is_tracking(pair.partition("=")[0].lower())
+        )
+    return (*origin, environ.get("PATH_INFO", ""), query)
+
+
+def _is_tracking(name: str) -> bool:
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
 
 
 # What HttpRequest.get_host() and .scheme read from the environ (besides the

@@ -141,10 +141,12 @@ class TestPageCache:
         assert (app.calls, body, headers["Content-Length"]) == (1, b"", "8")
 
     def test_memory_is_bounded(self, enabled):
-        cached = PageCache(FakeApp(), max_entries=3)
-        for n in range(10):
-            call(cached, environ(f"/page/{n}/"))
+        sizes = {f"/page/{n}/": 1000 for n in range(10)}
+        cached = PageCache(FakeApp(sizes=sizes), max_bytes=3500)
+        for path in sizes:
+            call(cached, environ(path))
         assert len(cached.entries) == 3
+        assert 3000 < cached.size <= 3500
 
     def test_tracking_parameters_share_the_page_without_them(self, enabled):
         app = FakeApp()
