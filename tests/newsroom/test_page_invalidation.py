@@ -5,15 +5,20 @@ front (as gunicorn serves it), makes one change with a real commit, and reads
 again.
 """
 
+import re
+import threading
 from datetime import timedelta
 from io import BytesIO
+from unittest import skipUnless
 
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection, transaction
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
-from articles.models import Article, Correction
+from articles.models import Article, Category, Correction
+from newsroom import pagecache
 from newsroom.pagecache import PageCache
 from tests.factories import (
     make_article,
@@ -156,3 +161,50 @@ class WarmProcessQueryTests(TransactionTestCase):
                 status, _, hit = tests.get(path)
             self.assertIs(hit, True)
             self.assertEqual(len(ctx.captured_queries), 0, path)
+
+
+def nav_names(html: str) -> list[str]:
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class NavigationTests(TransactionTestCase):
+    """The categories at the top of every page are as current as the page."""
+
+    def setUp(self):
+        self.category = make_category(name="Harbours", slug="harbours")
+        self.pages = NoStalePageTests(methodName="get")
+        self.pages.app = PageCache(WSGIHandler())
+
+    def test_it_follows_the_content_version(self):
+        self.assertEqual(nav_names(self.pages.get("/")[1]), ["Harbours"])
+        # Written around the signals, then any committed change bumps.
+        Category.objects.filter(pk=self.category.pk).update(name="Ports")
+        pagecache.bump()
+        self.assertEqual(nav_names(self.pages.get("/search/")[1]), ["Ports"])
+
+    @skipUnless(
+        connection.vendor == "postgresql",
+        "needs a second connection reading committed rows while a transaction "
+        "is open (SQLite's in-memory test database locks the table instead)",
+    )
+    def test_a_reader_during_the_save_does_not_keep_the_old_names(self):
+        self.assertEqual(nav_names(self.pages.get("/")[1]), ["Harbours"])
+        seen = []
+
+        def reader():
+            try:
+                seen.append(nav_names(self.pages.get("/search/")[1]))
+            finally:
+                connection.close()
+
+        with transaction.atomic():
+            self.category.name = "Ports"
+            self.category.save()
+            # Another worker renders a page meanwhile, from committed rows.
+            thread = threading.Thread(target=reader)
+            thread.start()
+            thread.join()
+        self.assertEqual(seen, [["Harbours"]])
+        self.assertEqual(nav_names(self.pages.get("/category/harbours/")[1]), ["Ports"])
