@@ -1,20 +1,11 @@
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from articles.models import Category
 from newsroom import pagecache
-
-NAV_CACHE_KEY = "articles:nav-categories"
 
 # Models outside `articles` whose changes show on reader pages.
 EXTRA_PAGE_MODELS = {("newsletter", "newsletter")}
-
-
-@receiver([post_save, post_delete], sender=Category)
-def forget_navigation(**kwargs):
-    cache.delete(NAV_CACHE_KEY)
 
 
 def _shows_on_pages(sender) -> bool:
