@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.test import TestCase, TransactionTestCase, override_settings
 from django.utils import timezone
 
@@ -210,6 +210,40 @@ class TestPageCache:
         time_machine.shift(timedelta(minutes=6))
         call(cached, environ())
         assert app.calls == 2
+
+
+def refuse_queries(execute, sql, params, many, context):
+    # Stands in for a database that dropped (connection.execute_wrapper).
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.django_db
+class TestWithoutTheDatabase:
+    def test_a_bump_still_makes_pages_stale_for_a_short_while(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        with connection.execute_wrapper(refuse_queries):
+            version = pagecache.bump()
+        assert version.valid_until <= time.time() + 60
+        assert call(cached, environ())[2] == b"render 2"
+
+    def test_an_expired_version_keeps_serving_cached_pages(self, enabled, time_machine):
+        time_machine.move_to(timezone.now(), tick=False)
+        make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
+        pagecache.bump()
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        time_machine.shift(timedelta(minutes=6))
+        # The brief's time has come, but nothing can be rendered: the pages
+        # readers have are better than an error.
+        with connection.execute_wrapper(refuse_queries):
+            status, headers, _ = call(cached, environ())
+        assert (status, headers["X-Page-Cache"], app.calls) == ("200 OK", "hit", 1)
+        # Asked again once the short while is over, and the database is back.
+        time_machine.shift(timedelta(minutes=1))
+        assert call(cached, environ())[2] == b"render 2"
 
 
 class FileVersionStoreTests(TestCase):
