@@ -13,6 +13,11 @@ How it stays correct:
   cache backend (several machines, CACHE_URL=redis://…).
 - The version also carries the time of the next scheduled publication: when
   the clock passes it, pages rendered before are stale, with no cron job.
+- Telling pages needs no database. If it does not answer (it dropped just
+  after the commit), a bump still makes a new version, current for only
+  UNREACHABLE_SECONDS, after which the database is asked again; and a version
+  that expires while the database is down keeps its pages a while longer,
+  since nothing could be rendered in their place.
 - Only responses a view marked `Cache-Control: public`, without cookies, are
   stored; admin, previews and form results never are.
 - Answering before Django must not skip what Django's middleware decides
@@ -30,6 +35,7 @@ key: a shared campaign link is one page, not thousands evicting the others.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -41,7 +47,13 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
+from django.db import DatabaseError
 from django.dispatch import receiver
+
+logger = logging.getLogger(__name__)
+
+# Seconds a version made without the database stays current.
+UNREACHABLE_SECONDS = 30
 
 # Response headers we never replay from the cache.
 _SKIP_HEADERS = {"set-cookie", "date", "content-length"}
@@ -106,10 +118,10 @@ class FileVersionStore:
         self._seen = (mtime, version)
         return version
 
-    def write(self, valid_until: float) -> Version:
+    def write(self, valid_until: float, stamp: int | None = None) -> Version:
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            version = Version(time.time_ns(), valid_until)
+            version = Version(stamp or time.time_ns(), valid_until)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(f"{version.stamp} {version.valid_until}")
             os.replace(tmp, self.path)
@@ -132,10 +144,10 @@ class CacheVersionStore:
         value = cache.get(self.key)
         return Version(*value) if value else None
 
-    def write(self, valid_until: float) -> Version:
+    def write(self, valid_until: float, stamp: int | None = None) -> Version:
         from django.core.cache import cache
 
-        version = Version(time.time_ns(), valid_until)
+        version = Version(stamp or time.time_ns(), valid_until)
         cache.set(self.key, (version.stamp, version.valid_until), None)
         return version
 
@@ -174,9 +186,41 @@ def next_scheduled_publication() -> float:
     return upcoming.timestamp() if upcoming else float("inf")
 
 
+def _valid_until() -> float | None:
+    """When the version to write expires; None if the database did not answer."""
+    try:
+        return next_scheduled_publication()
+    except DatabaseError:
+        logger.warning(
+            "Content version written without the database; it is asked again in %d s",
+            UNREACHABLE_SECONDS,
+            exc_info=True,
+        )
+        return None
+
+
 def bump() -> Version:
     """Mark every cached page stale. Call after the change has committed."""
-    return version_store().write(next_scheduled_publication())
+    valid_until = _valid_until()
+    if valid_until is None:
+        valid_until = time.time() + UNREACHABLE_SECONDS
+    return version_store().write(valid_until)
+
+
+def current_version(store=None) -> Version:
+    """The shared version, renewed if it has expired or was never written."""
+    store = store or version_store()
+    version = store.read()
+    if version is not None and version.current(time.time()):
+        return version
+    # A scheduled brief's time has come, or the database was away.
+    valid_until = _valid_until()
+    if valid_until is not None:
+        return store.write(valid_until)
+    # Still away: nothing could be rendered instead of the pages readers
+    # have, so they stay (same stamp) until it is asked again.
+    stamp = version.stamp if version is not None else None
+    return store.write(time.time() + UNREACHABLE_SECONDS, stamp)
 
 
 @dataclass(slots=True)
@@ -219,14 +263,10 @@ class PageCache:
         key = page_key(environ)
         if key is None:
             return self.app(environ, start_response)
-        version = self.store.read()
-        if version is None or not version.current(time.time()):
-            # First request ever, or a scheduled brief's time has come:
-            # everything rendered earlier may be missing it.
-            version = bump()
+        version = current_version(self.store)
         with self.lock:
             entry = self.entries.get(key)
-            if entry is not None and entry.version == version:
+            if entry is not None and entry.version.stamp == version.stamp:
                 self.entries.move_to_end(key)
             else:
                 entry = None
