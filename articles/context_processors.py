@@ -1,13 +1,23 @@
 from django.core.cache import cache
 
 from articles.models import Category
-from articles.signals import NAV_CACHE_KEY
+
+# Kept at most this long even if nothing changes (seconds).
+CACHE_SECONDS = 24 * 3600
 
 
 def navigation(request):
-    # Every reader page shows the categories; keep that off the query budget.
-    categories = cache.get(NAV_CACHE_KEY)
+    """The categories every page shows, kept off the query budget.
+
+    Remembered under the content version, read before the query: a category
+    change bumps the version once it has committed, so a render that read the
+    old rows meanwhile stored them under a version no longer asked for.
+    """
+    from articles.http import content_version
+
+    key = f"articles:nav:{content_version().stamp}"
+    categories = cache.get(key)
     if categories is None:
         categories = [(c.name, c.get_absolute_url()) for c in Category.objects.all()]
-        cache.set(NAV_CACHE_KEY, categories, None)
+        cache.set(key, categories, CACHE_SECONDS)
     return {"nav_categories": categories}

@@ -3,15 +3,15 @@
 Each brief keeps a plain-text `search_document` (intro, then every section's
 label, heading, lead text and bullets), rebuilt after any save or delete of
 the brief, a section or a bullet — once per brief per transaction, after the
-commit, because the admin saves inlines after their parent. On PostgreSQL the
-same UPDATE stores a weighted tsvector (headline A, dek B, body C) behind a
-GIN index, and queries use websearch syntax ("quoted phrases", -exclusions,
-or), ranked, with highlighted snippets. SQLite gets a simpler search behind
+commit, because the admin saves inlines after their parent (retried if that
+fails: articles/followups.py). On PostgreSQL the same UPDATE stores a
+weighted tsvector (headline A, dek B, body C) behind a GIN index, and
+queries use websearch syntax ("quoted phrases", -exclusions, or), ranked,
+with highlighted snippets. SQLite gets a simpler search behind
 the same function: every word must appear somewhere; headline matches first.
 """
 
 import re
-import threading
 
 from django.conf import settings
 from django.contrib.postgres.search import (
@@ -20,12 +20,13 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
 )
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from articles import followups
 from articles.models import Article, Bullet, Section
 from newsroom.richtext import to_text
 
@@ -34,7 +35,6 @@ from newsroom.richtext import to_text
 START, STOP = "\x02", "\x03"
 SNIPPET_WORDS = 30
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_pending = threading.local()
 
 
 def clean_query(raw) -> str:
@@ -42,6 +42,30 @@ def clean_query(raw) -> str:
     text = _CONTROL.sub(" ", str(raw or ""))
     text = " ".join(text.split())
     return text[: settings.SEARCH_MAX_QUERY_LENGTH].strip()
+
+
+# PostgreSQL's websearch parser stacks one NOT per "-" until an operand
+# comes, and fails past about 30 ("tsquery stack too small": 40 dashes, or
+# "- - - … x", answered 500). So a dash is an exclusion only right before a
+# word or a quoted phrase (then an operand follows at once), any other dash
+# outside a word is a space, and past MAX_EXCLUSIONS every dash is: however a
+# query is built, no more NOTs can pile up than that.
+MAX_EXCLUSIONS = 16
+_OPERATOR_DASH = re.compile(r'(?<![^\W_])-(?=([^\W_]|")?)')
+
+
+def websearch_text(query: str) -> str:
+    """`query` made safe for websearch_to_tsquery, meaning kept."""
+    kept = 0
+
+    def dash(match):
+        nonlocal kept
+        if match.group(1) and kept < MAX_EXCLUSIONS:
+            kept += 1
+            return "-"
+        return " "
+
+    return _OPERATOR_DASH.sub(dash, query)
 
 
 def is_postgres() -> bool:
@@ -74,7 +98,11 @@ def document_for(article: Article) -> str:
 
 
 def update_index(article_id: int) -> None:
-    """Rebuild one brief's document (and vector on PostgreSQL)."""
+    """Rebuild one brief's document (and vector on PostgreSQL).
+
+    Cached pages are not told: the caller bumps the content version after
+    (articles/followups.py, the rebuild_search_index command).
+    """
     article = Article.objects.filter(pk=article_id).only("pk", "intro").first()
     if article is None:
         return
@@ -98,25 +126,10 @@ def rebuild_index() -> int:
     return len(ids)
 
 
-def _flush() -> None:
-    ids = getattr(_pending, "ids", set())
-    _pending.ids = set()
-    for pk in sorted(ids):
-        update_index(pk)
-
-
 def schedule_update(article_id: int | None) -> None:
-    """Update after the commit; many saves in one transaction cost one update.
-
-    Each save registers a callback, and the first to run flushes them all,
-    so ids left behind by a rolled-back transaction are done at the next.
-    """
-    if article_id is None:
-        return
-    if not hasattr(_pending, "ids"):
-        _pending.ids = set()
-    _pending.ids.add(article_id)
-    transaction.on_commit(_flush)
+    """Update after the commit; many saves in one transaction cost one update."""
+    if article_id is not None:
+        followups.index_after_commit(article_id)
 
 
 def _article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
@@ -173,7 +186,9 @@ def search(query: str):
     published = Article.objects.published().for_listing()
     if is_postgres():
         config = settings.SEARCH_LANGUAGE
-        search_query = SearchQuery(query, search_type="websearch", config=config)
+        search_query = SearchQuery(
+            websearch_text(query), search_type="websearch", config=config
+        )
         return (
             published.filter(search_vector=search_query)
             .annotate(

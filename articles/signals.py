@@ -1,20 +1,10 @@
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from articles.models import Category
-from newsroom import pagecache
-
-NAV_CACHE_KEY = "articles:nav-categories"
+from articles import followups
 
 # Models outside `articles` whose changes show on reader pages.
 EXTRA_PAGE_MODELS = {("newsletter", "newsletter")}
-
-
-@receiver([post_save, post_delete], sender=Category)
-def forget_navigation(**kwargs):
-    cache.delete(NAV_CACHE_KEY)
 
 
 def _shows_on_pages(sender) -> bool:
@@ -26,10 +16,6 @@ def _shows_on_pages(sender) -> bool:
     )
 
 
-def _bump_after_commit():
-    pagecache.bump()
-
-
 @receiver(post_save)
 @receiver(post_delete)
 @receiver(m2m_changed)
@@ -38,17 +24,10 @@ def content_changed(sender, **kwargs):
 
     Bumping before the commit would let a request re-cache the old rows under
     the new version. One admin save touches dozens of rows (sections,
-    bullets); they share a single bump.
+    bullets); they share a single bump (articles/followups.py).
     """
-    if not _shows_on_pages(sender):
-        return
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        pagecache.bump()
-        return
-    if any(func is _bump_after_commit for _, func, _ in connection.run_on_commit):
-        return
-    transaction.on_commit(_bump_after_commit)
+    if _shows_on_pages(sender):
+        followups.bump_after_commit()
 
 
 # Reader site: the search index and image renditions follow saves; each

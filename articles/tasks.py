@@ -1,4 +1,5 @@
-"""Background work for the reader site: image renditions.
+"""Background work for the reader site: image renditions, and retries of
+the search index and page cache updates that follow a commit.
 
 Uploads are cleaned (metadata stripped) synchronously before they are
 stored; resizing runs in the task worker after the transaction commits, so a
@@ -48,6 +49,14 @@ def make_renditions(model_label: str, pk: int, field_name: str) -> int:
     return len(renditions["items"])
 
 
+@task()
+def retry_follow_up(name: str, args: list, attempt: int = 1) -> str:
+    """Run again a post-commit follow-up that failed (articles/followups.py)."""
+    from articles import followups
+
+    return followups.retry(name, args, attempt)
+
+
 def _in_use(source: str) -> bool:
     """Whether any stored row still describes renditions of `source`."""
     for label, fields in IMAGE_FIELDS.items():
@@ -94,7 +103,11 @@ def _clean_uploads(sender, instance, raw=False, **kwargs):
         if renditions.get("source", "") != (fieldfile.name or ""):
             setattr(instance, target, {})
             if renditions.get("items"):
-                transaction.on_commit(lambda r=renditions: delete_renditions(r))
+                # Robust: failing, it must not skip the callbacks after it
+                # (the search index and the page cache, articles/followups.py).
+                transaction.on_commit(
+                    lambda r=renditions: delete_renditions(r), robust=True
+                )
 
 
 def _enqueue_renditions(sender, instance, raw=False, **kwargs):
@@ -113,7 +126,8 @@ def _enqueue_renditions(sender, instance, raw=False, **kwargs):
             transaction.on_commit(
                 lambda f=field_name, pk=instance.pk: make_renditions.enqueue(
                     label, pk, f
-                )
+                ),
+                robust=True,
             )
 
 

@@ -3,8 +3,8 @@
 For each archive size (default 3,000 and 30,000 briefs) one gunicorn worker
 (production settings, page cache on) serves the same walk: every page of the
 home listing up to --pages, then --articles distinct article pages (more than
-the page cache holds, so its bound is exercised), then a topic, category and
-author page and the feed. The worker's peak resident memory (VmHWM) is read
+a --cache-mb small enough holds, to exercise its bound), then a topic,
+category and author page and the feed. The worker's peak resident memory (VmHWM) is read
 from /proc after the walk. The sending benchmark reports the same for
 subscribers (bench/sending.py).
 """
@@ -56,13 +56,13 @@ def walk(url: str, articles: int, pages: int) -> int:
     return errors
 
 
-def measure(briefs: int, workdir: Path, articles: int, pages: int, cache_entries: int):
+def measure(briefs: int, workdir: Path, articles: int, pages: int, cache_mb: int):
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     prepare(workdir, briefs)
     built = time.monotonic() - started
     env = production_env(
-        workdir, PAGE_CACHE="1", PAGE_CACHE_MAX_ENTRIES=str(cache_entries)
+        workdir, PAGE_CACHE="1", PAGE_CACHE_MAX_BYTES=str(cache_mb * 1_000_000)
     )
     server = Server("newsroom.wsgi:application", env, workers=1)
     try:
@@ -83,10 +83,10 @@ def main(argv=None) -> None:
     parser.add_argument("--articles", type=int, default=2500)
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument(
-        "--cache-entries",
+        "--cache-mb",
         type=int,
-        default=2000,
-        help="PAGE_CACHE_MAX_ENTRIES (the production default)",
+        default=32,
+        help="PAGE_CACHE_MAX_BYTES in MB (the production default)",
     )
     parser.add_argument("--workdir", help="keep the data sets here between runs")
     args = parser.parse_args(argv)
@@ -98,7 +98,7 @@ def main(argv=None) -> None:
             base / f"briefs-{briefs}",
             args.articles,
             args.pages,
-            args.cache_entries,
+            args.cache_mb,
         )
         rows.append((briefs, peak, errors))
         print(  # noqa: T201

@@ -352,7 +352,9 @@ PAGE_CACHE_VERSION = env_str("PAGE_CACHE_VERSION", "file")
 PAGE_CACHE_VERSION_FILE = env_str(
     "PAGE_CACHE_VERSION_FILE", str(BASE_DIR / "var" / "content-version")
 )
-PAGE_CACHE_MAX_ENTRIES = env_int("PAGE_CACHE_MAX_ENTRIES", 2000)
+# Bytes of pages each web process keeps (bodies and headers), least recently
+# used out first: about 2,900 brief pages of the demo's 11 KB.
+PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32_000_000)
 PAGE_CACHE_SKIP_PREFIXES = (
     "/admin/",
     "/_nested_admin/",

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
@@ -166,6 +166,12 @@ class SearchPageTests(TestCase):
         self.assertLessEqual(len(many.captured_queries), 3)
 
 
+SEARCH_PIECES = st.sampled_from(
+    ["-", "--", "- ", '"', "'", " or ", "or", "(", ")", "!", "&", "|", ":", "\\"]
+    + ["*", "<->", "_", " ", "harbour", "the", "x", "-!", '-"', "-&", "é", "٣"]
+)
+
+
 class OddQueryTests(HypothesisTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -177,6 +183,36 @@ class OddQueryTests(HypothesisTestCase):
     )
     @given(st.text(max_size=300))
     def test_any_text_gets_a_page_never_an_error(self, query):
+        response = self.client.get("/search/", {"q": query})
+        self.assertEqual(response.status_code, 200)
+
+    # Pieces of websearch syntax and the punctuation around it, in any order:
+    # PostgreSQL's parser nests one NOT per dangling "-" and gives up past 32
+    # ("tsquery stack too small").
+    @settings(
+        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    @given(
+        st.one_of(
+            st.lists(SEARCH_PIECES, max_size=120).map("".join),
+            # One piece many times over, then anything: runs of operators.
+            st.builds(
+                lambda piece, times, tail: piece * times + tail,
+                SEARCH_PIECES,
+                st.integers(1, 100),
+                SEARCH_PIECES,
+            ),
+        )
+    )
+    @example("-" * 40)
+    @example("- " * 35 + "harbour")
+    @example("-! " * 40 + "harbour")
+    @example("x" + " -" * 40)
+    @example('"' * 200)
+    @example("or " * 66 + "harbour")
+    @example("(" * 100 + "harbour" + ")" * 100)
+    @example("harbour " * 100)
+    def test_operator_shapes_get_a_page_never_an_error(self, query):
         response = self.client.get("/search/", {"q": query})
         self.assertEqual(response.status_code, 200)
 
@@ -218,6 +254,12 @@ class PostgresSearchTests(TestCase):
     def test_websearch_syntax_excludes_and_quotes(self):
         self.assertEqual(list(search.search("tariffs -steel -talks")), [self.bullet])
         self.assertEqual(list(search.search('"higher tariffs"')), [self.bullet])
+
+    def test_stray_dashes_keep_the_meaning_of_the_query(self):
+        excluded = [self.bullet]
+        self.assertEqual(list(search.search("tariffs --steel -talks")), excluded)
+        self.assertEqual(list(search.search("tariffs - - - steel")), [self.headline])
+        self.assertEqual(list(search.search("- " * 40 + "steel")), [self.headline])
 
     def test_the_vector_is_stored_and_indexed(self):
         with connection.cursor() as cursor:

@@ -5,15 +5,23 @@ front (as gunicorn serves it), makes one change with a real commit, and reads
 again.
 """
 
+import re
+import threading
+from contextlib import ExitStack
 from datetime import timedelta
-from io import BytesIO
+from io import BytesIO, StringIO
+from unittest import mock, skipUnless
 
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.management import call_command
+from django.db import OperationalError, connection, transaction
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
 
-from articles.models import Article, Correction
+from articles import search
+from articles.models import Article, Bullet, Category, Correction
+from newsroom import pagecache
 from newsroom.pagecache import PageCache
 from tests.factories import (
     make_article,
@@ -23,6 +31,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
+from tests.newsroom.test_pagecache import call
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
@@ -156,3 +165,153 @@ class WarmProcessQueryTests(TransactionTestCase):
                 status, _, hit = tests.get(path)
             self.assertIs(hit, True)
             self.assertEqual(len(ctx.captured_queries), 0, path)
+
+
+def nav_names(html: str) -> list[str]:
+    nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+    return re.findall(r"<a [^>]*>([^<]+)</a>", nav)
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class NavigationTests(TransactionTestCase):
+    """The categories at the top of every page are as current as the page."""
+
+    def setUp(self):
+        self.category = make_category(name="Harbours", slug="harbours")
+        self.pages = NoStalePageTests(methodName="get")
+        self.pages.app = PageCache(WSGIHandler())
+
+    def test_it_follows_the_content_version(self):
+        self.assertEqual(nav_names(self.pages.get("/")[1]), ["Harbours"])
+        # Written around the signals, then any committed change bumps.
+        Category.objects.filter(pk=self.category.pk).update(name="Ports")
+        pagecache.bump()
+        self.assertEqual(nav_names(self.pages.get("/search/")[1]), ["Ports"])
+
+    @skipUnless(
+        connection.vendor == "postgresql",
+        "needs a second connection reading committed rows while a transaction "
+        "is open (SQLite's in-memory test database locks the table instead)",
+    )
+    def test_a_reader_during_the_save_does_not_keep_the_old_names(self):
+        self.assertEqual(nav_names(self.pages.get("/")[1]), ["Harbours"])
+        seen = []
+
+        def reader():
+            try:
+                seen.append(nav_names(self.pages.get("/search/")[1]))
+            finally:
+                connection.close()
+
+        with transaction.atomic():
+            self.category.name = "Ports"
+            self.category.save()
+            # Another worker renders a page meanwhile, from committed rows.
+            thread = threading.Thread(target=reader)
+            thread.start()
+            thread.join()
+        self.assertEqual(seen, [["Harbours"]])
+        self.assertEqual(nav_names(self.pages.get("/category/harbours/")[1]), ["Ports"])
+
+
+def refuse(only=None):
+    """An execute wrapper standing in for a database that dropped: every query
+    (or those whose SQL contains `only`) fails as a closed connection does."""
+
+    def wrapper(execute, sql, params, many, context):
+        if only is None or only in sql:
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class FollowUpTests(TransactionTestCase):
+    """After a commit the search index, then the page cache, catch up, each on
+    its own, whatever fails on the way."""
+
+    def setUp(self):
+        self.app = PageCache(WSGIHandler())
+        self.article = make_article(headline="Cranes return to the port", slug="x")
+        self.section = make_section(self.article, custom_label="Zoom in")
+
+    def read(self, path, query=""):
+        status, headers, body = call(
+            self.app,
+            {
+                "REQUEST_METHOD": "GET",
+                "PATH_INFO": path,
+                "QUERY_STRING": query,
+                "SERVER_NAME": "testserver",
+                "SERVER_PORT": "80",
+                "HTTP_HOST": "testserver",
+                "wsgi.url_scheme": "http",
+                "wsgi.input": BytesIO(),
+                "wsgi.errors": BytesIO(),
+            },
+        )
+        return body.decode(), headers.get("X-Page-Cache") == "hit"
+
+    def assert_cached(self, path, query=""):
+        self.read(path, query)
+        self.assertIs(self.read(path, query)[1], True, path)
+
+    def found(self, word) -> bool:
+        # The word is only in a bullet: found through the search index alone.
+        body, _ = self.read("/search/", f"q={word}")
+        return "Cranes return to the port" in body
+
+    def test_a_search_read_before_the_index_catches_up_is_not_kept(self):
+        self.assert_cached("/search/", "q=tugboats")
+        update_index = search.update_index
+
+        def a_reader_comes_first(article_id):
+            self.read("/search/", "q=tugboats")
+            update_index(article_id)
+
+        with mock.patch.object(search, "update_index", a_reader_comes_first):
+            make_bullet(self.section, "Tugboats strike at dawn.")
+        self.assertIs(self.found("tugboats"), True)
+
+    def test_rebuilding_the_index_shows_on_cached_search_pages(self):
+        self.assert_cached("/search/", "q=bulkwords")
+        Bullet.objects.bulk_create([Bullet(section=self.section, text="Bulkwords.")])
+        call_command("rebuild_search_index", stdout=StringIO())
+        self.assertIs(self.found("bulkwords"), True)
+
+    @override_settings(TASKS=DB_TASKS)
+    def test_a_database_drop_just_after_commit_loses_no_follow_up(self):
+        self.assert_cached("/briefs/x/")
+        self.assert_cached("/search/", "q=tugboats")
+        with ExitStack() as outage:
+            with transaction.atomic():
+                # First in line: the database goes away right after the commit,
+                # before any follow-up (and the task backend is the database).
+                transaction.on_commit(
+                    lambda: outage.enter_context(connection.execute_wrapper(refuse()))
+                )
+                make_bullet(self.section, "Tugboats strike at dawn.")
+        # The database is back. Readers come; the follow-ups catch up.
+        self.assertIn("Tugboats strike at dawn.", self.read("/briefs/x/")[0])
+        self.assertIs(self.found("tugboats"), True)
+
+    @override_settings(TASKS=DUMMY_TASKS)
+    def test_a_failed_index_update_is_retried_by_a_task_and_pages_follow(self):
+        from django.tasks import default_task_backend
+
+        self.assert_cached("/briefs/x/")
+        self.assert_cached("/search/", "q=tugboats")
+        with connection.execute_wrapper(refuse(only='"search_document"')):
+            make_bullet(self.section, "Tugboats strike at dawn.")
+        # The page cache did not wait for the index.
+        self.assertIn("Tugboats strike at dawn.", self.read("/briefs/x/")[0])
+        self.assertIs(self.found("tugboats"), False)
+        [retry] = default_task_backend.results
+        self.assertGreater(retry.task.run_after, timezone.now())
+        retry.task.call(*retry.args, **retry.kwargs)
+        self.assertIs(self.found("tugboats"), True)

@@ -5,8 +5,9 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.db import transaction
-from django.test import TestCase, TransactionTestCase
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import OperationalError, connection, transaction
+from django.test import TestCase, TransactionTestCase, override_settings
 from django.utils import timezone
 
 from articles.models import Article
@@ -27,6 +28,7 @@ def environ(path="/", method="GET", query="", **extra):
         "PATH_INFO": path,
         "QUERY_STRING": query,
         "HTTP_HOST": "testserver",
+        "wsgi.url_scheme": "http",
         "wsgi.input": BytesIO(),
     }
     env.update(extra)
@@ -34,20 +36,26 @@ def environ(path="/", method="GET", query="", **extra):
 
 
 class FakeApp:
-    """Stands in for Django: counts renders and answers what it is told."""
+    """Stands in for Django: counts renders and answers what it is told.
 
-    def __init__(self, status="200 OK", headers=None):
+    `sizes` maps a path to the length of its body (padded with dots).
+    """
+
+    def __init__(self, status="200 OK", headers=None, sizes=None):
         self.calls = 0
         self.status = status
         self.headers = headers or [
             ("Content-Type", "text/html"),
             ("Cache-Control", "public, max-age=60"),
         ]
+        self.sizes = sizes or {}
 
     def __call__(self, environ, start_response):
         self.calls += 1
         start_response(self.status, list(self.headers))
-        return [f"render {self.calls}".encode()]
+        body = f"render {self.calls}".encode()
+        size = self.sizes.get(environ["PATH_INFO"])
+        return [body.ljust(size, b".") if size else body]
 
 
 def call(app, env):
@@ -133,10 +141,51 @@ class TestPageCache:
         assert (app.calls, body, headers["Content-Length"]) == (1, b"", "8")
 
     def test_memory_is_bounded(self, enabled):
-        cached = PageCache(FakeApp(), max_entries=3)
-        for n in range(10):
-            call(cached, environ(f"/page/{n}/"))
+        sizes = {f"/page/{n}/": 1000 for n in range(10)}
+        cached = PageCache(FakeApp(sizes=sizes), max_bytes=3500)
+        for path in sizes:
+            call(cached, environ(path))
         assert len(cached.entries) == 3
+        assert 3000 < cached.size <= 3500
+
+    def test_tracking_parameters_share_the_page_without_them(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ("/briefs/x/"))
+        for n in range(500):
+            query = f"utm_source=mail{n}&utm_medium=email&fbclid=F{n}&gclid=G{n}"
+            status, headers, _ = call(cached, environ("/briefs/x/", query=query))
+            assert headers["X-Page-Cache"] == "hit", query
+        assert app.calls == 1
+        assert len(cached.entries) == 1
+
+    def test_other_parameters_stay_part_of_the_page(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ("/search/", query="q=port"))
+        call(cached, environ("/search/", query="q=port&utm_source=x"))
+        call(cached, environ("/search/", query="q=ships&utm_source=x"))
+        assert app.calls == 2
+
+    def test_memory_is_bounded_by_bytes_least_recently_used_first(
+        self, enabled, settings
+    ):
+        settings.PAGE_CACHE_MAX_BYTES = 10_000
+        sizes = {"/a/": 4000, "/b/": 4000, "/c/": 4000, "/huge/": 20_000}
+        app = FakeApp(sizes=sizes)
+        cached = PageCache(app)
+        call(cached, environ("/a/"))
+        call(cached, environ("/b/"))
+        call(cached, environ("/a/"))  # read again: /b/ is now the oldest
+        call(cached, environ("/c/"))
+        assert app.calls == 3
+        # Probed in an order that evicts nothing before it is probed.
+        probes = ["/a/", "/c/", "/b/", "/huge/", "/huge/"]
+        hits = [call(cached, environ(p))[1].get("X-Page-Cache") for p in probes]
+        assert hits == ["hit", "hit", None, None, None]
+        # A page larger than the whole budget was served twice, never stored,
+        # and evicted nothing: /b/ (stored again, evicting /a/) is still there.
+        assert call(cached, environ("/b/"))[1].get("X-Page-Cache") == "hit"
 
     def test_it_is_off_when_disabled(self, settings):
         settings.PAGE_CACHE_ENABLED = False
@@ -161,6 +210,40 @@ class TestPageCache:
         time_machine.shift(timedelta(minutes=6))
         call(cached, environ())
         assert app.calls == 2
+
+
+def refuse_queries(execute, sql, params, many, context):
+    # Stands in for a database that dropped (connection.execute_wrapper).
+    raise OperationalError("server closed the connection unexpectedly")
+
+
+@pytest.mark.django_db
+class TestWithoutTheDatabase:
+    def test_a_bump_still_makes_pages_stale_for_a_short_while(self, enabled):
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        with connection.execute_wrapper(refuse_queries):
+            version = pagecache.bump()
+        assert version.valid_until <= time.time() + 60
+        assert call(cached, environ())[2] == b"render 2"
+
+    def test_an_expired_version_keeps_serving_cached_pages(self, enabled, time_machine):
+        time_machine.move_to(timezone.now(), tick=False)
+        make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
+        pagecache.bump()
+        app = FakeApp()
+        cached = PageCache(app)
+        call(cached, environ())
+        time_machine.shift(timedelta(minutes=6))
+        # The brief's time has come, but nothing can be rendered: the pages
+        # readers have are better than an error.
+        with connection.execute_wrapper(refuse_queries):
+            status, headers, _ = call(cached, environ())
+        assert (status, headers["X-Page-Cache"], app.calls) == ("200 OK", "hit", 1)
+        # Asked again once the short while is over, and the database is back.
+        time_machine.shift(timedelta(minutes=1))
+        assert call(cached, environ())[2] == b"render 2"
 
 
 class FileVersionStoreTests(TestCase):
@@ -244,3 +327,84 @@ class InvalidationTests(TransactionTestCase):
         with mock.patch.object(pagecache, "bump") as bump:
             get_user_model().objects.create(username="someone")
         bump.assert_not_called()
+
+
+def wsgi_get(app, path, *, scheme="https", host="news.example", query="", **headers):
+    """One GET through `app` as gunicorn would pass it; (status, headers, body)."""
+    env = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": BytesIO(),
+        **headers,
+    }
+    return call(app, env)
+
+
+@override_settings(
+    PAGE_CACHE_ENABLED=True,
+    ALLOWED_HOSTS=["news.example"],
+    SECURE_SSL_REDIRECT=True,
+    SECURE_HSTS_SECONDS=3600,
+)
+class SecurityThroughTheCacheTests(TransactionTestCase):
+    """The page cache answers before Django's middleware: it must not skip it."""
+
+    def setUp(self):
+        # As newsroom/wsgi.py builds it, under this test's settings.
+        self.app = PageCache(WSGIHandler())
+        make_category(name="World", slug="world")
+
+    def assert_cached(self, path, **kwargs):
+        wsgi_get(self.app, path, **kwargs)
+        status, headers, _ = wsgi_get(self.app, path, **kwargs)
+        self.assertEqual((status, headers.get("X-Page-Cache")), ("200 OK", "hit"))
+
+    def test_the_production_application_is_the_page_cache_around_django(self):
+        from newsroom.wsgi import application
+
+        self.assertIsInstance(application, PageCache)
+        self.assertIsInstance(application.app, WSGIHandler)
+
+    def test_http_gets_the_redirect_even_when_the_https_page_is_cached(self):
+        self.assert_cached("/category/world/")
+        status, headers, _ = wsgi_get(self.app, "/category/world/", scheme="http")
+        self.assertEqual(status, "301 Moved Permanently")
+        self.assertEqual(headers["Location"], "https://news.example/category/world/")
+
+    @override_settings(SECURE_PROXY_SSL_HEADER=("HTTP_X_FORWARDED_PROTO", "https"))
+    def test_behind_a_proxy_the_forwarded_scheme_decides(self):
+        self.app = PageCache(WSGIHandler())
+        self.assert_cached("/", scheme="http", HTTP_X_FORWARDED_PROTO="https")
+        status, headers, _ = wsgi_get(
+            self.app, "/", scheme="http", HTTP_X_FORWARDED_PROTO="http"
+        )
+        self.assertEqual(status, "301 Moved Permanently")
+        self.assertEqual(headers["Location"], "https://news.example/")
+
+    @override_settings(SECURE_SSL_REDIRECT=False)
+    def test_http_and_https_are_separate_pages(self):
+        self.app = PageCache(WSGIHandler())
+        self.assert_cached("/category/world/")
+        _, headers, _ = wsgi_get(self.app, "/category/world/", scheme="http")
+        # HSTS belongs to the https answer only (Django adds it to secure requests).
+        self.assertNotIn("Strict-Transport-Security", headers)
+
+    def test_a_host_django_rejects_is_never_answered_from_the_cache(self):
+        self.assert_cached("/search/", query="q=a|/x|")
+        # Host, path and query joined with "|" made this the same key.
+        status, headers, _ = wsgi_get(
+            self.app, "/x", host="news.example|/search/|q=a", query=""
+        )
+        self.assertEqual(status, "400 Bad Request")
+        self.assertNotIn("X-Page-Cache", headers)
+
+    def test_an_unknown_host_gets_djangos_400(self):
+        self.assert_cached("/category/world/")
+        status, _, _ = wsgi_get(self.app, "/category/world/", host="evil.example")
+        self.assertEqual(status, "400 Bad Request")

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import search
+from newsroom import pagecache
 
 
 class Command(BaseCommand):
@@ -11,4 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = search.rebuild_index()
+        # Search pages cached before were made with the old index.
+        pagecache.bump()
         self.stdout.write(f"Indexed {count} brief{'s' if count != 1 else ''}.")
