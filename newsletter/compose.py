@@ -129,11 +129,44 @@ def build_snapshot(edition, *, when=None) -> dict:
     return snapshot
 
 
+def with_references(item: dict) -> dict:
+    """The item with its text keeping every link as a numbered reference.
+
+    The text part cannot link words, so "Read the agency's summary [1]." is
+    followed, after the brief, by "[1] https://…". Made from the stored HTML,
+    so editions frozen before this existed get their references too.
+    """
+    links: list[str] = []
+
+    def text(part: dict) -> dict:
+        if not part.get("html"):
+            return part
+        return {**part, "text": to_text(part["html"], links)}
+
+    summary = item["summary"]
+    if summary.get("html"):
+        lead = to_text(summary["html"], links)
+        summary = {
+            **summary,
+            "text": " ".join(p for p in (summary.get("heading", ""), lead) if p),
+        }
+    sections = [
+        {
+            **section,
+            "lead": text(section["lead"]),
+            "bullets": [text(b) for b in section["bullets"]],
+        }
+        for section in item["sections"]
+    ]
+    return {**item, "summary": summary, "sections": sections, "links": links}
+
+
 def snapshot_context(snapshot: dict) -> dict:
     """Template context for a snapshot (the email and the web view share it)."""
     date = datetime.fromisoformat(snapshot["date"])
     return {
         **snapshot,
+        "items": [with_references(item) for item in snapshot["items"]],
         "date": timezone.localtime(date) if timezone.is_aware(date) else date,
         "brief_count": len(snapshot["items"]),
     }

@@ -75,13 +75,34 @@ def render(html: str | None, kind: str = "block") -> SafeString:
     return mark_safe(sanitize(html, kind))
 
 
-def to_text(html: str | None) -> str:
-    """Plain text of a rich value: for word counts, email text parts, search."""
+_LINK = re.compile(r"<a\b[^>]*?\bhref=\"([^\"]*)\"[^>]*>(.*?)</a>", re.I | re.S)
+
+
+def to_text(html: str | None, links: list[str] | None = None) -> str:
+    """Plain text of a rich value: for word counts, email text parts, search.
+
+    With `links`, a link keeps its address as a numbered reference: its text
+    is followed by " [n]", and the URL is appended to `links` (the same URL
+    keeps its number), for a text part to list after the passage.
+    """
     if not html:
         return ""
+    if links is not None:
+        html = _LINK.sub(lambda m: _reference(m, links), html)
     text = re.sub(r"<br\s*/?>|</p>|</li>", " ", html, flags=re.IGNORECASE)
     text = nh3.clean(text, tags=set())
     return " ".join(unescape(text).split())
+
+
+def _reference(match, links: list[str]) -> str:
+    url, label = unescape(match[1]).strip(), match[2]
+    if not url.startswith(("http://", "https://", "mailto:")):
+        return label
+    if unescape(nh3.clean(label, tags=set())).strip() == url:
+        return label  # the address is the text already
+    if url not in links:
+        links.append(url)
+    return f"{label} [{links.index(url) + 1}]"
 
 
 class RichTextField(ProseEditorField):

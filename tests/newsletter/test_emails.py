@@ -6,7 +6,7 @@ from django.test import TestCase
 
 from newsletter import compose
 from newsletter.emails import render_email
-from tests.factories import make_brief
+from tests.factories import label, make_article, make_brief, make_bullet, make_section
 from tests.newsletter.factories import default_newsletter, make_edition
 
 LINKS = {
@@ -99,3 +99,29 @@ class EmailTextTests(TestCase):
             "confirm", {**TRANSACTIONAL["confirm"], "confirm_url": url}
         )
         self.assertIn(f"\n{url}\n", text)
+
+
+class EditionTextLinkTests(TestCase):
+    def test_links_inside_a_brief_keep_their_address_as_numbered_references(self):
+        article = make_article(headline="Ports reopen", slug="ports", dek="")
+        rule = "https://agency.example/rules/2026?id=4&lang=en"
+        why = make_section(
+            article,
+            position=0,
+            label=label("Why it matters"),
+            text=f'<p>Read <a href="{rule.replace("&", "&amp;")}">the rule</a>.</p>',
+        )
+        assert why.pk
+        zoom = make_section(article, position=1, label=label("Zoom in"))
+        make_bullet(zoom, f'<p>The <a href="{rule}">same rule</a> again.</p>')
+        make_bullet(zoom, '<p>A <a href="https://port.example/">port map</a>.</p>')
+        make_bullet(zoom, '<p><a href="https://x.example/">https://x.example/</a></p>')
+        edition = make_edition(default_newsletter(), [article])
+        _, text, _ = compose.render(compose.build_snapshot(edition), LINKS)
+        self.assertIn("Read the rule [1].", text)
+        self.assertIn("The same rule [1] again.", text)
+        self.assertIn("A port map [2].", text)
+        # An address that is its own text needs no reference.
+        self.assertNotIn("https://x.example/ [", text)
+        after = text.split("Read the brief: ", 1)[1]
+        self.assertIn(f"\n[1] {rule}\n[2] https://port.example/\n", after)
