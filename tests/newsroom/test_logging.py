@@ -14,7 +14,9 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
+from django import urls
 from django.core import signing
 from django.test import SimpleTestCase, TestCase
 
@@ -188,6 +190,22 @@ class RedactionCostTests(SimpleTestCase):
         self.assertTrue(cleaned.endswith(f" password='{REDACTED}'"))
         for secret in [token, password]:
             self.assertNotIn(secret, cleaned)
+
+    def test_only_the_first_paths_of_a_text_are_resolved(self):
+        # Resolving against the URLconf is the one step whose cost is the
+        # project's; a line naming a thousand paths resolves a few.
+        calls = []
+        real_resolve = urls.resolve
+
+        def counting_resolve(path, *args, **kwargs):
+            calls.append(path)
+            return real_resolve(path, *args, **kwargs)
+
+        token = a_token()
+        with mock.patch.object(urls, "resolve", counting_resolve):
+            cleaned = redact(f"/u/{token}/ " + "/briefs/x/ " * 1000)
+        self.assertEqual(len(calls), redaction.MAX_ROUTE_LOOKUPS)
+        self.assertTrue(cleaned.startswith(f"/u/{REDACTED}/ /briefs/x/"))
 
     def test_redacting_twice_changes_nothing(self):
         token = a_token()
