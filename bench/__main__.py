@@ -1,4 +1,4 @@
-"""Benchmarks: `python -m bench [all|sending|pages|memory] [options of that bench]`.
+"""Benchmarks: `python -m bench [all|sending|pages|memory|flood] [options of that bench]`.
 
 `all` (the default, what `make bench` runs) runs every benchmark in turn;
 a benchmark that cannot run here says why and the others still run.
@@ -11,6 +11,7 @@ BENCHES = {
     "sending": "bench.sending",
     "pages": "bench.pages",
     "memory": "bench.memory",
+    "flood": "bench.flood",
 }
 
 

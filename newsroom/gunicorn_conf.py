@@ -9,6 +9,11 @@ What this file adds to gunicorn's defaults:
 - gunicorn's own logs (errors and, if ACCESS_LOG=1, one line per request)
   go through newsroom.logging.RedactSecrets like Django's: an access line
   for /u/<token>/ must not hold the token.
+
+The access log is off unless ACCESS_LOG=1: the balancer in front already
+writes a line per request, and a second one costs every request a redaction
+pass. (gunicorn writes access lines whenever `logconfig_dict` is set, even
+with `accesslog` unset, so "off" has to be said to its logger too.)
 """
 
 import multiprocessing
@@ -37,7 +42,8 @@ limit_request_line = 0  # no limit of gunicorn's own (its maximum is 8190)
 limit_request_fields = 32768  # gunicorn's maximum
 limit_request_field_size = 65536
 
-accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
+access_log_on = os.environ.get("ACCESS_LOG", "0") == "1"
+accesslog = "-" if access_log_on else None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 
 logconfig_dict = {
@@ -60,8 +66,9 @@ logconfig_dict = {
             "propagate": False,
         },
         "gunicorn.access": {
-            "handlers": ["console"],
-            "level": "INFO",
+            "handlers": ["console"] if access_log_on else [],
+            # Access lines are INFO: above it, gunicorn's logger drops them.
+            "level": "INFO" if access_log_on else "WARNING",
             "propagate": False,
         },
     },

@@ -3,6 +3,7 @@
 import io
 import logging
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -13,10 +14,13 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
+from django import urls
 from django.core import signing
 from django.test import SimpleTestCase, TestCase
 
+import newsroom.logging as redaction
 from newsroom.logging import REDACTED, RedactSecrets, redact
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +89,135 @@ class RedactTests(SimpleTestCase):
                 cleaned = redact(text)
                 self.assertNotIn("hunter2", cleaned)
                 self.assertIn("ed", cleaned)
+
+
+# Lines anyone can make the site log (a request path becomes a "Not Found"
+# warning and an access line), in shapes that made the old patterns go back
+# over the line again and again: each unit repeated up to the length asked.
+HOSTILE_UNITS = {
+    "mixed-case run (the reported 4 KB path)": "aA1",
+    "path segments": "/a",
+    "query pairs": "/?a=b&",
+    "secret query pairs": "/?token=x&",
+    "secret names without a value": "password",
+    "secret name=value pairs": "password=",
+    "unclosed quotes": "password='",
+    "unclosed double quotes": 'password="x ',
+    "secret words in one name": "keytoken",
+    "spaced pairs in lists": "token = [ 'x' ",
+    "signing separators": "a:",
+    "encoded separators": "%3A",
+    "signature near-misses": "x:" + "A" * 26 + " ",
+    "link-token near-misses": "0.0.0.aaaaaaaaaaaaaaaa.",
+    "dots": "a.",
+    "dashes": "a-",
+    "reset-token near-misses": "0" * 39 + "-",
+    "equals signs": "=",
+    "quotes": "'",
+    "spaces": " ",
+    "newlines": "\n",
+    "redacted markers": REDACTED,
+    "everything at once": "/u/aA1.b-c:d=e&f?g'h\"i password=",
+}
+
+
+# Texts longer than this are cut in the middle (the README says 64 KB).
+BOUND = 64 * 1024
+
+
+def hostile(unit: str, length: int) -> str:
+    return (unit * (length // len(unit) + 1))[:length]
+
+
+class RedactionCostTests(SimpleTestCase):
+    """Redaction is linear in the length of a line, whatever its shape.
+
+    Work is counted (`redaction_steps`: characters scanned and characters
+    handed to per-token checks), never timed. Before, a 4 KB path cost
+    seconds: patterns that restart at every character and rescan the rest.
+    """
+
+    def steps(self, text: str) -> int:
+        return redaction.redaction_steps(text)
+
+    def test_work_grows_in_proportion_to_the_line_for_hostile_shapes(self):
+        for name, unit in HOSTILE_UNITS.items():
+            with self.subTest(shape=name):
+                small = self.steps(hostile(unit, 16 * 1024))
+                large = self.steps(hostile(unit, 64 * 1024))
+                # Four times the line, four times the work (quadratic work
+                # would be sixteen times), and a few steps per character.
+                self.assertLessEqual(large, 4.2 * small, (small, large))
+                self.assertLessEqual(large, 12 * 64 * 1024, large)
+
+    def test_a_longer_text_costs_no_more_than_the_bound(self):
+        bound = self.steps(hostile("aA1/", BOUND))
+        for length in [BOUND + 1, 1024 * 1024, 8 * 1024 * 1024]:
+            with self.subTest(length=length):
+                self.assertLessEqual(self.steps(hostile("aA1/", length)), 1.1 * bound)
+
+    def test_a_longer_text_keeps_its_start_and_end_and_says_what_was_cut(self):
+        text = "START " + "word " * 40_000 + "END"
+        cleaned = redact(text)
+        self.assertLessEqual(len(cleaned), BOUND + 100)
+        self.assertTrue(cleaned.startswith("START word"))
+        self.assertTrue(cleaned.endswith("word END"))
+        self.assertEqual(
+            len(re.findall(r" \[\.\.\. \d+ characters cut \.\.\.\] ", cleaned)), 1
+        )
+
+    def test_a_secret_the_cut_would_halve_is_dropped_whole(self):
+        secret = secrets.token_urlsafe(32)
+        half = BOUND // 2
+        # The secret straddles the end of the part kept from the start.
+        text = "x " * ((half - 20) // 2) + secret + " y" * 60_000
+        self.assertEqual(text.index(secret), half - 20)
+        cleaned = redact(text)
+        # (assertTrue: a failure should not print 100 KB)
+        self.assertTrue("characters cut" in cleaned, "the text was not cut")
+        self.assertFalse(secret[:20] in cleaned, "its first part is kept")
+        self.assertFalse(secret[20:] in cleaned, "its second part is kept")
+
+    def test_secrets_in_a_long_hostile_line_are_still_redacted(self):
+        token, password = a_token(), secrets.token_hex(8)
+        line = (
+            f"/u/{token}/?sig={password} "
+            + hostile("aA1/", 60 * 1024)
+            + f" password='{password}'"
+        )
+        cleaned = redact(line)
+        self.assertTrue(cleaned.startswith(f"/u/{REDACTED}/?sig={REDACTED} "))
+        self.assertTrue(cleaned.endswith(f" password='{REDACTED}'"))
+        for secret in [token, password]:
+            self.assertNotIn(secret, cleaned)
+
+    def test_only_the_first_paths_of_a_text_are_resolved(self):
+        # Resolving against the URLconf is the one step whose cost is the
+        # project's; a line naming a thousand paths resolves a few.
+        calls = []
+        real_resolve = urls.resolve
+
+        def counting_resolve(path, *args, **kwargs):
+            calls.append(path)
+            return real_resolve(path, *args, **kwargs)
+
+        token = a_token()
+        with mock.patch.object(urls, "resolve", counting_resolve):
+            cleaned = redact(f"/u/{token}/ " + "/briefs/x/ " * 1000)
+        self.assertEqual(len(calls), redaction.MAX_ROUTE_LOOKUPS)
+        self.assertTrue(cleaned.startswith(f"/u/{REDACTED}/ /briefs/x/"))
+
+    def test_redacting_twice_changes_nothing(self):
+        token = a_token()
+        for line in [
+            f'"GET /u/{token}/?token=abc HTTP/1.1" 200 512',
+            "password=[redacted]&username=ed",
+            "<QueryDict: {'username': ['ed'], 'password': ['hunter2']}>",
+            f"signed {signing.dumps({'subscriber': 42})} sent",
+        ]:
+            with self.subTest(line=line):
+                once = redact(line)
+                self.assertEqual(redact(once), once)
 
 
 class RedactSecretsFilterTests(SimpleTestCase):
@@ -257,17 +390,22 @@ class RunserverLogTests(SimpleTestCase):
 class GunicornLogTests(RunserverLogTests):
     """The production server's access and error lines (newsroom/gunicorn_conf.py)."""
 
-    def test_request_lines_show_paths_but_no_tokens(self):
+    def serve(self, paths, **env) -> str:
+        """What gunicorn, as configured, writes while `paths` are fetched."""
         tmp = self.enterContext(tempfile.TemporaryDirectory())
         port = free_port()
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("DJANGO_") and k != "ACCESS_LOG"
+            },
             "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
             "PAGE_CACHE": "0",
             "TASKS_BACKEND": "dummy",
-            "ACCESS_LOG": "1",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": "1",
+            **env,
         }
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
@@ -285,6 +423,7 @@ class GunicornLogTests(RunserverLogTests):
                     "gunicorn",
                     "-c",
                     "python:newsroom.gunicorn_conf",
+                    "--no-control-socket",
                     "newsroom.wsgi:application",
                 ],
                 cwd=ROOT,
@@ -295,14 +434,28 @@ class GunicornLogTests(RunserverLogTests):
         try:
             base = f"http://127.0.0.1:{port}"
             self.wait_for(base)
-            token = a_token()
-            long_token = secrets.token_urlsafe(32)
-            self.fetch(f"{base}/u/{token}/?token={long_token}")
-            self.fetch(f"{base}/newsletter/preferences/{token}/")
+            for path in paths:
+                self.fetch(base + path)
         finally:
             server.terminate()
             server.wait(timeout=30)
-        output = log_path.read_text()
+        return log_path.read_text()
+
+    def test_request_lines_show_paths_but_no_tokens(self):
+        token = a_token()
+        long_token = secrets.token_urlsafe(32)
+        output = self.serve(
+            [f"/u/{token}/?token={long_token}", f"/newsletter/preferences/{token}/"],
+            ACCESS_LOG="1",
+        )
         self.assertIn(f'"GET /u/{REDACTED}/?token={REDACTED} HTTP/1.1"', output)
         for secret in [token, long_token]:
             self.assertNotIn(secret, output)
+
+    def test_there_is_no_access_log_unless_asked_for(self):
+        # The README's promise (ACCESS_LOG, default off): gunicorn's
+        # logconfig_dict would otherwise turn access lines on by itself.
+        output = self.serve(["/no-such-page/"])
+        self.assertIn("Booting worker", output)  # the error log is written
+        self.assertIn("Not Found: /no-such-page/", output)  # and Django's
+        self.assertNotIn('"GET /', output)
