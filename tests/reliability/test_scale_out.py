@@ -147,6 +147,10 @@ result = edition.pk
         "failed": 0,
         "skipped": 0,
         "remaining": 0,
+        "blocked": False,
+        "blocked_at": None,
+        "blocked_check": "",
+        "blocked_reply": "",
     }
     assert (
         pg_value(
