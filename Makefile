@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint check bench install clean
+.PHONY: run test lint check bench install clean docs-screens
 
 install: $(VENV)/.installed
 
@@ -46,6 +46,11 @@ node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
 	else echo "npm not found: the Nu HTML Checker and axe-core tests will be skipped."; fi
+
+# The guides' pictures (docs/images) are taken by the browser tests that check
+# those screens, so they show the product as it is.
+docs-screens: install
+	SCREENSHOT_DIR=docs/images $(PY) -m pytest tests/browser -q
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

@@ -6,6 +6,7 @@ it), where a missing browser is a failure.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,34 @@ def admin_page(page, django_user_model):
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
     return page
+
+
+@pytest.fixture
+def docshot(page):
+    """Screenshots of the page as it stands, for the guides in docs/ and for looking.
+
+    `docshot("editor-brief")` saves `<name>-<width>-<scheme>.png` for each width
+    and colour scheme into SCREENSHOT_DIR (test-artifacts/screens by default;
+    `make docs-screens` points it at docs/images, so the guides' pictures are
+    made by the tests that check those screens and stay current). The viewport
+    and scheme are put back afterwards, so a test can go on.
+    """
+    out = Path(os.environ.get("SCREENSHOT_DIR", "test-artifacts/screens"))
+
+    def shoot(name, *, widths=(390, 1280), schemes=("light", "dark"), full_page=True):
+        out.mkdir(parents=True, exist_ok=True)
+        viewport = page.viewport_size
+        saved = []
+        for scheme in schemes:
+            page.emulate_media(color_scheme=scheme)
+            for width in widths:
+                page.set_viewport_size({"width": width, "height": viewport["height"]})
+                page.wait_for_timeout(50)  # let layout settle after the resize
+                path = out / f"{name}-{width}-{scheme}.png"
+                page.screenshot(path=str(path), full_page=full_page)
+                saved.append(path)
+        page.set_viewport_size(viewport)
+        page.emulate_media(color_scheme="light")
+        return saved
+
+    return shoot
