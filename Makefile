@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint check bench install clean docs-screens
+.PHONY: production run test lint check bench install clean docs-screens
 
 install: $(VENV)/.installed
 
@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on $(SITE_URL)/ with a task worker (Ctrl-C stops both)."
+	@echo "Development mode (DEBUG=1, runserver, no page cache): serving $(SITE_URL)/ with a task worker (Ctrl-C stops both)."
+	@echo "To see production behaviour (DEBUG=0, gunicorn, page cache): make production. Deploying: docs/deploying.md"
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py db_worker --queue-name '*' & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -57,3 +58,18 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache node_modules
+
+# Production behaviour on this machine, without TLS: DEBUG=0, gunicorn with the
+# shipped config, the page cache, static files from WhiteNoise. Media are not
+# served (in production nginx does, see deploy/): hero images are missing here.
+PROD_ENV := DEBUG=0 SECRET_KEY_FILE=var/secret-key ALLOWED_HOSTS=127.0.0.1,localhost \
+	SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 PORT=$(PORT) GUNICORN_BIND=127.0.0.1:$(PORT)
+production: install
+	@mkdir -p var && test -s var/secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret-key
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	@echo "Production mode (DEBUG=0, gunicorn, page cache) on $(SITE_URL)/ with a task worker (Ctrl-C stops both)."
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PROD_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(PROD_ENV) $(VENV)/bin/gunicorn -c python:newsroom.gunicorn_conf newsroom.wsgi:application
