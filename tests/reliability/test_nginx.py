@@ -715,3 +715,52 @@ def test_when_gunicorn_is_down_nginx_answers_502_with_the_security_headers(site)
     status, headers, _ = site.fetch("/_errors/error.css")
     assert status == 200
     assert headers["Content-Type"] == "text/css"
+
+
+def flood(site, source: str, path: str, count: int) -> list[tuple[int, dict]]:
+    """`count` requests for `path` from `source`, back to back on one
+    keep-alive connection (reopened if nginx closes it): each (status, headers)."""
+    answers = []
+    conn = None
+    while len(answers) < count:
+        if conn is None:
+            conn = http.client.HTTPConnection(HOST, timeout=10)
+            conn.sock = site.connect(source)
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        answers.append((response.status, headers_of(response.headers)))
+        if response.will_close:
+            conn.close()
+            conn = None
+    if conn is not None:
+        conn.close()
+    return answers
+
+
+def test_a_client_flooding_the_site_is_refused_by_nginx_while_others_are_served(
+    site, figures
+):
+    # The attack the flood bench measures: long missing paths, as fast as one
+    # connection goes. A per-address limit in nginx answers the excess itself
+    # (429, cheap, with the security headers), so Django sees a trickle.
+    long_path = "/" + "aA1" * 1300
+    answers = flood(site, "127.0.0.3", long_path, 400)
+    statuses = [status for status, _ in answers]
+    refused = [headers for status, headers in answers if status == 429]
+    figures["flood_from_one_address"] = {
+        "requests": len(answers),
+        "answered_404_by_django": statuses.count(404),
+        "refused_429_by_nginx": len(refused),
+    }
+    assert set(statuses) <= {404, 429}
+    assert len(refused) > len(answers) // 2
+    for headers in refused[:5]:
+        assert_security_headers(headers, csp_has="default-src 'none'")
+        assert headers.get("retry-after") == "1"
+    # Readers at other addresses, and the flooder's own next second, are fine.
+    status, _, _ = site.fetch("/", source="127.0.0.4")
+    assert status == 200
+    time.sleep(1.5)
+    status, _, _ = site.fetch("/", source="127.0.0.3")
+    assert status == 200
