@@ -702,21 +702,6 @@ def test_gunicorn_never_refuses_a_request_nginx_let_through(site):
         assert "frame-ancestors 'none'" in csp, name
 
 
-# Last: gunicorn stops ----------------------------------------------------
-
-
-def test_when_gunicorn_is_down_nginx_answers_502_with_the_security_headers(site):
-    site.gunicorn.stop()
-    status, headers, body = site.fetch(site.data["path"])
-    assert status == 502
-    assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
-    assert b"The site is not answering right now" in body
-    # The error page's stylesheet is nginx's too.
-    status, headers, _ = site.fetch("/_errors/error.css")
-    assert status == 200
-    assert headers["Content-Type"] == "text/css"
-
-
 def flood(site, source: str, path: str, count: int) -> list[tuple[int, dict]]:
     """`count` requests for `path` from `source`, back to back on one
     keep-alive connection (reopened if nginx closes it): each (status, headers)."""
@@ -764,3 +749,18 @@ def test_a_client_flooding_the_site_is_refused_by_nginx_while_others_are_served(
     time.sleep(1.5)
     status, _, _ = site.fetch("/", source="127.0.0.3")
     assert status == 200
+
+
+# Last: gunicorn stops ----------------------------------------------------
+
+
+def test_when_gunicorn_is_down_nginx_answers_502_with_the_security_headers(site):
+    site.gunicorn.stop()
+    status, headers, body = site.fetch(site.data["path"])
+    assert status == 502
+    assert_security_headers(headers_of(headers), csp_has="default-src 'none'")
+    assert b"The site is not answering right now" in body
+    # The error page's stylesheet is nginx's too.
+    status, headers, _ = site.fetch("/_errors/error.css")
+    assert status == 200
+    assert headers["Content-Type"] == "text/css"
