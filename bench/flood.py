@@ -19,13 +19,24 @@ to the quiet one, the attack's completed requests per second and what the
 server logged for them, the server's CPU seconds and the bytes of log
 written. The attacker and the probe share the machine's cores with the
 server. Figures, not a test: on a shared machine, run it twice.
+
+With --nginx the server is as deployed on one machine: Debian's nginx with
+deploy/nginx/ (rewritten to local ports and folders, as
+tests/reliability/test_nginx.py runs it; TLS with a self-signed certificate)
+in front of the same gunicorn. The attack comes from 127.0.0.1 and the probe
+is a reader at another address (127.0.0.2) asking for the page ten times a
+second, so nginx's per-address limit meets the attacker and not the reader.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import re
 import shutil
+import socket
+import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -153,6 +164,83 @@ def probe(url: str, seconds: float) -> tuple[int, float, float, float]:
     return requests, _ms(*mean.groups()), _ms(*p50.groups()), _ms(*p99.groups())
 
 
+class Front:
+    """Debian's nginx with the shipped site in front of `server`."""
+
+    def __init__(self, server: ShippedServer, workdir: Path):
+        # The test module owns the rewriting of deploy/nginx to local ports
+        # and folders; the bench runs exactly what that test checks.
+        from tests.reliability.test_nginx import (
+            HOST,
+            configure,
+            nginx_binary,
+            self_signed_certificate,
+        )
+
+        nginx = nginx_binary()
+        if nginx is None:
+            sys.exit("--nginx needs Debian's nginx: apt-get install nginx")
+        tmp = workdir / "nginx"
+        tmp.mkdir(exist_ok=True)
+        self_signed_certificate(tmp)
+        self.host = HOST
+        self.port = free_port()
+        conf = configure(tmp, http=free_port(), https=self.port, upstream=server.port)
+        globals_ = (
+            f"daemon off; pid {tmp}/nginx.pid; error_log {tmp}/log/error.log warn;"
+        )
+        self.proc = subprocess.Popen(
+            [nginx, "-c", str(conf), "-p", str(tmp), "-g", globals_]
+        )
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.tls = ssl.create_default_context(cafile=tmp / "cert.pem")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx did not start; see {tmp}/log") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def paced_probe(front: Front, page: str, seconds: float, per_second: float = 10):
+    """A reader at 127.0.0.2 reading `page` through nginx `per_second` times a
+    second on one keep-alive connection: (requests, mean, p50, p99 ms)."""
+
+    def connect():
+        conn = http.client.HTTPConnection(front.host, timeout=60)
+        raw = socket.create_connection(
+            ("127.0.0.1", front.port), timeout=60, source_address=("127.0.0.2", 0)
+        )
+        conn.sock = front.tls.wrap_socket(raw, server_hostname=front.host)
+        return conn
+
+    conn, latencies, refused = connect(), [], 0
+    start = time.monotonic()
+    while (now := time.monotonic()) < start + seconds:
+        began = time.perf_counter()
+        conn.request("GET", page, headers={"Accept-Encoding": "gzip"})
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - began) * 1000)
+        refused += response.status != 200
+        if response.will_close:
+            conn.close()
+            conn = connect()
+        time.sleep(max(0.0, now + 1 / per_second - time.monotonic()))
+    conn.close()
+    if refused:
+        print(f"  probe: {refused} answers were not 200")  # noqa: T201
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies), statistics.fmean(latencies), cuts[49], cuts[98]
+
+
 def attack_script(workdir: Path, name: str) -> Path:
     script = workdir / f"attack-{name}.lua"
     script.write_text(
@@ -164,10 +252,13 @@ def attack_script(workdir: Path, name: str) -> Path:
     return script
 
 
-def phase(server: ShippedServer, name: str, page: str, seconds: float, workdir):
+def phase(
+    server: ShippedServer, name: str, page: str, seconds: float, workdir, front=None
+):
     attacker = None
     log_offset = server.log_size()
     if name != "quiet":
+        target = ["-H", f"Host: {front.host}", front.url] if front else [server.url]
         attacker = subprocess.Popen(
             [
                 "wrk",
@@ -178,16 +269,20 @@ def phase(server: ShippedServer, name: str, page: str, seconds: float, workdir):
                 "60s",
                 "-s",
                 str(attack_script(workdir, name)),
-                server.url,
+                *target,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
         time.sleep(1.5)  # let the attack take hold before measuring
-    cpu_before = server_cpu_ticks(server.proc.pid)
-    requests, mean, p50, p99 = probe(server.url + page, seconds)
-    cpu_s = (server_cpu_ticks(server.proc.pid) - cpu_before) / CLK_TCK
+    pids = [server.proc.pid] + ([front.proc.pid] if front else [])
+    cpu_before = sum(server_cpu_ticks(pid) for pid in pids)
+    if front:
+        requests, mean, p50, p99 = paced_probe(front, page, seconds)
+    else:
+        requests, mean, p50, p99 = probe(server.url + page, seconds)
+    cpu_s = (sum(server_cpu_ticks(pid) for pid in pids) - cpu_before) / CLK_TCK
     attack_rps, answers = 0.0, "-"
     if attacker is not None:
         out, _ = attacker.communicate(timeout=seconds + 120)
@@ -198,6 +293,8 @@ def phase(server: ShippedServer, name: str, page: str, seconds: float, workdir):
             f"{logged.count('Not Found: /')} logged 404s, "
             f"{logged.count('Invalid request from')} logged refusals"
         )
+        if front and (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)):
+            answers += f", {m.group(1)} non-2xx answers (nginx's 429s among them)"
     return Phase(
         name,
         mean,
@@ -225,14 +322,31 @@ def run(args) -> list[Phase]:
         env["ACCESS_LOG"] = args.access_log
     if args.workers is not None:
         env["WEB_CONCURRENCY"] = str(args.workers)
+    if args.nginx:
+        # As deploy/env.example has it behind nginx on one machine.
+        env.update(
+            ALLOWED_HOSTS="news.example.com",
+            SITE_URL="https://news.example.com",
+            BEHIND_HTTPS_PROXY="1",
+            TRUSTED_PROXIES="127.0.0.1",
+        )
     server = ShippedServer(env, workdir / "server.log")
+    front = None
     phases = []
     try:
-        probe(server.url + args.page, 2)  # warm-up: imports, page cache
+        if args.nginx:
+            front = Front(server, workdir)
+            paced_probe(front, args.page, 2)  # warm-up: imports, page cache
+        else:
+            probe(server.url + args.page, 2)  # warm-up: imports, page cache
         for _ in range(args.rounds):
             for name in args.phases.split(","):
-                phases.append(phase(server, name, args.page, args.seconds, workdir))
+                phases.append(
+                    phase(server, name, args.page, args.seconds, workdir, front)
+                )
     finally:
+        if front:
+            front.stop()
         server.stop()
     print(f"server log: {server.log_path}", flush=True)  # noqa: T201
     return phases
@@ -256,7 +370,9 @@ def report(phases: list[Phase], args) -> None:
             f"{p.cpu_s:6.1f} {p.log_bytes / 1024:8.0f}  {p.attack_answers}"
         )
     print(  # noqa: T201
-        f"\nprobe: {args.page}, 1 connection, {args.seconds:g} s per phase; "
+        f"\nprobe: {args.page}, 1 connection"
+        + (" from another address through nginx, 10 a second" if args.nginx else "")
+        + f", {args.seconds:g} s per phase; "
         "attack: 2 connections.\nx quiet = the probe's p50 in this phase / "
         "its p50 in the round's quiet phase."
     )
@@ -286,6 +402,11 @@ def main(argv=None) -> None:
         help="ACCESS_LOG for the server (default: the shipped default)",
     )
     parser.add_argument("--workdir", help="reuse a data directory between runs")
+    parser.add_argument(
+        "--nginx",
+        action="store_true",
+        help="put Debian's nginx with deploy/nginx/ in front, as deployed",
+    )
     args = parser.parse_args(argv)
     report(run(args), args)
 
