@@ -1,10 +1,11 @@
 from datetime import timedelta
 
 from django.db import IntegrityError
+from django.db.models import ProtectedError
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article, Section, SectionLabel
+from articles.models import Article, SectionLabel
 from tests.factories import (
     label,
     make_article,
@@ -99,10 +100,19 @@ class SectionTests(TestCase):
         self.assertEqual(list(article.sections.all()), [earlier, later])
         self.assertEqual([b.text for b in earlier.bullets.all()], ["first", "second"])
 
-    def test_deleting_a_label_keeps_its_sections(self):
+    def test_a_label_in_use_cannot_be_deleted(self):
         article = make_article()
         extra = SectionLabel.objects.create(name="Temporary label")
         section = make_section(article, label=extra)
-        extra.delete()
 
-        self.assertTrue(Section.objects.filter(pk=section.pk).exists())
+        with self.assertRaises(ProtectedError):
+            extra.delete()
+
+        section.refresh_from_db()
+        self.assertEqual(section.label, extra)
+        self.assertEqual(section.display_label, "Temporary label")
+
+    def test_a_label_no_section_uses_can_be_deleted(self):
+        extra = SectionLabel.objects.create(name="Temporary label")
+        extra.delete()
+        self.assertFalse(SectionLabel.objects.filter(name="Temporary label").exists())
