@@ -361,9 +361,11 @@ class Section(models.Model):
         Article, on_delete=models.CASCADE, related_name="sections"
     )
     position = models.PositiveIntegerField(default=0)
+    # PROTECT: a deleted label would leave live briefs with empty headings
+    # (and sections that no longer validate); the admin names the briefs.
     label = models.ForeignKey(
         SectionLabel,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         help_text="A standard label, or leave empty and write a custom one.",
