@@ -1,11 +1,12 @@
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article, SectionLabel
+from articles.models import Article, SectionLabel, SlugRedirect
 from tests.factories import (
     label,
     make_article,
@@ -66,6 +67,44 @@ class ArticleTests(TestCase):
         article.refresh_from_db()
         self.assertIsNone(article.category)
         self.assertEqual(article.byline_authors, [])
+
+    def test_validation_refuses_a_slug_that_redirects_to_another_brief(self):
+        owner = make_article(slug="old-address", headline="The first brief")
+        owner.slug = "new-address"
+        owner.save()
+
+        newcomer = Article(headline="Another brief", slug="old-address")
+        with self.assertRaises(ValidationError) as caught:
+            newcomer.full_clean()
+
+        self.assertEqual(caught.exception.error_dict["slug"][0].code, "slug_taken")
+        self.assertIn("“The first brief”", caught.exception.message_dict["slug"][0])
+
+    def test_a_brief_may_take_back_its_own_old_slug(self):
+        article = make_article(slug="old-address")
+        article.slug = "new-address"
+        article.save()
+
+        article.slug = "old-address"
+        article.full_clean()
+        article.save()
+
+        self.assertEqual(
+            list(SlugRedirect.objects.values_list("old_slug", "article")),
+            [("new-address", article.pk)],
+        )
+
+    def test_the_importer_never_picks_another_briefs_old_address(self):
+        from articles.services import unique_slug
+
+        owner = make_article(slug="ports-reopen")
+        owner.slug = "ports-reopen-today"
+        owner.save()
+
+        slug = unique_slug("Ports reopen")
+
+        self.assertEqual(slug, "ports-reopen-2")
+        Article(headline="Ports reopen", slug=slug).full_clean()
 
     def test_its_url_uses_the_slug(self):
         self.assertEqual(make_article(slug="x-y").get_absolute_url(), "/briefs/x-y/")
