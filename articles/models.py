@@ -282,10 +282,34 @@ class Article(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.hero_image and not self.hero_alt.strip():
-            raise ValidationError(
-                {"hero_alt": "Describe the hero image for readers who cannot see it."}
+            errors["hero_alt"] = (
+                "Describe the hero image for readers who cannot see it."
             )
+        owner = Article.address_owner(self.slug, exclude_pk=self.pk)
+        if owner is not None:
+            errors["slug"] = ValidationError(
+                _address_taken(self.slug, owner), code="slug_taken"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def address_owner(cls, slug: str, *, exclude_pk=None) -> "Article | None":
+        """The other brief /briefs/<slug>/ leads to, if any: the one with that
+        slug now, or one that had it and keeps it as a redirect.
+
+        The one rule for who owns an address: an old address stays its brief's
+        (sent newsletters link to it), and only that brief may take it back.
+        """
+        if not slug:
+            return None
+        others = cls.objects.exclude(pk=exclude_pk) if exclude_pk else cls.objects
+        return (
+            others.filter(slug=slug).first()
+            or others.filter(slug_redirects__old_slug=slug).first()
+        )
 
     @property
     def is_published(self) -> bool:
@@ -425,6 +449,19 @@ class Bullet(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+def _address_taken(slug: str, owner: Article) -> str:
+    how = (
+        "uses it"
+        if owner.slug == slug
+        else f"had it before moving to /briefs/{owner.slug}/, and links to it "
+        "still lead there"
+    )
+    return (
+        f"The address /briefs/{slug}/ belongs to the brief “{owner.headline}”, "
+        f"which {how}. Choose another slug."
+    )
 
 
 def _remember_old_slug(article: Article) -> None:
