@@ -80,6 +80,13 @@ class ArticleTests(TestCase):
         self.assertEqual(caught.exception.error_dict["slug"][0].code, "slug_taken")
         self.assertIn("“The first brief”", caught.exception.message_dict["slug"][0])
 
+    def test_a_slug_that_is_no_slug_is_a_validation_error_on_any_database(self):
+        # The ownership check must not send a NUL to PostgreSQL, which
+        # refuses it with an error instead of finding nothing.
+        with self.assertRaises(ValidationError) as caught:
+            Article(headline="Ports", slug="ports\x00").full_clean()
+        self.assertIn("slug", caught.exception.message_dict)
+
     def test_a_brief_may_take_back_its_own_old_slug(self):
         article = make_article(slug="old-address")
         article.slug = "new-address"
