@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.urls import reverse
@@ -303,7 +304,9 @@ class Article(models.Model):
         The one rule for who owns an address: an old address stays its brief's
         (sent newsletters link to it), and only that brief may take it back.
         """
-        if not slug:
+        if not slug or not validators.slug_re.fullmatch(slug):
+            # Not a slug: owns nothing (the field's own check says what is
+            # wrong), and a NUL must not reach PostgreSQL, which errors on it.
             return None
         others = cls.objects.exclude(pk=exclude_pk) if exclude_pk else cls.objects
         return (
