@@ -345,7 +345,9 @@ class StoredExtensionTests(MediaRootMixin, TestCase):
         from django.views.static import serve
 
         response = serve(RequestFactory().get("/"), name, document_root=self.media)
-        response.close()
+        # Only the file: response.close() would signal request_finished,
+        # which closes the test's database connection.
+        response.file_to_stream.close()
         return response["Content-Type"]
 
     def test_a_png_named_eps_is_stored_as_png_and_served_as_image_png(self):
