@@ -671,3 +671,41 @@ class SectionLabelAdmin(admin.ModelAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
     search_fields = ["name"]
+
+    def get_deleted_objects(self, objs, request):
+        # Sections PROTECT their label. Django would list them as bare
+        # "Section: …" lines; an editor needs the briefs to change, linked.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        if protected:
+            protected = self.briefs_using(objs)
+        return deleted, counts, perms_needed, protected
+
+    def briefs_using(self, labels) -> list[str]:
+        """One line per brief: a link to it and which labels it uses."""
+        rows = (
+            Section.objects.filter(label__in=labels)
+            .values("article", "article__headline", "label__name")
+            .annotate(sections=Count("pk"))
+            .order_by("article__headline", "article", "label__name")
+        )
+        uses: dict[tuple[int, str], list[str]] = {}
+        for row in rows:
+            n = row["sections"]
+            uses.setdefault((row["article"], row["article__headline"]), []).append(
+                f"“{row['label__name']}” in {n} section{'s' if n != 1 else ''}"
+            )
+        return [
+            format_html(
+                '<a href="{}">{}</a> — {}',
+                reverse(
+                    "admin:articles_article_change",
+                    args=[pk],
+                    current_app=self.admin_site.name,
+                ),
+                headline,
+                ", ".join(labels_used),
+            )
+            for (pk, headline), labels_used in uses.items()
+        ]

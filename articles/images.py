@@ -27,6 +27,13 @@ MIME_TYPES = {
     "GIF": "image/gif",
 }
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# Endings a stored file of each format may keep as the editor named it.
+KNOWN_ENDINGS = {
+    "JPEG": {"jpg", "jpeg"},
+    "PNG": {"png"},
+    "WEBP": {"webp"},
+    "GIF": {"gif"},
+}
 DISPLAY_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP", "GIF": "GIF"}
 # Animated images are bounded by all their frames' pixels, not the first's.
 ANIMATION_PIXEL_FACTOR = 4
@@ -154,6 +161,18 @@ def strip_metadata(image: Image.Image) -> tuple[bytes, tuple[int, int]]:
     return _encode(image, fmt, **options), image.size
 
 
+def name_for_format(name: str, fmt: str) -> str:
+    """`name` ending in an extension of `fmt`: "x.eps" holding a PNG → "x.png".
+
+    Web servers (and Django's static view) choose the Content-Type from the
+    extension, so a PNG stored as .eps would go out as PostScript.
+    """
+    stem, ext = posixpath.splitext(name)
+    if ext[1:].lower() in KNOWN_ENDINGS.get(fmt, ()):
+        return name
+    return f"{stem}.{EXTENSIONS[fmt]}"
+
+
 def clean_upload(instance, field_name: str) -> None:
     """Replace a new upload on `instance` by a metadata-free copy (pre_save)."""
     fieldfile = getattr(instance, field_name)
@@ -162,8 +181,11 @@ def clean_upload(instance, field_name: str) -> None:
     file = fieldfile.file
     file.seek(0)
     with Image.open(file, formats=settings.IMAGE_FORMATS) as image:
+        fmt = image.format
         data, (width, height) = strip_metadata(image)
-    fieldfile.file = ContentFile(data, name=fieldfile.name)
+    name = name_for_format(fieldfile.name, fmt)
+    fieldfile.name = name
+    fieldfile.file = ContentFile(data, name=name)
     field = instance._meta.get_field(field_name)
     if field.width_field:
         setattr(instance, field.width_field, width)

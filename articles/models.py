@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.urls import reverse
@@ -282,10 +283,36 @@ class Article(models.Model):
 
     def clean(self):
         super().clean()
+        errors = {}
         if self.hero_image and not self.hero_alt.strip():
-            raise ValidationError(
-                {"hero_alt": "Describe the hero image for readers who cannot see it."}
+            errors["hero_alt"] = (
+                "Describe the hero image for readers who cannot see it."
             )
+        owner = Article.address_owner(self.slug, exclude_pk=self.pk)
+        if owner is not None:
+            errors["slug"] = ValidationError(
+                _address_taken(self.slug, owner), code="slug_taken"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def address_owner(cls, slug: str, *, exclude_pk=None) -> "Article | None":
+        """The other brief /briefs/<slug>/ leads to, if any: the one with that
+        slug now, or one that had it and keeps it as a redirect.
+
+        The one rule for who owns an address: an old address stays its brief's
+        (sent newsletters link to it), and only that brief may take it back.
+        """
+        if not slug or not validators.slug_re.fullmatch(slug):
+            # Not a slug: owns nothing (the field's own check says what is
+            # wrong), and a NUL must not reach PostgreSQL, which errors on it.
+            return None
+        others = cls.objects.exclude(pk=exclude_pk) if exclude_pk else cls.objects
+        return (
+            others.filter(slug=slug).first()
+            or others.filter(slug_redirects__old_slug=slug).first()
+        )
 
     @property
     def is_published(self) -> bool:
@@ -361,9 +388,11 @@ class Section(models.Model):
         Article, on_delete=models.CASCADE, related_name="sections"
     )
     position = models.PositiveIntegerField(default=0)
+    # PROTECT: a deleted label would leave live briefs with empty headings
+    # (and sections that no longer validate); the admin names the briefs.
     label = models.ForeignKey(
         SectionLabel,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         help_text="A standard label, or leave empty and write a custom one.",
@@ -423,6 +452,19 @@ class Bullet(models.Model):
 
     def __str__(self):
         return self.text[:60]
+
+
+def _address_taken(slug: str, owner: Article) -> str:
+    how = (
+        "uses it"
+        if owner.slug == slug
+        else f"had it before moving to /briefs/{owner.slug}/, and links to it "
+        "still lead there"
+    )
+    return (
+        f"The address /briefs/{slug}/ belongs to the brief “{owner.headline}”, "
+        f"which {how}. Choose another slug."
+    )
 
 
 def _remember_old_slug(article: Article) -> None:

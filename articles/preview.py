@@ -12,6 +12,8 @@ Previews are never cached or indexed, and send no referrer (the secret is in
 the address).
 """
 
+import re
+
 from django.db import transaction
 from django.forms.formsets import all_valid
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -123,8 +125,15 @@ def _where(prefix: str, number: int) -> str:
     return ", ".join(where)
 
 
+# What new_preview_token() makes. Anything else is no link, and must not
+# reach the query: PostgreSQL refuses a NUL in text with an error, not a miss.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def preview_link_view(request, token: str) -> HttpResponse:
     """A shared preview: the stored draft, for whoever has the secret link."""
+    if not _TOKEN.fullmatch(token):
+        raise Http404("This preview link does not exist or was revoked.")
     link = (
         PreviewLink.objects.filter(token=token, revoked_at__isnull=True)
         .only("article_id")

@@ -267,7 +267,7 @@ def restore(revision: Revision, *, user=None) -> Revision:
         setattr(article, name, data.get(name) or "")
     article.hero_image = data.get("hero_image") or ""
     slug = data.get("slug")
-    if slug and not Article.objects.filter(slug=slug).exclude(pk=article.pk).exists():
+    if slug and Article.address_owner(slug, exclude_pk=article.pk) is None:
         article.slug = slug
     category = data.get("category")
     article.category = (

@@ -19,7 +19,6 @@ from articles.models import (
     Category,
     Section,
     SectionLabel,
-    SlugRedirect,
 )
 
 UNTITLED = "Untitled brief"
@@ -29,12 +28,8 @@ def unique_slug(text: str, *, exclude_pk: int | None = None) -> str:
     """A slug for `text` that no brief uses and no old address redirects from."""
     max_length = Article._meta.get_field("slug").max_length
     base = slugify(text)[: max_length - 6].strip("-") or "brief"
-    taken_articles = Article.objects.exclude(pk=exclude_pk)
     candidate, n = base, 1
-    while (
-        taken_articles.filter(slug=candidate).exists()
-        or SlugRedirect.objects.filter(old_slug=candidate).exists()
-    ):
+    while Article.address_owner(candidate, exclude_pk=exclude_pk) is not None:
         n += 1
         candidate = f"{base}-{n}"
     return candidate

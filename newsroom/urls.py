@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
+from django.views.static import serve
 
 from newsletter.views import OneClickUnsubscribeView
 
@@ -20,7 +23,16 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+def media_file(request, path):
+    """Uploads in development; in production the web server serves them."""
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError:
+        # serve() passes the file system's refusals on (a name too long for
+        # it): for whoever asked, there is no such file.
+        raise Http404("No such file.") from None
+
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, view=media_file)

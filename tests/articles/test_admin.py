@@ -2,8 +2,15 @@ import re
 
 from django.test import TestCase
 
-from articles.models import Article, Section
-from tests.factories import label, make_author, make_brief, make_category, make_user
+from articles.models import Article, Section, SectionLabel
+from tests.factories import (
+    label,
+    make_author,
+    make_brief,
+    make_category,
+    make_section,
+    make_user,
+)
 
 
 def brief_form(sections, **fields) -> dict:
@@ -301,3 +308,77 @@ class InlineLimitTests(TestCase):
         # Only the capped number of section forms were rendered back.
         headings = re.findall(rb'name="sections-\d+-heading"', response.content)
         self.assertLessEqual(len(headings), 40)
+
+
+class SectionLabelDeletionTests(TestCase):
+    """A label briefs use cannot be deleted; the admin says which briefs."""
+
+    def setUp(self):
+        self.client.force_login(make_user("chief", superuser=True))
+        self.label = SectionLabel.objects.create(name="Of note")
+        self.ports = make_brief(sections=0, headline="Ports reopen", slug="ports")
+        self.rail = make_brief(sections=0, headline="Rail strike ends", slug="rail")
+        self.sections = [
+            make_section(self.ports, label=self.label, text="Cargo moves."),
+            make_section(self.ports, label=self.label, text="Again."),
+            make_section(self.rail, label=self.label, text="Trains run."),
+        ]
+        self.unused = SectionLabel.objects.create(name="Nobody uses this")
+        self.url = f"/admin/articles/sectionlabel/{self.label.pk}/delete/"
+
+    def assertNothingDeleted(self):
+        self.assertTrue(SectionLabel.objects.filter(pk=self.label.pk).exists())
+        for section in self.sections:
+            section.refresh_from_db()
+            self.assertEqual(section.label_id, self.label.pk)
+
+    def assertListsTheBriefs(self, response):
+        for brief in (self.ports, self.rail):
+            self.assertContains(
+                response,
+                f'<a href="/admin/articles/article/{brief.pk}/change/">'
+                f"{brief.headline}</a>",
+                html=True,
+            )
+        self.assertContains(response, "cannot be deleted")
+        self.assertContains(response, "another label")
+        self.assertNotContains(response, "Yes, I’m sure")
+
+    def test_the_confirmation_page_lists_the_briefs_using_the_label(self):
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertListsTheBriefs(response)
+        self.assertContains(response, "“Of note” is used by 2 briefs")
+        # Each brief once, however many of its sections use the label.
+        self.assertContains(response, f"/admin/articles/article/{self.ports.pk}/", 1)
+
+    def test_posting_the_confirmation_deletes_nothing(self):
+        response = self.client.post(self.url, {"post": "yes"})
+        self.assertLess(response.status_code, 500)
+        self.assertNothingDeleted()
+
+    def test_the_reader_page_still_shows_the_label_after_a_refused_delete(self):
+        self.client.post(self.url, {"post": "yes"})
+        page = self.client.get("/briefs/ports/")
+        self.assertEqual(page.status_code, 200)
+        self.assertContains(page, "Of note:")
+
+    def test_the_bulk_delete_action_lists_the_briefs_and_deletes_nothing(self):
+        action = {
+            "action": "delete_selected",
+            "_selected_action": [self.label.pk, self.unused.pk],
+        }
+        response = self.client.post("/admin/articles/sectionlabel/", action)
+        self.assertEqual(response.status_code, 200)
+        self.assertListsTheBriefs(response)
+
+        self.client.post("/admin/articles/sectionlabel/", {**action, "post": "yes"})
+        self.assertNothingDeleted()
+        self.assertTrue(SectionLabel.objects.filter(pk=self.unused.pk).exists())
+
+    def test_an_unused_label_is_deleted_as_usual(self):
+        url = f"/admin/articles/sectionlabel/{self.unused.pk}/delete/"
+        self.assertContains(self.client.get(url), "Yes, I’m sure")
+        response = self.client.post(url, {"post": "yes"})
+        self.assertRedirects(response, "/admin/articles/sectionlabel/")
+        self.assertFalse(SectionLabel.objects.filter(pk=self.unused.pk).exists())

@@ -181,6 +181,62 @@ class SlugRedirectTests(TestCase):
         article.save()
         self.assertEqual(self.client.get("/briefs/was-live/").status_code, 404)
 
+    def add_brief(self, slug, headline="A different story"):
+        from tests.articles.test_admin import brief_form
+
+        return self.client.post(
+            "/admin/articles/article/add/",
+            brief_form([], headline=headline, slug=slug),
+        )
+
+    def test_the_admin_refuses_a_new_brief_at_another_briefs_old_address(self):
+        article = make_brief(slug="ports-reopen", headline="Ports reopen at last")
+        self.rename(article, "ports-reopen-after-strike")
+
+        response = self.add_brief("ports-reopen")
+
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(Article.objects.filter(headline="A different story").exists())
+        errors = " ".join(response.context["adminform"].form.errors["slug"])
+        self.assertIn("“Ports reopen at last”", errors)
+        self.assertIn("/briefs/ports-reopen/", errors)
+        # What was typed stays in the form.
+        self.assertContains(response, 'value="A different story"')
+        self.assertRedirects(
+            self.client.get("/briefs/ports-reopen/"),
+            "/briefs/ports-reopen-after-strike/",
+            status_code=301,
+        )
+
+    def test_the_admin_refuses_renaming_a_brief_to_another_briefs_old_address(self):
+        article = make_brief(slug="ports-reopen", headline="Ports reopen at last")
+        self.rename(article, "ports-reopen-after-strike")
+        other = make_brief(slug="rail-strike")
+
+        response = self.client.post(
+            f"/admin/articles/article/{other.pk}/change/",
+            change_form_data(other, slug="ports-reopen"),
+        )
+
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(
+            "“Ports reopen at last”",
+            " ".join(response.context["adminform"].form.errors["slug"]),
+        )
+        other.refresh_from_db()
+        self.assertEqual(other.slug, "rail-strike")
+        self.assertEqual(
+            SlugRedirect.objects.get(old_slug="ports-reopen").article, article
+        )
+
+    def test_the_admin_names_the_brief_that_has_a_slug_now(self):
+        make_brief(slug="taken", headline="The brief at that address")
+        response = self.add_brief("taken")
+        self.assertEqual(response.status_code, 200)
+        errors = response.context["adminform"].form.errors["slug"]
+        self.assertEqual(len(errors), 1, errors)
+        self.assertIn("“The brief at that address”", errors[0])
+
     def test_a_new_brief_at_an_old_address_wins(self):
         article = make_brief(slug="contested")
         self.rename(article, "moved-on")

@@ -333,3 +333,50 @@ class BeforeRenditionsTests(MediaRootMixin, TestCase):
         with self.assertRaises(ValidationError) as caught:
             author.full_clean()
         self.assertIn("photo", caught.exception.message_dict)
+
+
+@override_settings(TASKS=DUMMY)
+class StoredExtensionTests(MediaRootMixin, TestCase):
+    """A stored image's name ends in the format Pillow found, whatever the
+    upload was called: servers pick the Content-Type from that ending."""
+
+    def served_type(self, name: str) -> str:
+        from django.test import RequestFactory
+        from django.views.static import serve
+
+        response = serve(RequestFactory().get("/"), name, document_root=self.media)
+        # Only the file: response.close() would signal request_finished,
+        # which closes the test's database connection.
+        response.file_to_stream.close()
+        return response["Content-Type"]
+
+    def test_a_png_named_eps_is_stored_as_png_and_served_as_image_png(self):
+        form = HeroForm(
+            data={"headline": "H", "slug": "h", "hero_alt": "A harbour"},
+            files={
+                "hero_image": SimpleUploadedFile(
+                    "x.eps", image_bytes("PNG", (64, 48)), "application/postscript"
+                )
+            },
+        )
+        self.assertTrue(form.is_valid(), form.errors)
+        article = form.save()
+
+        self.assertRegex(article.hero_image.name, r"^heroes/\d{4}/\d{2}/x[^/.]*\.png$")
+        self.assertEqual(self.served_type(article.hero_image.name), "image/png")
+        with default_storage.open(article.hero_image.name) as file:
+            self.assertEqual(Image.open(file).format, "PNG")
+
+    def test_an_author_photo_gets_the_extension_of_its_format(self):
+        author = make_author(photo=upload("me.png", image_bytes("JPEG", (40, 40))))
+        self.assertTrue(author.photo.name.endswith(".jpg"), author.photo.name)
+        self.assertEqual(self.served_type(author.photo.name), "image/jpeg")
+
+    def test_a_name_that_already_fits_its_format_is_kept(self):
+        for name, fmt in [("harbour.jpeg", "JPEG"), ("Harbour.PNG", "PNG")]:
+            with self.subTest(name=name):
+                article = make_article(
+                    hero_image=upload(name, image_bytes(fmt, (40, 40))), hero_alt="x"
+                )
+                stem, ext = name.rsplit(".", 1)
+                self.assertRegex(article.hero_image.name, rf"/{stem}[^/.]*\.{ext}$")

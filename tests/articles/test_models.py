@@ -1,10 +1,12 @@
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import ProtectedError
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article, Section, SectionLabel
+from articles.models import Article, SectionLabel, SlugRedirect
 from tests.factories import (
     label,
     make_article,
@@ -66,6 +68,51 @@ class ArticleTests(TestCase):
         self.assertIsNone(article.category)
         self.assertEqual(article.byline_authors, [])
 
+    def test_validation_refuses_a_slug_that_redirects_to_another_brief(self):
+        owner = make_article(slug="old-address", headline="The first brief")
+        owner.slug = "new-address"
+        owner.save()
+
+        newcomer = Article(headline="Another brief", slug="old-address")
+        with self.assertRaises(ValidationError) as caught:
+            newcomer.full_clean()
+
+        self.assertEqual(caught.exception.error_dict["slug"][0].code, "slug_taken")
+        self.assertIn("“The first brief”", caught.exception.message_dict["slug"][0])
+
+    def test_a_slug_that_is_no_slug_is_a_validation_error_on_any_database(self):
+        # The ownership check must not send a NUL to PostgreSQL, which
+        # refuses it with an error instead of finding nothing.
+        with self.assertRaises(ValidationError) as caught:
+            Article(headline="Ports", slug="ports\x00").full_clean()
+        self.assertIn("slug", caught.exception.message_dict)
+
+    def test_a_brief_may_take_back_its_own_old_slug(self):
+        article = make_article(slug="old-address")
+        article.slug = "new-address"
+        article.save()
+
+        article.slug = "old-address"
+        article.full_clean()
+        article.save()
+
+        self.assertEqual(
+            list(SlugRedirect.objects.values_list("old_slug", "article")),
+            [("new-address", article.pk)],
+        )
+
+    def test_the_importer_never_picks_another_briefs_old_address(self):
+        from articles.services import unique_slug
+
+        owner = make_article(slug="ports-reopen")
+        owner.slug = "ports-reopen-today"
+        owner.save()
+
+        slug = unique_slug("Ports reopen")
+
+        self.assertEqual(slug, "ports-reopen-2")
+        Article(headline="Ports reopen", slug=slug).full_clean()
+
     def test_its_url_uses_the_slug(self):
         self.assertEqual(make_article(slug="x-y").get_absolute_url(), "/briefs/x-y/")
 
@@ -99,10 +146,19 @@ class SectionTests(TestCase):
         self.assertEqual(list(article.sections.all()), [earlier, later])
         self.assertEqual([b.text for b in earlier.bullets.all()], ["first", "second"])
 
-    def test_deleting_a_label_keeps_its_sections(self):
+    def test_a_label_in_use_cannot_be_deleted(self):
         article = make_article()
         extra = SectionLabel.objects.create(name="Temporary label")
         section = make_section(article, label=extra)
-        extra.delete()
 
-        self.assertTrue(Section.objects.filter(pk=section.pk).exists())
+        with self.assertRaises(ProtectedError):
+            extra.delete()
+
+        section.refresh_from_db()
+        self.assertEqual(section.label, extra)
+        self.assertEqual(section.display_label, "Temporary label")
+
+    def test_a_label_no_section_uses_can_be_deleted(self):
+        extra = SectionLabel.objects.create(name="Temporary label")
+        extra.delete()
+        self.assertFalse(SectionLabel.objects.filter(name="Temporary label").exists())

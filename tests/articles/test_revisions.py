@@ -278,6 +278,26 @@ class RestoreTests(TestCase):
         self.assertEqual(section.display_label, "Why it matters")
         self.assertIsNone(section.label)
 
+    def test_restoring_never_takes_another_briefs_old_address(self):
+        draft = make_article(status=Article.Status.DRAFT, slug="working-title")
+        first = revisions.record(draft, user=self.editor)
+        draft.slug = "final-title"
+        draft.save()
+        # Meanwhile another brief went out at that address, then moved.
+        owner = make_article(slug="working-title")
+        owner.slug = "working-title-2"
+        owner.save()
+
+        revisions.restore(first, user=self.editor)
+
+        draft.refresh_from_db()
+        self.assertEqual(draft.slug, "final-title")
+        self.assertRedirects(
+            self.client.get("/briefs/working-title/"),
+            "/briefs/working-title-2/",
+            status_code=301,
+        )
+
     def test_a_writer_cannot_restore_a_published_brief(self):
         writer = make_role_user("w", WRITER)
         self.article.created_by = writer

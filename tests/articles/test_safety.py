@@ -3,6 +3,7 @@ unpublished, not deleted (articles/safety.py)."""
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.db.models import ProtectedError
 from django.test import TestCase
 
 from articles.models import Article, Bullet, Section
@@ -82,11 +83,13 @@ class DeletingWhatBriefsReferToTests(TestCase):
                 self.assertEqual(response.status_code, 302)
         self.assertBriefIntact()
 
-    def test_deleting_a_section_label_keeps_sections(self):
+    def test_a_section_label_in_use_is_not_deleted(self):
         used = label("Why it matters")
         Section.objects.filter(article=self.brief).update(label=used)
-        used.delete()
-        self.assertBriefIntact()
+        with self.assertRaises(ProtectedError):
+            used.delete()
+        brief = self.assertBriefIntact()
+        self.assertEqual({s.label for s in brief.sections.all()}, {used})
 
     def test_deleting_a_user_keeps_the_briefs_they_wrote_or_created(self):
         self.brief.created_by = self.author.user
