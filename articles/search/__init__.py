@@ -1,37 +1,38 @@
-"""Full-text search over briefs.
+"""Full-text search over briefs: one interface, a backend per database.
 
 Each brief keeps a plain-text `search_document` (intro, then every section's
 label, heading, lead text and bullets), rebuilt after any save or delete of
 the brief, a section or a bullet — once per brief per transaction, after the
 commit, because the admin saves inlines after their parent (retried if that
-fails: articles/followups.py). On PostgreSQL the same UPDATE stores a
-weighted tsvector (headline A, dek B, body C) behind a GIN index, and
-queries use websearch syntax ("quoted phrases", -exclusions, or), ranked,
-with highlighted snippets. SQLite gets a simpler search behind
-the same function: every word must appear somewhere; headline matches first.
+fails: articles/followups.py). The index over headline (weighted most), dek
+and document follows it:
+
+- PostgreSQL (search/postgres.py): the same UPDATE stores a weighted
+  tsvector behind a GIN index;
+- SQLite (search/sqlite.py): an FTS5 table over the same three columns,
+  kept by triggers on the brief's row, so inserts, updates and deletes of any
+  kind (bulk, raw, cascades) can never leave it behind.
+
+Both read a query the same way (search/query.py: "phrases", -exclusions,
+or), rank headline over dek over body, and mark the matches in a snippet.
+`manage.py rebuild_search_index` rebuilds the documents and the index.
 """
 
 import re
 
 from django.conf import settings
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-)
-from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from articles import followups
 from articles.models import Article, Bullet, Section
+from articles.search import postgres, query, sqlite
 from newsroom.richtext import to_text
 
-# Markers PostgreSQL puts around matches; replaced by <mark> after escaping,
-# so nothing a writer typed is ever treated as HTML.
+# Markers the databases put around matches; replaced by <mark> after
+# escaping, so nothing a writer typed is ever treated as HTML.
 START, STOP = "\x02", "\x03"
 SNIPPET_WORDS = 30
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -44,32 +45,15 @@ def clean_query(raw) -> str:
     return text[: settings.SEARCH_MAX_QUERY_LENGTH].strip()
 
 
-# PostgreSQL's websearch parser stacks one NOT per "-" until an operand
-# comes, and fails past about 30 ("tsquery stack too small": 40 dashes, or
-# "- - - … x", answered 500). So a dash is an exclusion only right before a
-# word or a quoted phrase (then an operand follows at once), any other dash
-# outside a word is a space, and past MAX_EXCLUSIONS every dash is: however a
-# query is built, no more NOTs can pile up than that.
-MAX_EXCLUSIONS = 16
-_OPERATOR_DASH = re.compile(r'(?<![^\W_])-(?=([^\W_]|")?)')
+def parse(text: str) -> query.Query:
+    stop_words = (
+        query.ENGLISH_STOP_WORDS if settings.SEARCH_LANGUAGE == "english" else ()
+    )
+    return query.parse(text, stop_words)
 
 
-def websearch_text(query: str) -> str:
-    """`query` made safe for websearch_to_tsquery, meaning kept."""
-    kept = 0
-
-    def dash(match):
-        nonlocal kept
-        if match.group(1) and kept < MAX_EXCLUSIONS:
-            kept += 1
-            return "-"
-        return " "
-
-    return _OPERATOR_DASH.sub(dash, query)
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
+def _backend():
+    return postgres if connection.vendor == "postgresql" else sqlite
 
 
 # Building the document ---------------------------------------------------
@@ -94,11 +78,14 @@ def document_for(article: Article) -> str:
                 section.bullets.all(), key=lambda b: (b.position, b.pk)
             )
         )
-    return "\n".join(part.strip() for part in parts if part and part.strip())
+    # Control characters (the snippet's markers among them) never reach it.
+    return "\n".join(
+        _CONTROL.sub(" ", part).strip() for part in parts if part and part.strip()
+    )
 
 
 def update_index(article_id: int) -> None:
-    """Rebuild one brief's document (and vector on PostgreSQL).
+    """Rebuild one brief's document, and its index entry with it.
 
     Cached pages are not told: the caller bumps the content version after
     (articles/followups.py, the rebuild_search_index command).
@@ -107,22 +94,18 @@ def update_index(article_id: int) -> None:
     if article is None:
         return
     document = document_for(article)
-    values = {"search_document": document}
-    if is_postgres():
-        config = settings.SEARCH_LANGUAGE
-        values["search_vector"] = (
-            SearchVector("headline", weight="A", config=config)
-            + SearchVector("dek", weight="B", config=config)
-            + SearchVector(Value(document), weight="C", config=config)
-        )
+    values = {"search_document": document, **_backend().indexed_values(document)}
     # update(): no signals, and the brief's updated_at stays the editor's.
     Article.objects.filter(pk=article_id).update(**values)
 
 
 def rebuild_index() -> int:
-    ids = list(Article.objects.values_list("pk", flat=True))
-    for pk in ids:
-        update_index(pk)
+    """Every brief's document and index entry; the number of briefs."""
+    with transaction.atomic():
+        ids = list(Article.objects.values_list("pk", flat=True))
+        for pk in ids:
+            update_index(pk)
+        _backend().rebuild()
     return len(ids)
 
 
@@ -171,97 +154,28 @@ def connect_receivers() -> None:
 # Querying ----------------------------------------------------------------
 
 
-def _terms(query: str) -> list[str]:
-    # Websearch operators mean nothing to the fallback; keep the words.
-    words = re.findall(r"\w[\w'’-]*", query.lower())
-    return [w for w in words if w not in {"or"}][:10]
+def search(text: str):
+    """Published briefs matching `text`, best first.
 
-
-def search(query: str):
-    """Published briefs matching `query`, best first, each with a `snippet`.
-
-    Returns a queryset for teasers (for_listing) annotated with `rank`, and
-    on PostgreSQL `snippet_marked`; call `snippet()` on each row to render.
+    A queryset for teasers (for_listing) annotated with `rank` (higher is
+    better) and `snippet_marked`; call `snippet()` on each row to render.
+    Empty when nothing in `text` is left to look for.
     """
     published = Article.objects.published().for_listing()
-    if is_postgres():
-        config = settings.SEARCH_LANGUAGE
-        search_query = SearchQuery(
-            websearch_text(query), search_type="websearch", config=config
-        )
-        return (
-            published.filter(search_vector=search_query)
-            .annotate(
-                rank=SearchRank(F("search_vector"), search_query),
-                snippet_marked=SearchHeadline(
-                    "search_document",
-                    search_query,
-                    config=config,
-                    start_sel=START,
-                    stop_sel=STOP,
-                    max_words=SNIPPET_WORDS,
-                    min_words=12,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-            )
-            .order_by("-rank", "-published_at", "-pk")
-        )
-    terms = _terms(query)
-    if not terms:
+    parsed = parse(text)
+    if not parsed:
         return published.none()
-    matches = Q()
-    rank = Value(0)
-    for term in terms:
-        matches &= (
-            Q(headline__icontains=term)
-            | Q(dek__icontains=term)
-            | Q(search_document__icontains=term)
-        )
-        rank = rank + Case(
-            When(headline__icontains=term, then=Value(4)),
-            When(dek__icontains=term, then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
+    marks = {"start": START, "stop": STOP, "words": SNIPPET_WORDS}
     return (
-        published.filter(matches)
-        .annotate(rank=rank)
+        _backend()
+        .matching(published, parsed, marks)
         .order_by("-rank", "-published_at", "-pk")
     )
 
 
-def snippet(article, query: str) -> str:
-    """An escaped excerpt with the matches in <mark>, or the dek."""
+def snippet(article, text: str) -> str:
+    """An escaped excerpt of the body with the matches in <mark>, or the dek."""
     marked = getattr(article, "snippet_marked", None)
-    if marked is not None:
-        if START not in marked:
-            return escape(article.dek)
-        return mark_safe(
-            escape(marked).replace(START, "<mark>").replace(STOP, "</mark>")
-        )
-    return _python_snippet(article.search_document, article.dek, _terms(query))
-
-
-def _python_snippet(document: str, dek: str, terms: list[str]) -> str:
-    if not terms:
-        return escape(dek)
-    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
-    found = pattern.search(document or "")
-    if not found:
-        text = dek
-    else:
-        words_before = document[: found.start()].split()
-        start = len(" ".join(words_before[:-8])) if len(words_before) > 8 else 0
-        window = document[start:].split()[:SNIPPET_WORDS]
-        text = ("… " if start else "") + " ".join(window)
-        if len(document[start:].split()) > SNIPPET_WORDS:
-            text += " …"
-    pieces = []
-    last = 0
-    for match in pattern.finditer(text):
-        pieces.append(escape(text[last : match.start()]))
-        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
-        last = match.end()
-    pieces.append(escape(text[last:]))
-    return mark_safe("".join(pieces))
+    if not marked or START not in marked:
+        return escape(article.dek)
+    return mark_safe(escape(marked).replace(START, "<mark>").replace(STOP, "</mark>"))
