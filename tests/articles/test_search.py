@@ -226,6 +226,17 @@ class OddQueryTests(HypothesisTestCase):
             "\\",
             "(((",
             "harbour:*",
+            "harbour*",
+            "*",
+            "^harbour",
+            "headline:harbour",
+            "NEAR(harbour work)",
+            "NEAR(",
+            "x",
+            "h",
+            "\x00",
+            "-" * 40,
+            '"harbour',
         ]:
             with self.subTest(query=query):
                 self.assertEqual(
