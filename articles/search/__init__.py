@@ -173,9 +173,25 @@ def search(text: str):
     )
 
 
+def why_nothing(text: str) -> str | None:
+    """Why `text` can find nothing, whatever is published; None if it can."""
+    if not text or parse(text):
+        return None
+    if _EXCLUSION.search(text):
+        return "A word after a dash is left out; add a word to look for."
+    return "Words this common are not searched for; add a more particular one."
+
+
+_EXCLUSION = re.compile(r'(?:^|\s)-+["\w]')
+# The document has one line per label, heading, paragraph or bullet; in a
+# snippet a line that ends without punctuation (a label, mostly) reads as one.
+_LINE_AFTER_WORD = re.compile(rf"(\w[{START}{STOP}]?)\n")
+
+
 def snippet(article, text: str) -> str:
     """An escaped excerpt of the body with the matches in <mark>, or the dek."""
     marked = getattr(article, "snippet_marked", None)
     if not marked or START not in marked:
         return escape(article.dek)
+    marked = _LINE_AFTER_WORD.sub(r"\1: ", marked).replace("\n", " ")
     return mark_safe(escape(marked).replace(START, "<mark>").replace(STOP, "</mark>"))

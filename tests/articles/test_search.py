@@ -131,6 +131,12 @@ class SearchPageTests(TestCase):
         response = self.client.get("/search/", {"q": "zebras"})
         self.assertContains(response, "No briefs match “zebras”")
 
+    def test_a_query_that_can_find_nothing_says_why(self):
+        response = self.client.get("/search/", {"q": "-harbour"})
+        self.assertContains(response, "add a word to look for")
+        response = self.client.get("/search/", {"q": "the of"})
+        self.assertContains(response, "add a more particular one")
+
     def test_a_very_long_query_is_cut_and_the_reader_told(self):
         response = self.client.get("/search/", {"q": "harbour " * 200})
         self.assertEqual(response.status_code, 200)
@@ -333,7 +339,10 @@ class SearchSyntaxTests(TestCase):
         search.rebuild_index()
         (article,) = self.found("aluminium")
         marked = search.snippet(article, "aluminium")
-        self.assertIn("Duties on 5 &lt; 6 &amp; <mark>aluminium</mark>", marked)
+        # The label's line reads into the bullet's.
+        self.assertIn(
+            "Details: Duties on 5 &lt; 6 &amp; <mark>aluminium</mark>", marked
+        )
         self.assertEqual(re.findall(r"<[^>]*>", marked), ["<mark>", "</mark>"])
 
     def test_a_headline_only_match_shows_the_dek(self):
