@@ -248,6 +248,7 @@ class SearchView(ListView):
             (article, search.snippet(article, self.query))
             for article in context["articles"]
         ]
+        context["why_nothing"] = search.why_nothing(self.query)
         context["page_params"] = {"q": self.query} if self.query else {}
         context["meta"] = seo.listing_meta(
             title=f"Search: {self.query}" if self.query else "Search",

@@ -6,8 +6,10 @@ from newsroom import pagecache
 
 class Command(BaseCommand):
     help = (
-        "Rebuild every brief's search document (and, on PostgreSQL, its weighted "
-        "vector). Run after changing SEARCH_LANGUAGE or bulk-loading rows."
+        "Rebuild every brief's search document and the index over it (PostgreSQL's "
+        "weighted vectors, or SQLite's FTS5 table, remade if SEARCH_LANGUAGE "
+        "changed). Run after changing SEARCH_LANGUAGE or loading sections or "
+        "bullets around the ORM's signals."
     )
 
     def handle(self, *args, **options):
