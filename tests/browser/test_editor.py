@@ -291,3 +291,50 @@ def test_the_guidance_panel_shows_a_label_typed_with_its_colon_once(admin_page, 
         "Rome is responding to: 2 words, 1 bullets",
     ]
     assert page.js_errors == []
+
+
+SIX_SECTIONS = [
+    ("Why it matters", "", "A third of the region's exports pass through the port."),
+    ("Driving the news", "Cranes restart.", "Repairs took a week."),
+    ("Zoom in", "", ""),
+    ("By the numbers", "", ""),
+    ("What we're watching", "", "Whether rates hold."),
+    ("The bottom line", "", ""),
+]
+
+
+def six_section_brief(labels):
+    """A brief as the desk writes them: six sections of three short bullets."""
+    article = make_article(
+        headline="Harbour cranes restart after a week of repairs, shippers say",
+        dek="Exports resume on Monday after a week of silence at the container "
+        "terminal; freight rates eased on the news.",
+        intro="<p>The port reopened at dawn.</p>",
+        status=Article.Status.DRAFT,
+        published_at=None,
+    )
+    for name, heading, lead in SIX_SECTIONS:
+        section = make_section(
+            article,
+            label=labels.get(name) or label(name),
+            heading=heading,
+            text=lead,
+        )
+        for n in range(3):
+            make_bullet(section, f"{name}, point {n + 1}: a short line of fact.")
+    return article
+
+
+def test_a_six_section_brief_fits_in_a_short_page_at_1280(admin_page, labels, docshot):
+    page = admin_page
+    article = six_section_brief(labels)
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    page.wait_for_selector("#sections-5 .ProseMirror")
+    heights = page.evaluate(
+        """() => ({
+            page: document.documentElement.scrollHeight,
+            sections: document.getElementById('sections-group').offsetHeight,
+        })"""
+    )
+    docshot("editor-brief")
+    assert heights["page"] <= 2600, heights
