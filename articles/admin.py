@@ -119,10 +119,18 @@ class BylineInline(
     model = Byline
     max_num = 12
     form = BylineForm
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Room for the editor's own byline, proposed on a new brief
+        # (ArticleAdmin.get_formset_kwargs); none otherwise.
+        new = getattr(obj, "pk", None) is None
+        if new and Author.objects.filter(user=request.user).exists():
+            return 1
+        return 0
+
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     sortable_field_name = "position"
-    extra = 0
     verbose_name = "author"
     verbose_name_plural = "byline (drag to order)"
 
@@ -279,19 +287,33 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, BylineInline) and getattr(obj, "pk", None) is None:
+            # The form shows the byline it will save, so the editor can
+            # remove it (a desk editor writing for someone else) before saving.
+            author = Author.objects.filter(user=request.user).first()
+            if author is not None:
+                kwargs["initial"] = [{"author": author.pk}]
+        return kwargs
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        if not change and not article.bylines.exists():
-            author = Author.objects.filter(user=request.user).first()
-            if author is not None:
-                Byline.objects.create(article=article, author=author, position=0)
         action = form.workflow_action
         note = action.label if action else ("Created" if not change else "Saved")
         revisions.record(article, user=request.user, note=note)
         if action is not None:
             messages.info(
                 request, f"“{article}” is now {workflow.state_label(article).lower()}."
+            )
+        if article.status == Article.Status.PUBLISHED and not article.bylines.exists():
+            # A warning, not a refusal: agency copy and house editorials may
+            # go out unsigned, but usually the byline was forgotten.
+            messages.warning(
+                request,
+                f"“{article}” is published with no byline: "
+                "add its author under “Byline”.",
             )
         self.warn_about_brevity(request, article)
 
@@ -375,6 +397,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     def _transition(self, request, queryset, action, *, publish_now=False):
         done = skipped = 0
+        unsigned = []
         with transaction.atomic():
             # Lock the rows themselves: the list's queryset joins categories,
             # and PostgreSQL cannot lock the nullable side of an outer join.
@@ -395,6 +418,8 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
                 article.save()
                 revisions.record(article, user=request.user, note=action.label)
                 done += 1
+                if publish_now and not article.bylines.exists():
+                    unsigned.append(article.headline)
         if done:
             self.message_user(
                 request, f"{action.label}: {done} brief(s).", messages.SUCCESS
@@ -404,6 +429,14 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
                 request,
                 f"{skipped} brief(s) left as they were: “{action.label}” does not "
                 "apply to their state, or you may not change them.",
+                messages.WARNING,
+            )
+        if unsigned:
+            self.message_user(
+                request,
+                "Published with no byline: "
+                + ", ".join(f"“{headline}”" for headline in unsigned)
+                + ". Add their authors.",
                 messages.WARNING,
             )
 

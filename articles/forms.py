@@ -44,6 +44,14 @@ class BylineForm(forms.ModelForm):
         fields = ["author", "position"]
         widgets = {"position": forms.HiddenInput}
 
+    def has_changed(self):
+        # The byline proposed on a new brief is posted unchanged from its
+        # initial value; a formset skips unchanged extra forms, which would
+        # drop it. A new form that names an author is a byline to save.
+        if self.instance.pk is None and self["author"].value():
+            return True
+        return super().has_changed()
+
 
 class Conflict:
     """Someone saved the brief after this editor opened it."""

@@ -330,7 +330,11 @@ class BylineDefaultTests(TestCase):
     def test_the_offered_byline_is_saved_as_it_stands(self):
         data = brief_form(
             nine_bullets(),
-            **{"bylines-TOTAL_FORMS": "1", "bylines-0-author": self.author.pk},
+            **{
+                "bylines-TOTAL_FORMS": "1",
+                "bylines-0-author": self.author.pk,
+                "bylines-0-position": "0",
+            },
         )
         response = self.client.post("/admin/articles/article/add/", data)
         self.assertEqual(response.status_code, 302, response.content[:2000])
