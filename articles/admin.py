@@ -41,6 +41,15 @@ from articles.models import (
 from articles.safety import PublishedBriefDeletionGuard
 
 
+def only_add_related(formfield, *, add=True) -> None:
+    """Drop the change/delete/view icons beside a related select (and add)."""
+    widget = formfield.widget
+    for name in ("change", "delete", "view"):
+        setattr(widget, f"can_{name}_related", False)
+    if not add:
+        widget.can_add_related = False
+
+
 class FollowsArticlePermission:
     """An inline is editable only while its brief is editable by this user.
 
@@ -90,7 +99,7 @@ class BoundedInline:
 
 
 class BulletInline(
-    BoundedInline, FollowsArticlePermission, nested_admin.NestedTabularInline
+    BoundedInline, FollowsArticlePermission, nested_admin.NestedStackedInline
 ):
     model = Bullet
     form = BulletForm
@@ -99,6 +108,7 @@ class BulletInline(
     extra = 0
     min_num = 0
     classes = ["bullets"]
+    template = "admin/articles/article/bullet_inline.html"
 
 
 class SectionInline(
@@ -106,11 +116,20 @@ class SectionInline(
 ):
     model = Section
     form = SectionForm
-    fields = [("label", "custom_label"), "heading", "text", "numbered", "position"]
+    fields = [("label", "custom_label"), "heading", ("text", "numbered"), "position"]
     sortable_field_name = "position"
     inlines = [BulletInline]
     extra = 0
     classes = ["sections"]
+    template = "admin/articles/article/section_inline.html"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "label" and formfield is not None:
+            # Labels are managed on their own page; four icons beside every
+            # section's select only pushed the heading onto its own line.
+            only_add_related(formfield, add=False)
+        return formfield
 
 
 class BylineInline(
@@ -203,8 +222,6 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["category", "topics"]
     inlines = [BylineInline, SectionInline, CorrectionInline]
-    readonly_fields = ["created_by"]
-    save_on_top = True
     actions = ["submit_for_review", "publish_now", "unpublish", "back_to_draft"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "intro", "loaded_version"]}),
@@ -212,10 +229,8 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
             "Filing",
             {
                 "fields": [
-                    "category",
-                    "topics",
+                    ("category", "topics"),
                     ("status", "published_at"),
-                    "created_by",
                 ]
             },
         ),
@@ -230,7 +245,11 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}
-        js = ["articles/admin/brevity.js", "articles/admin/nesting.js"]
+        js = [
+            "articles/admin/brevity.js",
+            "articles/admin/nesting.js",
+            "articles/admin/editor.js",
+        ]
 
     # Permissions -------------------------------------------------------
 
@@ -277,6 +296,13 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         return obj.get_absolute_url() if obj.is_published else None
 
     # The form ----------------------------------------------------------
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "category" and formfield is not None:
+            # Beside the topics on one line: "add" is the icon used there.
+            only_add_related(formfield)
+        return formfield
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -336,6 +362,9 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         report = brevity.analyse(brevity.structure_of(measured))
         context.update(
             {
+                # Nobody writes briefs in a batch; one button fewer lets the
+                # actions sit on one line.
+                "show_save_and_add_another": False,
                 "brevity_limits": json.dumps(brevity.limits()),
                 "brevity_report": report,
                 "workflow_actions": (

@@ -15,7 +15,20 @@ class SectionForm(forms.ModelForm):
         model = Section
         fields = ["label", "custom_label", "heading", "text", "numbered", "position"]
         # Dragging sets the order; a number box would only invite typos.
-        widgets = {"position": forms.HiddenInput}
+        # The compact section block shows no labels above its boxes, so the
+        # boxes say what they are for.
+        widgets = {
+            "position": forms.HiddenInput,
+            "custom_label": forms.TextInput(attrs={"placeholder": "Custom label"}),
+            "heading": forms.TextInput(attrs={"placeholder": "Heading (optional)"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = self.fields.get("label")
+        if label is not None:
+            # Choosing no standard label means writing one's own.
+            label.empty_label = "Custom label…"
 
     def clean_custom_label(self):
         # "Italy is responding to:" is stored bare; a lone ":" is no label.
