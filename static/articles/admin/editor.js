@@ -72,11 +72,19 @@
     var form = formset.add()[0];
     if (after) {
       after.after(form);
-      window.DJNesting.updatePositions(formset.prefix);
+      updatePositions(formset.prefix);
     }
     whenEditorReady(form, function (editor) {
       editor.focus();
     });
+  }
+
+  function updatePositions(prefix) {
+    // nested-admin numbers the position fields in page order (it does so
+    // again on submit); its bundle exports the helper under "default".
+    var api = window.DJNesting || {};
+    var update = api.updatePositions || (api.default && api.default.updatePositions);
+    if (update) update(prefix);
   }
 
   function removeBullet(row) {
@@ -195,7 +203,7 @@
       strong.textContent = labelOf(section);
       var words = document.createElement("span");
       words.textContent = firstWords(section);
-      summary.append(strong, words);
+      summary.append(strong, " ", words);
     }
     section.classList.toggle("is-collapsed", collapsed);
     toggle.setAttribute("aria-expanded", String(!collapsed));
