@@ -120,6 +120,8 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = "__all__"
+        # A box that wraps: a ten-word headline is read whole at any width.
+        widgets = {"headline": forms.Textarea(attrs={"rows": 1, "cols": 60})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +138,11 @@ class ArticleAdminForm(forms.ModelForm):
                 "You can keep a brief as a draft or submit it for review; "
                 "an editor publishes it."
             )
+
+    def clean_headline(self):
+        # The headline box wraps; a line break typed or pasted into it is
+        # still one line of headline.
+        return " ".join(self.cleaned_data["headline"].split())
 
     def clean(self):
         cleaned = super().clean()

@@ -155,6 +155,13 @@ class ArticleAdminTests(TestCase):
             self.assertIn(text, html)
         self.assertEqual(Section.objects.count(), 0)
 
+    def test_a_headline_typed_over_two_lines_is_saved_as_one(self):
+        data = brief_form(nine_bullets(), headline="Ports reopen\r\n after  the strike")
+        response = self.client.post("/admin/articles/article/add/", data)
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        article = Article.objects.get(slug="ports-reopen")
+        self.assertEqual(article.headline, "Ports reopen after the strike")
+
     def test_a_section_needs_a_label(self):
         sections = nine_bullets()
         sections[0] = (None, "", "<p>no label</p>", [])

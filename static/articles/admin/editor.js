@@ -7,7 +7,8 @@
  *   Shift+Enter           a line break inside the bullet (the editor's own)
  *   Backspace (if empty)  removes the bullet and goes back to the previous one
  * and in a section's lead text, Enter goes to its first bullet (adding one
- * if there is none). Sections collapse to their label and first words; which
+ * if there is none); in the headline (a box that wraps), Enter goes to the
+ * dek. Sections collapse to their label and first words; which
  * ones are collapsed is remembered for the page in sessionStorage.
  *
  * Bullets are added and removed through nested-admin's own formset object
@@ -112,6 +113,13 @@
   function onKeydown(event) {
     var target = event.target;
     if (!(target instanceof Element) || !plainKey(event)) return;
+    if (event.key === "Enter" && target.id === "id_headline") {
+      // The headline box wraps, but a headline is one line: on to the dek.
+      event.preventDefault();
+      var dek = document.getElementById("id_dek");
+      if (dek) dek.focus();
+      return;
+    }
     var editor = target.closest(".ProseMirror");
     var row = editor && editor.closest(".bullet-row");
     var section = target.closest(".section-block");
