@@ -41,6 +41,15 @@ from articles.models import (
 from articles.safety import PublishedBriefDeletionGuard
 
 
+def only_add_related(formfield, *, add=True) -> None:
+    """Drop the change/delete/view icons beside a related select (and add)."""
+    widget = formfield.widget
+    for name in ("change", "delete", "view"):
+        setattr(widget, f"can_{name}_related", False)
+    if not add:
+        widget.can_add_related = False
+
+
 class FollowsArticlePermission:
     """An inline is editable only while its brief is editable by this user.
 
@@ -90,7 +99,7 @@ class BoundedInline:
 
 
 class BulletInline(
-    BoundedInline, FollowsArticlePermission, nested_admin.NestedTabularInline
+    BoundedInline, FollowsArticlePermission, nested_admin.NestedStackedInline
 ):
     model = Bullet
     form = BulletForm
@@ -99,6 +108,7 @@ class BulletInline(
     extra = 0
     min_num = 0
     classes = ["bullets"]
+    template = "admin/articles/article/bullet_inline.html"
 
 
 class SectionInline(
@@ -106,11 +116,20 @@ class SectionInline(
 ):
     model = Section
     form = SectionForm
-    fields = [("label", "custom_label"), "heading", "text", "numbered", "position"]
+    fields = [("label", "custom_label"), "heading", ("text", "numbered"), "position"]
     sortable_field_name = "position"
     inlines = [BulletInline]
     extra = 0
     classes = ["sections"]
+    template = "admin/articles/article/section_inline.html"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "label" and formfield is not None:
+            # Labels are managed on their own page; four icons beside every
+            # section's select only pushed the heading onto its own line.
+            only_add_related(formfield, add=False)
+        return formfield
 
 
 class BylineInline(
@@ -119,10 +138,18 @@ class BylineInline(
     model = Byline
     max_num = 12
     form = BylineForm
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Room for the editor's own byline, proposed on a new brief
+        # (ArticleAdmin.get_formset_kwargs); none otherwise.
+        new = getattr(obj, "pk", None) is None
+        if new and Author.objects.filter(user=request.user).exists():
+            return 1
+        return 0
+
     fields = ["author", "position"]
     autocomplete_fields = ["author"]
     sortable_field_name = "position"
-    extra = 0
     verbose_name = "author"
     verbose_name_plural = "byline (drag to order)"
 
@@ -195,8 +222,6 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["category", "topics"]
     inlines = [BylineInline, SectionInline, CorrectionInline]
-    readonly_fields = ["created_by"]
-    save_on_top = True
     actions = ["submit_for_review", "publish_now", "unpublish", "back_to_draft"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "intro", "loaded_version"]}),
@@ -204,10 +229,8 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
             "Filing",
             {
                 "fields": [
-                    "category",
-                    "topics",
+                    ("category", "topics"),
                     ("status", "published_at"),
-                    "created_by",
                 ]
             },
         ),
@@ -222,7 +245,11 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}
-        js = ["articles/admin/brevity.js", "articles/admin/nesting.js"]
+        js = [
+            "articles/admin/brevity.js",
+            "articles/admin/nesting.js",
+            "articles/admin/editor.js",
+        ]
 
     # Permissions -------------------------------------------------------
 
@@ -270,6 +297,13 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     # The form ----------------------------------------------------------
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "category" and formfield is not None:
+            # Beside the topics on one line: "add" is the icon used there.
+            only_add_related(formfield)
+        return formfield
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
@@ -279,19 +313,33 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, BylineInline) and getattr(obj, "pk", None) is None:
+            # The form shows the byline it will save, so the editor can
+            # remove it (a desk editor writing for someone else) before saving.
+            author = Author.objects.filter(user=request.user).first()
+            if author is not None:
+                kwargs["initial"] = [{"author": author.pk}]
+        return kwargs
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        if not change and not article.bylines.exists():
-            author = Author.objects.filter(user=request.user).first()
-            if author is not None:
-                Byline.objects.create(article=article, author=author, position=0)
         action = form.workflow_action
         note = action.label if action else ("Created" if not change else "Saved")
         revisions.record(article, user=request.user, note=note)
         if action is not None:
             messages.info(
                 request, f"“{article}” is now {workflow.state_label(article).lower()}."
+            )
+        if article.status == Article.Status.PUBLISHED and not article.bylines.exists():
+            # A warning, not a refusal: agency copy and house editorials may
+            # go out unsigned, but usually the byline was forgotten.
+            messages.warning(
+                request,
+                f"“{article}” is published with no byline: "
+                "add its author under “Byline”.",
             )
         self.warn_about_brevity(request, article)
 
@@ -314,6 +362,9 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         report = brevity.analyse(brevity.structure_of(measured))
         context.update(
             {
+                # Nobody writes briefs in a batch; one button fewer lets the
+                # actions sit on one line.
+                "show_save_and_add_another": False,
                 "brevity_limits": json.dumps(brevity.limits()),
                 "brevity_report": report,
                 "workflow_actions": (
@@ -375,6 +426,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
 
     def _transition(self, request, queryset, action, *, publish_now=False):
         done = skipped = 0
+        unsigned = []
         with transaction.atomic():
             # Lock the rows themselves: the list's queryset joins categories,
             # and PostgreSQL cannot lock the nullable side of an outer join.
@@ -395,6 +447,8 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
                 article.save()
                 revisions.record(article, user=request.user, note=action.label)
                 done += 1
+                if publish_now and not article.bylines.exists():
+                    unsigned.append(article.headline)
         if done:
             self.message_user(
                 request, f"{action.label}: {done} brief(s).", messages.SUCCESS
@@ -404,6 +458,14 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
                 request,
                 f"{skipped} brief(s) left as they were: “{action.label}” does not "
                 "apply to their state, or you may not change them.",
+                messages.WARNING,
+            )
+        if unsigned:
+            self.message_user(
+                request,
+                "Published with no byline: "
+                + ", ".join(f"“{headline}”" for headline in unsigned)
+                + ". Add their authors.",
                 messages.WARNING,
             )
 

@@ -15,7 +15,20 @@ class SectionForm(forms.ModelForm):
         model = Section
         fields = ["label", "custom_label", "heading", "text", "numbered", "position"]
         # Dragging sets the order; a number box would only invite typos.
-        widgets = {"position": forms.HiddenInput}
+        # The compact section block shows no labels above its boxes, so the
+        # boxes say what they are for.
+        widgets = {
+            "position": forms.HiddenInput,
+            "custom_label": forms.TextInput(attrs={"placeholder": "Custom label"}),
+            "heading": forms.TextInput(attrs={"placeholder": "Heading (optional)"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        label = self.fields.get("label")
+        if label is not None:
+            # Choosing no standard label means writing one's own.
+            label.empty_label = "Custom label…"
 
     def clean_custom_label(self):
         # "Italy is responding to:" is stored bare; a lone ":" is no label.
@@ -43,6 +56,14 @@ class BylineForm(forms.ModelForm):
         model = Byline
         fields = ["author", "position"]
         widgets = {"position": forms.HiddenInput}
+
+    def has_changed(self):
+        # The byline proposed on a new brief is posted unchanged from its
+        # initial value; a formset skips unchanged extra forms, which would
+        # drop it. A new form that names an author is a byline to save.
+        if self.instance.pk is None and self["author"].value():
+            return True
+        return super().has_changed()
 
 
 class Conflict:
@@ -99,6 +120,8 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = "__all__"
+        # A box that wraps: a ten-word headline is read whole at any width.
+        widgets = {"headline": forms.Textarea(attrs={"rows": 1, "cols": 60})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,6 +138,11 @@ class ArticleAdminForm(forms.ModelForm):
                 "You can keep a brief as a draft or submit it for review; "
                 "an editor publishes it."
             )
+
+    def clean_headline(self):
+        # The headline box wraps; a line break typed or pasted into it is
+        # still one line of headline.
+        return " ".join(self.cleaned_data["headline"].split())
 
     def clean(self):
         cleaned = super().clean()

@@ -162,6 +162,13 @@ class ArticleAdminTests(TestCase):
             self.assertIn(text, html)
         self.assertEqual(Section.objects.count(), 0)
 
+    def test_a_headline_typed_over_two_lines_is_saved_as_one(self):
+        data = brief_form(nine_bullets(), headline="Ports reopen\r\n after  the strike")
+        response = self.client.post("/admin/articles/article/add/", data)
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        article = Article.objects.get(slug="ports-reopen")
+        self.assertEqual(article.headline, "Ports reopen after the strike")
+
     def test_a_section_needs_a_label(self):
         sections = nine_bullets()
         sections[0] = (None, "", "<p>no label</p>", [])
@@ -382,3 +389,117 @@ class SectionLabelDeletionTests(TestCase):
         response = self.client.post(url, {"post": "yes"})
         self.assertRedirects(response, "/admin/articles/sectionlabel/")
         self.assertFalse(SectionLabel.objects.filter(pk=self.unused.pk).exists())
+
+
+class BylineDefaultTests(TestCase):
+    def setUp(self):
+        self.editor = make_user("editor", superuser=True)
+        self.author = make_author(name="Edna Editor", user=self.editor)
+        self.client.force_login(self.editor)
+
+    def byline_forms(self, response):
+        formset = next(
+            f.formset
+            for f in response.context["inline_admin_formsets"]
+            if f.formset.prefix == "bylines"
+        )
+        return formset.forms
+
+    def test_a_new_brief_offers_the_editors_own_byline(self):
+        response = self.client.get("/admin/articles/article/add/")
+        forms = self.byline_forms(response)
+        self.assertEqual(
+            [form.initial.get("author") for form in forms], [self.author.pk]
+        )
+        self.assertContains(
+            response, f'<option value="{self.author.pk}" selected>Edna Editor</option>'
+        )
+
+    def test_the_offered_byline_is_saved_as_it_stands(self):
+        data = brief_form(
+            nine_bullets(),
+            **{
+                "bylines-TOTAL_FORMS": "1",
+                "bylines-0-author": self.author.pk,
+                "bylines-0-position": "0",
+            },
+        )
+        response = self.client.post("/admin/articles/article/add/", data)
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        article = Article.objects.get(slug="ports-reopen")
+        self.assertEqual(article.byline_authors, [self.author])
+
+    def test_a_byline_the_editor_removed_stays_removed(self):
+        data = brief_form(nine_bullets(), status=Article.Status.DRAFT)
+        response = self.client.post("/admin/articles/article/add/", data)
+        self.assertEqual(response.status_code, 302, response.content[:2000])
+        self.assertEqual(Article.objects.get(slug="ports-reopen").byline_authors, [])
+
+    def test_an_editor_without_an_author_profile_gets_an_empty_byline(self):
+        self.client.force_login(make_user("desk", superuser=True))
+        response = self.client.get("/admin/articles/article/add/")
+        self.assertEqual(self.byline_forms(response), [])
+
+    def test_an_existing_brief_gets_no_byline_proposed(self):
+        article = make_brief(sections=1, bullets=1)
+        response = self.client.get(f"/admin/articles/article/{article.pk}/change/")
+        self.assertEqual(self.byline_forms(response), [])
+
+
+class NoBylineWarningTests(TestCase):
+    def setUp(self):
+        self.editor = make_user("editor", superuser=True)
+        self.client.force_login(self.editor)
+
+    def messages_of(self, response):
+        return [str(m) for m in response.context["messages"]]
+
+    def test_publishing_without_a_byline_warns_and_still_publishes(self):
+        data = brief_form(nine_bullets(), _publish="Save and publish")
+        response = self.client.post("/admin/articles/article/add/", data, follow=True)
+        article = Article.objects.get(slug="ports-reopen")
+        self.assertEqual(article.status, Article.Status.PUBLISHED)
+        self.assertIn(
+            "“Ports reopen after the strike” is published with no byline: "
+            "add its author under “Byline”.",
+            self.messages_of(response),
+        )
+
+    def test_publishing_with_a_byline_does_not_warn(self):
+        author = make_author()
+        data = brief_form(
+            nine_bullets(),
+            _publish="Save and publish",
+            **{"bylines-TOTAL_FORMS": "1", "bylines-0-author": author.pk},
+        )
+        response = self.client.post("/admin/articles/article/add/", data, follow=True)
+        self.assertFalse(
+            [m for m in self.messages_of(response) if "no byline" in m],
+        )
+
+    def test_a_draft_without_a_byline_does_not_warn(self):
+        data = brief_form(nine_bullets(), status=Article.Status.DRAFT)
+        response = self.client.post("/admin/articles/article/add/", data, follow=True)
+        self.assertFalse(
+            [m for m in self.messages_of(response) if "no byline" in m],
+        )
+
+    def test_the_publish_action_warns_about_briefs_without_a_byline(self):
+        bare = make_brief(sections=1, bullets=1, status=Article.Status.DRAFT)
+        signed = make_brief(
+            sections=1,
+            bullets=1,
+            status=Article.Status.DRAFT,
+            authors=[make_author()],
+        )
+        response = self.client.post(
+            "/admin/articles/article/",
+            {"action": "publish_now", "_selected_action": [bare.pk, signed.pk]},
+            follow=True,
+        )
+        bare.refresh_from_db()
+        self.assertEqual(bare.status, Article.Status.PUBLISHED)
+        self.assertIn(
+            "Published with no byline: “" + bare.headline + "”. Add their authors.",
+            self.messages_of(response),
+        )

@@ -90,7 +90,17 @@ def docshot(page):
     """
     out = Path(os.environ.get("SCREENSHOT_DIR", "test-artifacts/screens"))
 
-    def shoot(name, *, widths=(390, 1280), schemes=("light", "dark"), full_page=True):
+    def shoot(
+        name,
+        *,
+        widths=(390, 1280),
+        schemes=("light", "dark"),
+        full_page=True,
+        tall=False,
+    ):
+        """`tall=True` grows the window to the page's height first, so a bar
+        that sticks to the foot of the window is drawn at the page's foot
+        rather than across the middle of a full-page picture."""
         out.mkdir(parents=True, exist_ok=True)
         viewport = page.viewport_size
         saved = []
@@ -99,6 +109,10 @@ def docshot(page):
             for width in widths:
                 page.set_viewport_size({"width": width, "height": viewport["height"]})
                 page.wait_for_timeout(50)  # let layout settle after the resize
+                if tall:
+                    height = page.evaluate("document.documentElement.scrollHeight")
+                    page.set_viewport_size({"width": width, "height": height})
+                    page.wait_for_timeout(50)
                 path = out / f"{name}-{width}-{scheme}.png"
                 page.screenshot(path=str(path), full_page=full_page)
                 saved.append(path)

@@ -113,12 +113,12 @@ def test_an_editor_writes_a_brief_with_the_rich_text_editor_without_violations(
     watched.keyboard.press("Control+b")
     watched.keyboard.type(" Bold too.")
 
-    watched.get_by_text("Add another Section").click()
+    watched.get_by_text("Add a section").click()
     section = watched.locator(".djn-dynamic-form-articles-section").first
     section.locator(".field-custom_label input").fill("What happened")
     section.locator(".field-text .ProseMirror").click()
     watched.keyboard.type("Ten cranes restarted.")
-    section.get_by_text("Add another Bullet").click()
+    section.get_by_text("Add a bullet").click()
     section.locator(".field-text .ProseMirror").last.click()
     watched.keyboard.type("Two remain idle.")
 
