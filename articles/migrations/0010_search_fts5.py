@@ -21,7 +21,7 @@ def drop_fts5_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_section_numbered'),
+        ('articles', '0009_protect_section_labels'),
     ]
 
     operations = [
