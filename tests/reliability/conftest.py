@@ -392,6 +392,25 @@ class Processes:
             env,
         )
 
+    def worker(self, env: dict) -> Process:
+        """The task worker the project runs for TASKS_BACKEND=db (`make run`,
+        deploy/systemd/newsroom-worker.service)."""
+        return self.start(
+            "worker",
+            [
+                PY,
+                "manage.py",
+                "db_worker",
+                "--queue-name",
+                "*",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+                "--no-reload",
+            ],
+            env,
+        )
+
     def rq_worker(self, env: dict, name: str) -> Process:
         return self.start(
             name,
