@@ -1,0 +1,122 @@
+"""Sending while the database drops connections (issue 11, finding 6).
+
+These run outside a test transaction (TransactionTestCase), as a worker does:
+a connection can only be closed and opened again in autocommit. On
+PostgreSQL the connection is really terminated by the server
+(pg_terminate_backend from a second connection); SQLite's in-memory test
+database cannot lose its connection, so there the statement fails with the
+same OperationalError and the connection works again afterwards.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+import psycopg
+from django.core import mail
+from django.db import OperationalError, connection
+from django.test import TransactionTestCase
+from django.utils import timezone
+
+from newsletter import sending
+from newsletter.models import Delivery
+from tests.factories import make_brief
+from tests.newsletter.factories import default_newsletter, make_audience, make_edition
+
+D = Delivery.Status
+DUMMY = {
+    "default": {
+        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+MARK_SENT = "smtp_code = 250"  # only the statement that marks a row sent
+STILL_OURS = "d.claimed_by = %s"  # the check made just before each message
+
+
+class ConnectionLoss:
+    """An execute wrapper that loses the connection just before the `skip`+1-th
+    statement containing `marker` (once)."""
+
+    def __init__(self, marker: str, *, skip: int = 0):
+        self.marker = marker
+        self.skip = skip
+        self.seen = 0
+        self.dropped = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.marker in sql and not self.dropped:
+            self.seen += 1
+            if self.seen > self.skip:
+                self.dropped += 1
+                self.drop(context["connection"])
+        return execute(sql, params, many, context)
+
+    def drop(self, db):
+        if db.vendor != "postgresql":
+            raise OperationalError("server closed the connection unexpectedly")
+        pid = db.connection.info.backend_pid
+        settings = db.settings_dict
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"],
+            port=settings["PORT"] or None,
+            autocommit=True,
+        ) as admin:
+            # Waits until the backend is gone, so the next statement meets a
+            # dead connection.
+            admin.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
+
+
+class ConnectionLossTests(TransactionTestCase):
+    def setUp(self):
+        # Whatever a test leaves broken, the flush after it gets a live one.
+        self.addCleanup(connection.close)
+        self.daily = default_newsletter()
+        self.readers = make_audience(self.daily, 5)
+        self.edition = make_edition(self.daily, [make_brief()])
+        with self.settings(TASKS=DUMMY):
+            sending.start(self.edition.pk)
+
+    def received(self) -> Counter:
+        return Counter(message.to[0] for message in mail.outbox)
+
+    def rows(self) -> dict:
+        return dict(
+            Delivery.objects.filter(edition=self.edition).values_list(
+                "subscriber__email", "status"
+            )
+        )
+
+    def test_a_message_the_relay_took_is_marked_sent_on_a_new_connection(self):
+        loss = ConnectionLoss(MARK_SENT, skip=1)
+        with connection.execute_wrapper(loss):
+            result = sending.send_batch(self.edition.pk, worker="w1")
+        self.assertEqual(loss.dropped, 1)
+        self.assertEqual((result.claimed, result.sent, result.released), (5, 5, 0))
+        # A later batch, the lease long over, finds nothing left to send.
+        Delivery.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+        sending.send_all(self.edition.pk)
+        self.assertEqual(self.received(), {r.email: 1 for r in self.readers})
+        self.assertEqual(set(self.rows().values()), {D.SENT})
+
+    def test_a_batch_cut_off_from_the_database_hands_its_unsent_rows_back(self):
+        loss = ConnectionLoss(STILL_OURS, skip=2)
+        with (
+            connection.execute_wrapper(loss),
+            self.assertRaises(OperationalError),
+        ):
+            sending.send_batch(self.edition.pk, worker="w1")
+        self.assertEqual(loss.dropped, 1)
+        connection.close()  # as the worker does after a failed task
+        # Two went out and are marked sent; the other three are due again at
+        # once, their attempt given back, not held until the lease runs out.
+        rows = Delivery.objects.filter(edition=self.edition)
+        self.assertEqual(
+            Counter(rows.values_list("status", "attempts", "claimed_by")),
+            {(D.SENT, 1, ""): 2, (D.PENDING, 0, ""): 3},
+        )
+        sending.send_all(self.edition.pk)
+        self.assertEqual(self.received(), {r.email: 1 for r in self.readers})
+        self.assertEqual(set(self.rows().values()), {D.SENT})
