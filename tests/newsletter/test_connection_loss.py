@@ -14,10 +14,11 @@ from datetime import timedelta
 import psycopg
 from django.core import mail
 from django.db import OperationalError, connection
+from django.tasks import task_backends
 from django.test import TransactionTestCase
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import sending, tasks
 from newsletter.models import Delivery
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
@@ -120,3 +121,22 @@ class ConnectionLossTests(TransactionTestCase):
         sending.send_all(self.edition.pk)
         self.assertEqual(self.received(), {r.email: 1 for r in self.readers})
         self.assertEqual(set(self.rows().values()), {D.SENT})
+
+    def test_a_batch_task_cut_short_queues_the_next_batch_on_a_new_connection(self):
+        loss = ConnectionLoss(STILL_OURS, skip=2)
+        with (
+            self.settings(TASKS=DUMMY),
+            connection.execute_wrapper(loss),
+            self.assertLogs("newsroom.db", "WARNING") as logs,
+        ):
+            outcome = tasks.send_edition_batch.call(self.edition.pk)
+            queued = [
+                (result.task.name, result.args, result.task.run_after)
+                for result in task_backends["default"].results
+            ]
+        self.assertIn("interrupted", outcome)
+        self.assertIn("lost the database connection", logs.output[0])
+        # The chain goes on at once, not only when the watchdog wakes.
+        self.assertIn(("send_edition_batch", [self.edition.pk], None), queued)
+        sending.send_all(self.edition.pk)
+        self.assertEqual(self.received(), {r.email: 1 for r in self.readers})
