@@ -7,6 +7,7 @@ its rows: by the time it runs the world may have moved on.
 
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from newsletter import emails, mime, sending
 from newsletter.models import Newsletter, Subscriber, Subscription
 from newsletter.transport import BOUNCE, PERMANENT, classify
+from newsroom.db import CONNECTION_ERRORS, describe, retry_on_connection_loss
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +179,26 @@ def send_edition_batch(edition_id: int) -> dict:
         else:
             send_edition_batch.using(run_after=run_after).enqueue(edition_id)
 
-    return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
+    try:
+        return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
+    except CONNECTION_ERRORS as exc:
+        # The database dropped the connection mid-batch. The rows are safe
+        # (handed back, or held by the lease until another batch takes them
+        # over), but a batch that ends in an error queues no successor, and
+        # the send would wait for the watchdog, or stop for good if this was
+        # it. So the next batch is queued on a new connection.
+        logger.warning(
+            "Edition %s: batch cut short (%s); queueing the next one.",
+            edition_id,
+            describe(exc),
+        )
+        retry_on_connection_loss(
+            lambda: enqueue(None),
+            what=f"Edition {edition_id}: queueing the next batch",
+            until=time.monotonic() + 60,
+            failed=exc,
+        )
+        return {"interrupted": describe(exc)}
 
 
 @task(queue_name="default")
