@@ -70,7 +70,7 @@ def retry_on_connection_loss[T](
             if connection.in_atomic_block or time.monotonic() + pause > until:
                 raise error
             logger.warning(
-                "%s: lost the database connection (%s); retrying in %s s.",
+                "%s: lost the database connection (%s); retrying in %g s.",
                 what,
                 describe(error),
                 pause,

@@ -1,17 +1,12 @@
 """Sending while the database drops connections (issue 11, finding 6).
 
-These run outside a test transaction (TransactionTestCase), as a worker does:
-a connection can only be closed and opened again in autocommit. On
-PostgreSQL the connection is really terminated by the server
-(pg_terminate_backend from a second connection); SQLite's in-memory test
-database cannot lose its connection, so there the statement fails with the
-same OperationalError and the connection works again afterwards.
+Outside a test transaction, as a worker runs; how the connection is lost on
+PostgreSQL and on SQLite: tests/connection_loss.py.
 """
 
 from collections import Counter
 from datetime import timedelta
 
-import psycopg
 from django.core import mail
 from django.db import OperationalError, connection
 from django.tasks import task_backends
@@ -20,6 +15,7 @@ from django.utils import timezone
 
 from newsletter import sending, tasks
 from newsletter.models import Delivery
+from tests.connection_loss import ConnectionLoss
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 
@@ -32,42 +28,6 @@ DUMMY = {
 }
 MARK_SENT = "smtp_code = 250"  # only the statement that marks a row sent
 STILL_OURS = "d.claimed_by = %s"  # the check made just before each message
-
-
-class ConnectionLoss:
-    """An execute wrapper that loses the connection just before the `skip`+1-th
-    statement containing `marker` (once)."""
-
-    def __init__(self, marker: str, *, skip: int = 0):
-        self.marker = marker
-        self.skip = skip
-        self.seen = 0
-        self.dropped = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        if self.marker in sql and not self.dropped:
-            self.seen += 1
-            if self.seen > self.skip:
-                self.dropped += 1
-                self.drop(context["connection"])
-        return execute(sql, params, many, context)
-
-    def drop(self, db):
-        if db.vendor != "postgresql":
-            raise OperationalError("server closed the connection unexpectedly")
-        pid = db.connection.info.backend_pid
-        settings = db.settings_dict
-        with psycopg.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            host=settings["HOST"],
-            port=settings["PORT"] or None,
-            autocommit=True,
-        ) as admin:
-            # Waits until the backend is gone, so the next statement meets a
-            # dead connection.
-            admin.execute("SELECT pg_terminate_backend(%s, 10000)", [pid])
 
 
 class ConnectionLossTests(TransactionTestCase):

@@ -400,7 +400,7 @@ class Processes:
             [
                 PY,
                 "manage.py",
-                "db_worker",
+                "worker",
                 "--queue-name",
                 "*",
                 "--interval",
