@@ -76,7 +76,7 @@ def config(key):
 class _StopSignals:
     """SIGTERM/SIGINT mid-batch: finish the current message, then stop.
 
-    The worker's own handler still runs (db_worker stops after this task;
+    The worker's own handler still runs (`manage.py worker` stops after this task;
     a second signal still forces it out).
     """
 

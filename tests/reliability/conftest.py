@@ -1,5 +1,6 @@
 """Real processes for the reliability tests, all on 127.0.0.1: PostgreSQL
-databases, gunicorn, task workers (db_worker, rqworker) and an SMTP sink.
+databases, gunicorn, task workers (`manage.py worker`, rqworker) and an SMTP
+sink.
 
 - Each test module gets a PostgreSQL database of its own,
   `newsroom_rel_<pid>_<module>`, copied from a template migrated once per
@@ -374,23 +375,6 @@ class Processes:
             lambda: _answers(port), 60, f"gunicorn on port {port}", process=process
         )
         return process
-
-    def db_worker(self, env: dict) -> Process:
-        return self.start(
-            "db_worker",
-            [
-                PY,
-                "manage.py",
-                "db_worker",
-                "--queue-name",
-                "*",
-                "--interval",
-                "0.1",
-                "--no-startup-delay",
-                "--no-reload",
-            ],
-            env,
-        )
 
     def worker(self, env: dict) -> Process:
         """The task worker the project runs for TASKS_BACKEND=db (`make run`,
