@@ -100,3 +100,24 @@ class ConnectionLossTests(TransactionTestCase):
         self.assertIn(("send_edition_batch", [self.edition.pk], None), queued)
         sending.send_all(self.edition.pk)
         self.assertEqual(self.received(), {r.email: 1 for r in self.readers})
+
+    def test_starting_an_edition_cut_short_queues_the_start_again(self):
+        edition = make_edition(self.daily, [make_brief()])
+        loss = ConnectionLoss('FROM "newsletter_edition"')
+        with (
+            self.settings(TASKS=DUMMY),
+            connection.execute_wrapper(loss),
+            self.assertLogs("newsroom.db", "WARNING"),
+        ):
+            tasks.start_edition.call(edition.pk)
+            queued = [
+                (result.task.name, result.args, result.task.run_after)
+                for result in task_backends["default"].results
+            ]
+        self.assertEqual(loss.dropped, 1)
+        # A scheduled edition would otherwise never go out.
+        self.assertEqual(queued, [("start_edition", [edition.pk, ""], None)])
+        with self.settings(TASKS=DUMMY):
+            self.assertEqual(tasks.start_edition.call(*queued[0][1]), "started")
+        edition.refresh_from_db()
+        self.assertEqual(edition.status, "sending")
