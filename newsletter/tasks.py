@@ -147,6 +147,15 @@ def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> 
 @task(queue_name="email")
 def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     """Start sending; for a scheduled edition only if its time was not changed."""
+    try:
+        return _start_edition(edition_id, scheduled_for)
+    except CONNECTION_ERRORS as exc:
+        # Nothing else would start it (sending.start is one transaction: it
+        # happened in full or not at all, and running it twice is harmless).
+        return _queue_again(start_edition, exc, edition_id, scheduled_for)
+
+
+def _start_edition(edition_id: int, scheduled_for: str) -> str:
     from newsletter.models import Edition
 
     edition = Edition.objects.filter(pk=edition_id).first()
@@ -182,23 +191,25 @@ def send_edition_batch(edition_id: int) -> dict:
     try:
         return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
     except CONNECTION_ERRORS as exc:
-        # The database dropped the connection mid-batch. The rows are safe
-        # (handed back, or held by the lease until another batch takes them
-        # over), but a batch that ends in an error queues no successor, and
-        # the send would wait for the watchdog, or stop for good if this was
-        # it. So the next batch is queued on a new connection.
-        logger.warning(
-            "Edition %s: batch cut short (%s); queueing the next one.",
-            edition_id,
-            describe(exc),
-        )
-        retry_on_connection_loss(
-            lambda: enqueue(None),
-            what=f"Edition {edition_id}: queueing the next batch",
-            until=time.monotonic() + 60,
-            failed=exc,
-        )
-        return {"interrupted": describe(exc)}
+        # The rows are safe (handed back, or held by the lease until another
+        # batch takes them over), but without a successor the send would
+        # wait for the watchdog, or stop for good if this task was it.
+        return {"interrupted": _queue_again(send_edition_batch, exc, edition_id)}
+
+
+def _queue_again(task_fn, error, *args) -> str:
+    """The database dropped the connection under a task that is safe to run
+    again: queue it again on a new connection rather than end in an error
+    nothing would retry (the worker records a failed task and moves on)."""
+    call = f"{task_fn.name}({', '.join(map(repr, args))})"
+    logger.warning("%s cut short (%s); queueing it again.", call, describe(error))
+    retry_on_connection_loss(
+        lambda: task_fn.enqueue(*args),
+        what=f"Queueing {call} again",
+        until=time.monotonic() + 60,
+        failed=error,
+    )
+    return f"interrupted ({describe(error)}); queued again"
 
 
 @task(queue_name="default")
