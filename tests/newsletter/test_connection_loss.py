@@ -17,7 +17,12 @@ from newsletter import sending, tasks
 from newsletter.models import Delivery
 from tests.connection_loss import ConnectionLoss
 from tests.factories import make_brief
-from tests.newsletter.factories import default_newsletter, make_audience, make_edition
+from tests.newsletter.factories import (
+    default_newsletter,
+    make_audience,
+    make_edition,
+    make_subscriber,
+)
 
 D = Delivery.Status
 DUMMY = {
@@ -121,3 +126,26 @@ class ConnectionLossTests(TransactionTestCase):
             self.assertEqual(tasks.start_edition.call(*queued[0][1]), "started")
         edition.refresh_from_db()
         self.assertEqual(edition.status, "sending")
+
+    def test_a_confirmation_mail_cut_short_is_queued_again(self):
+        reader = make_subscriber(
+            "new@example.com", newsletters=[self.daily], status="pending"
+        )
+        loss = ConnectionLoss('FROM "newsletter_subscriber"')
+        with (
+            self.settings(TASKS=DUMMY),
+            connection.execute_wrapper(loss),
+            self.assertLogs("newsroom.db", "WARNING"),
+        ):
+            tasks.send_confirmation.call(reader.pk)
+            queued = [
+                (result.task.name, result.args, result.kwargs)
+                for result in task_backends["default"].results
+            ]
+        self.assertEqual(loss.dropped, 1)
+        # Or the reader would get nothing, and the flood guard would keep
+        # them from asking again for a day.
+        self.assertEqual(queued, [("send_confirmation", [reader.pk], {})])
+        with self.settings(TASKS=DUMMY):
+            self.assertEqual(tasks.send_confirmation.call(reader.pk), "sent")
+        self.assertEqual(self.received(), {"new@example.com": 1})
