@@ -5,6 +5,7 @@ Transactional mail goes through the "default" mailer; editions through the
 its rows: by the time it runs the world may have moved on.
 """
 
+import functools
 import logging
 import smtplib
 import time
@@ -23,6 +24,39 @@ from newsroom.db import CONNECTION_ERRORS, describe, retry_on_connection_loss
 logger = logging.getLogger(__name__)
 
 _TRANSACTIONAL_RETRIES = 3
+
+
+def _queued_again_if_cut_off(func):
+    """For a task that is safe to run again: when the database drops the
+    connection under it, queue it again (same arguments) on a new connection
+    instead of ending in an error nothing would retry. The worker records a
+    failed task and moves on; without this a reader would miss their
+    confirmation (and the flood guard would stop them asking again for a
+    day), a scheduled edition would never start, and a send would wait for
+    its watchdog, or stop for good if this batch was it. The rows of a send
+    are safe either way: handed back, or held by their lease until another
+    batch takes them over."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CONNECTION_ERRORS as exc:
+            task_fn = globals()[func.__name__]  # the Task @task made of `run`
+            if not task_fn.get_backend().supports_defer:
+                raise  # run inline (immediate backend): the caller sees it
+            given = [*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]
+            call = f"{func.__name__}({', '.join(given)})"
+            logger.warning("%s cut short (%s); queueing it again.", call, describe(exc))
+            retry_on_connection_loss(
+                lambda: task_fn.enqueue(*args, **kwargs),
+                what=f"Queueing {call} again",
+                until=time.monotonic() + 60,
+                failed=exc,
+            )
+            return f"interrupted ({describe(exc)}); queued again"
+
+    return run
 
 
 def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
@@ -65,6 +99,7 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     from newsletter import tokens
 
@@ -100,6 +135,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -114,6 +150,7 @@ def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -145,14 +182,10 @@ def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> 
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     """Start sending; for a scheduled edition only if its time was not changed."""
-    try:
-        return _start_edition(edition_id, scheduled_for)
-    except CONNECTION_ERRORS as exc:
-        # Nothing else would start it (sending.start is one transaction: it
-        # happened in full or not at all, and running it twice is harmless).
-        return _queue_again(start_edition, exc, edition_id, scheduled_for)
+    return _start_edition(edition_id, scheduled_for)
 
 
 def _start_edition(edition_id: int, scheduled_for: str) -> str:
@@ -174,6 +207,7 @@ def _start_edition(edition_id: int, scheduled_for: str) -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_edition_batch(edition_id: int) -> dict:
     """One bounded batch of an edition; the chain re-queues itself (sending.py)."""
     backend = send_edition_batch.get_backend()
@@ -188,28 +222,7 @@ def send_edition_batch(edition_id: int) -> dict:
         else:
             send_edition_batch.using(run_after=run_after).enqueue(edition_id)
 
-    try:
-        return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
-    except CONNECTION_ERRORS as exc:
-        # The rows are safe (handed back, or held by the lease until another
-        # batch takes them over), but without a successor the send would
-        # wait for the watchdog, or stop for good if this task was it.
-        return {"interrupted": _queue_again(send_edition_batch, exc, edition_id)}
-
-
-def _queue_again(task_fn, error, *args) -> str:
-    """The database dropped the connection under a task that is safe to run
-    again: queue it again on a new connection rather than end in an error
-    nothing would retry (the worker records a failed task and moves on)."""
-    call = f"{task_fn.name}({', '.join(map(repr, args))})"
-    logger.warning("%s cut short (%s); queueing it again.", call, describe(error))
-    retry_on_connection_loss(
-        lambda: task_fn.enqueue(*args),
-        what=f"Queueing {call} again",
-        until=time.monotonic() + 60,
-        failed=error,
-    )
-    return f"interrupted ({describe(error)}); queued again"
+    return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
 
 
 @task(queue_name="default")

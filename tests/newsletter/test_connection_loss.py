@@ -121,7 +121,7 @@ class ConnectionLossTests(TransactionTestCase):
             ]
         self.assertEqual(loss.dropped, 1)
         # A scheduled edition would otherwise never go out.
-        self.assertEqual(queued, [("start_edition", [edition.pk, ""], None)])
+        self.assertEqual(queued, [("start_edition", [edition.pk], None)])
         with self.settings(TASKS=DUMMY):
             self.assertEqual(tasks.start_edition.call(*queued[0][1]), "started")
         edition.refresh_from_db()
