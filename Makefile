@@ -18,13 +18,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
 	@touch $@
 
+# The task worker reconnects by itself when the database drops it; should it
+# crash anyway, the loop starts it again (it exits 0 only when told to stop).
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Development mode (DEBUG=1, runserver, no page cache): serving $(SITE_URL)/ with a task worker (Ctrl-C stops both)."
 	@echo "To see production behaviour (DEBUG=0, gunicorn, page cache): make production. Deploying: docs/deploying.md"
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & \
+	until $(PY) manage.py worker --queue-name '*'; do \
+		echo "The task worker exited with status $$?; starting it again in 2 s."; \
+		sleep 2; \
+	done & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install

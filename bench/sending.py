@@ -9,7 +9,7 @@ Everything runs on 127.0.0.1 against one aiosmtpd sink process
            bytes (one personalised copy of the edition) N times. Nothing can
            send faster through Python's SMTP client to this sink.
   ours     the real path: `sending.start()` snapshots the audience into the
-           delivery ledger and queues tasks; `manage.py db_worker --batch`
+           delivery ledger and queues tasks; `manage.py worker --batch`
            runs them (claim a batch, re-check each subscription, personalise,
            sendmail, mark sent, queue the next batch) until the edition is
            sent. Rate is measured from the first to the last delivery's
@@ -256,13 +256,13 @@ def step_result(edition_id: int) -> None:
 
 
 def run_worker(env) -> tuple[float, int]:
-    """db_worker in batch mode until the queue is empty: (seconds, peak RSS KB)."""
+    """The task worker in batch mode until the queue is empty: (seconds, peak RSS KB)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [
             PY,
             "manage.py",
-            "db_worker",
+            "worker",
             "--batch",
             "--queue-name",
             "*",
@@ -287,7 +287,7 @@ def run_worker(env) -> tuple[float, int]:
         time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"db_worker exited with {process.returncode}")
+        raise SystemExit(f"the worker exited with {process.returncode}")
     return time.perf_counter() - started, usage.ru_maxrss
 
 
@@ -381,7 +381,7 @@ def report(data: dict) -> None:
         f"{limit['received']:9,} {limit['seconds']:8.2f} {limit['rate']:7.0f} {1:6.2f}"
     )
     out(
-        f"{'ours: db_worker, ledger + tasks (first to last sent_at)':58} "
+        f"{'ours: worker, ledger + tasks (first to last sent_at)':58} "
         f"{ours['received']:9,} {ours['span']:8.2f} {ours['rate']:7.0f} "
         f"{ours['rate'] / limit['rate']:6.2f}"
     )

@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -56,6 +57,11 @@ from newsletter.transport import (
     Transport,
     classify,
 )
+from newsroom.db import (
+    CONNECTION_ERRORS,
+    drop_broken_connection,
+    retry_on_connection_loss,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +76,7 @@ def config(key):
 class _StopSignals:
     """SIGTERM/SIGINT mid-batch: finish the current message, then stop.
 
-    The worker's own handler still runs (db_worker stops after this task;
+    The worker's own handler still runs (`manage.py worker` stops after this task;
     a second signal still forces it out).
     """
 
@@ -402,9 +408,12 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
     renewed = time.monotonic()
     connection_failures = 0
     done = 0
+    unmarked = None  # a row whose message the relay took, not yet marked sent
     check_sql, sent_sql = _hot_sql()
+    cursor = None
     try:
-        with _StopSignals() as signals, connection.cursor() as cursor:
+        with _StopSignals() as signals:
+            cursor = connection.cursor()
             for pk, subscriber_id, address, name, attempts in rows:
                 if signals.stop:
                     result.stopped = True
@@ -481,32 +490,52 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         result.blocked = True
                         break
                     continue
-                cursor.execute(
-                    sent_sql,
-                    [
-                        D.SENT,
-                        connection.ops.adapt_datetimefield_value(timezone.now()),
-                        pk,
-                    ],
-                )
+                unmarked = pk
+                params = [
+                    D.SENT,
+                    connection.ops.adapt_datetimefield_value(timezone.now()),
+                    pk,
+                ]
+                try:
+                    cursor.execute(sent_sql, params)
+                except CONNECTION_ERRORS as exc:
+                    # The reader has the message: losing this UPDATE would
+                    # put the row back in the queue and mail them again. It
+                    # is retried on a new connection for as long as our
+                    # lease keeps the row from anyone else.
+                    cursor = _mark_sent_again(
+                        sent_sql, params, exc, until=renewed + lease * 0.75, pk=pk
+                    )
+                unmarked = None
                 breaker.delivered()
                 connection_failures = 0
                 result.sent += 1
                 done += 1
     finally:
         transport.close()
-        # Rows claimed but never attempted go back to the queue untouched.
-        left = [row[0] for row in rows[done:]]
+        if cursor is not None:
+            with suppress(*CONNECTION_ERRORS):
+                cursor.close()
+        # After a lost connection, what follows runs on a new one.
+        drop_broken_connection()
+        # Rows claimed but never attempted go back to the queue untouched;
+        # a message the relay took but that could not be marked sent stays
+        # "sending" (another worker takes it over when the lease runs out).
+        left = [row[0] for row in rows[done:] if row[0] != unmarked]
         if left:
             delay = _backoff(1) if connection_failures >= 2 else timedelta(0)
-            result.released = Delivery.objects.filter(
-                pk__in=left, claimed_by=worker, status=D.SENDING
-            ).update(
-                status=D.PENDING,
-                claimed_by="",
-                lease_until=None,
-                attempts=F("attempts") - 1,
-                next_attempt_at=timezone.now() + delay,
+            result.released = retry_on_connection_loss(
+                lambda: Delivery.objects.filter(
+                    pk__in=left, claimed_by=worker, status=D.SENDING
+                ).update(
+                    status=D.PENDING,
+                    claimed_by="",
+                    lease_until=None,
+                    attempts=F("attempts") - 1,
+                    next_attempt_at=timezone.now() + delay,
+                ),
+                what=f"Edition {edition.pk}: handing back {len(left)} unsent rows",
+                until=renewed + lease * 0.75,
             )
         if result.blocked:
             _refund(ours, result)
@@ -517,6 +546,24 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
             Edition.objects.filter(pk=edition.pk).update(
                 failure_run=breaker.streak, failure_reason=breaker.reason[:64]
             )
+
+
+def _mark_sent_again(sql: str, params: list, failed, *, until: float, pk: int):
+    """Run the mark-sent UPDATE on a new connection; the cursor it used."""
+
+    def mark():
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql, params)
+        except BaseException:
+            with suppress(*CONNECTION_ERRORS):
+                cursor.close()
+            raise
+        return cursor
+
+    return retry_on_connection_loss(
+        mark, what=f"Marking delivery {pk} sent", until=until, failed=failed
+    )
 
 
 def _paused(edition_id: int) -> bool:

@@ -5,8 +5,10 @@ Transactional mail goes through the "default" mailer; editions through the
 its rows: by the time it runs the world may have moved on.
 """
 
+import functools
 import logging
 import smtplib
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,10 +19,44 @@ from django.utils import timezone
 from newsletter import emails, mime, sending
 from newsletter.models import Newsletter, Subscriber, Subscription
 from newsletter.transport import BOUNCE, PERMANENT, classify
+from newsroom.db import CONNECTION_ERRORS, describe, retry_on_connection_loss
 
 logger = logging.getLogger(__name__)
 
 _TRANSACTIONAL_RETRIES = 3
+
+
+def _queued_again_if_cut_off(func):
+    """For a task that is safe to run again: when the database drops the
+    connection under it, queue it again (same arguments) on a new connection
+    instead of ending in an error nothing would retry. The worker records a
+    failed task and moves on; without this a reader would miss their
+    confirmation (and the flood guard would stop them asking again for a
+    day), a scheduled edition would never start, and a send would wait for
+    its watchdog, or stop for good if this batch was it. The rows of a send
+    are safe either way: handed back, or held by their lease until another
+    batch takes them over."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except CONNECTION_ERRORS as exc:
+            task_fn = globals()[func.__name__]  # the Task @task made of `run`
+            if not task_fn.get_backend().supports_defer:
+                raise  # run inline (immediate backend): the caller sees it
+            given = [*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())]
+            call = f"{func.__name__}({', '.join(given)})"
+            logger.warning("%s cut short (%s); queueing it again.", call, describe(exc))
+            retry_on_connection_loss(
+                lambda: task_fn.enqueue(*args, **kwargs),
+                what=f"Queueing {call} again",
+                until=time.monotonic() + 60,
+                failed=exc,
+            )
+            return f"interrupted ({describe(exc)}); queued again"
+
+    return run
 
 
 def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
@@ -63,6 +99,7 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     from newsletter import tokens
 
@@ -98,6 +135,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -112,6 +150,7 @@ def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -143,8 +182,13 @@ def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> 
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     """Start sending; for a scheduled edition only if its time was not changed."""
+    return _start_edition(edition_id, scheduled_for)
+
+
+def _start_edition(edition_id: int, scheduled_for: str) -> str:
     from newsletter.models import Edition
 
     edition = Edition.objects.filter(pk=edition_id).first()
@@ -163,6 +207,7 @@ def start_edition(edition_id: int, scheduled_for: str = "") -> str:
 
 
 @task(queue_name="email")
+@_queued_again_if_cut_off
 def send_edition_batch(edition_id: int) -> dict:
     """One bounded batch of an edition; the chain re-queues itself (sending.py)."""
     backend = send_edition_batch.get_backend()

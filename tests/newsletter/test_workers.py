@@ -2,7 +2,7 @@
 
 Each test gets its own SQLite file (the workers are separate processes and
 cannot see the test database), migrated by `manage.py migrate`, and the
-workers are the commands a deployment runs: `manage.py db_worker`, or
+workers are the commands a deployment runs: `manage.py worker`, or
 `manage.py rqworker … --job-class django_tasks_rq.Job --with-scheduler` when
 Redis answers on 127.0.0.1:6379.
 """
@@ -64,12 +64,12 @@ class Worker:
         return code
 
 
-def db_worker(env, log):
+def db_task_worker(env, log):
     return Worker(
         env,
         log,
         [
-            "db_worker",
+            "worker",
             "--queue-name",
             "*",
             "--interval",
@@ -196,7 +196,7 @@ def addresses(sink):
 def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(site):
     sink = site["sink"]
     manage(site["env"], "shell", "-c", SETUP)
-    worker = db_worker(site["env"], site["log"])
+    worker = db_task_worker(site["env"], site["log"])
     # Batches are 60 rows: 150 is the middle of the third one.
     wait_for(lambda: sink.count() >= 150, 60, "the first messages")
     worker.kill(signal.SIGKILL)
@@ -205,7 +205,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
     assert at_kill < AUDIENCE, "the worker finished before it could be killed"
     assert state["rows"].get("sending", 0) > 0, state  # its claimed batch, orphaned
 
-    restarted = db_worker(site["env"], site["log"])
+    restarted = db_task_worker(site["env"], site["log"])
     try:
         wait_for(
             lambda: ledger(site)["edition"][0] == "sent",
@@ -230,14 +230,14 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
 def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(site):
     sink = site["sink"]
     manage(site["env"], "shell", "-c", SETUP)
-    worker = db_worker(site["env"], site["log"])
+    worker = db_task_worker(site["env"], site["log"])
     wait_for(lambda: sink.count() >= 100, 60, "the first messages")
     assert worker.kill(signal.SIGTERM) == 0
     state = ledger(site)
     assert "sending" not in state["rows"], state  # claimed rows handed back
     assert state["rows"]["sent"] == sink.count() < AUDIENCE
 
-    restarted = db_worker(site["env"], site["log"])
+    restarted = db_task_worker(site["env"], site["log"])
     try:
         wait_for(
             lambda: ledger(site)["edition"][0] == "sent",
@@ -254,7 +254,7 @@ def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(s
 def test_two_workers_share_one_edition_exactly_once(site):
     env = {**site["env"], "NEWSLETTER_PARALLEL_BATCHES": "2"}
     manage(env, "shell", "-c", SETUP)
-    workers = [db_worker(env, site["log"]) for _ in range(2)]
+    workers = [db_task_worker(env, site["log"]) for _ in range(2)]
     try:
         wait_for(
             lambda: ledger(site)["edition"][0] == "sent",

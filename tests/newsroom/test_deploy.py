@@ -422,7 +422,10 @@ class ShippedDeploymentTests(SimpleTestCase):
             self.assertEqual(section["ProtectSystem"], "strict")
         self.assertIn("python:newsroom.gunicorn_conf", web["Service"]["ExecStart"])
         self.assertEqual(web["Unit"]["Requires"], "newsroom-web.socket")
-        self.assertIn('db_worker --queue-name "*"', worker["Service"]["ExecStart"])
+        # Our worker, which reconnects when the database drops it (db_worker exits).
+        self.assertIn(
+            'manage.py worker --queue-name "*"', worker["Service"]["ExecStart"]
+        )
 
     def test_the_units_pass_systemd_analyze_verify(self):
         if shutil.which("systemd-analyze") is None:

@@ -1,5 +1,6 @@
 """Real processes for the reliability tests, all on 127.0.0.1: PostgreSQL
-databases, gunicorn, task workers (db_worker, rqworker) and an SMTP sink.
+databases, gunicorn, task workers (`manage.py worker`, rqworker) and an SMTP
+sink.
 
 - Each test module gets a PostgreSQL database of its own,
   `newsroom_rel_<pid>_<module>`, copied from a template migrated once per
@@ -375,13 +376,15 @@ class Processes:
         )
         return process
 
-    def db_worker(self, env: dict) -> Process:
+    def worker(self, env: dict) -> Process:
+        """The task worker the project runs for TASKS_BACKEND=db (`make run`,
+        deploy/systemd/newsroom-worker.service)."""
         return self.start(
-            "db_worker",
+            "worker",
             [
                 PY,
                 "manage.py",
-                "db_worker",
+                "worker",
                 "--queue-name",
                 "*",
                 "--interval",

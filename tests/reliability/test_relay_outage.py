@@ -1,6 +1,6 @@
 """A relay that refuses everything for a while, then recovers (issue 11).
 
-300 confirmed readers, a real task worker (`manage.py db_worker`), the admin
+300 confirmed readers, a real task worker (`manage.py worker`), the admin
 served by gunicorn, all on PostgreSQL; the SMTP relay (tests/reliability/
 smtp_sink.py) answers `550 5.7.1 Relaying denied` to every recipient until
 the test lets it recover. Before the fix this turned every reader into
@@ -116,7 +116,7 @@ result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
     events_before = consent_events(pg_database)
     assert len(before) == AUDIENCE and {row[1] for row in before} == {"confirmed"}
 
-    worker = processes.db_worker(env)
+    worker = processes.worker(env)
     wait_for(
         lambda: (
             len(refusals(sink)) >= BREAKER_RUN and in_flight(pg_database, edition) == 0

@@ -1,6 +1,6 @@
 """Sending an edition while things go wrong, on PostgreSQL with real processes.
 
-- The task worker (`manage.py db_worker`) is killed with SIGKILL and SIGTERM
+- The task worker (`manage.py worker`) is killed with SIGKILL and SIGTERM
   at random points of a 2,000-subscriber send, and restarted each time.
   Every subscriber still on the list gets the edition; the only copies that
   may go out twice are the ones in flight at a SIGKILL (at most one each),
@@ -177,7 +177,7 @@ def test_killed_and_restarted_workers_deliver_everything_once(
     orphans = []  # per SIGKILL: the rows the dead worker still held
     kills = []
     for number, (sig, point) in enumerate(plan):
-        worker = processes.db_worker(env)
+        worker = processes.worker(env)
         # Mid-send: past the planned point and past what this worker found.
         point = max(point, sink.count() + 30)
         wait_for(
@@ -206,7 +206,7 @@ def test_killed_and_restarted_workers_deliver_everything_once(
             "the send finished before every kill landed"
         )
 
-    last = processes.db_worker(env)
+    last = processes.worker(env)
     wait_for(
         lambda: edition_state(pg_database, edition)[0] == "sent",
         120,
@@ -350,7 +350,7 @@ result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
 """,
     )
     edition = ids["edition"]
-    worker = processes.db_worker(env)
+    worker = processes.worker(env)
     wait_for(
         lambda: edition_state(pg_database, edition)[0] == "sent",
         90,
@@ -501,7 +501,7 @@ services.signup("new@silent.example", [Newsletter.objects.get(slug="silent")], s
 result = {}
 """,
     )
-    worker = processes.db_worker(env)
+    worker = processes.worker(env)
 
     def timed_out():
         errors = pg_rows(
@@ -545,7 +545,7 @@ result = {}
     # The relay is back: the rows waiting for their retry go out, once each.
     sink = processes.sink()
     env.update(EMAIL_URL=sink.url, BULK_EMAIL_URL=sink.url)
-    worker = processes.db_worker(env)
+    worker = processes.worker(env)
     wait_for(
         lambda: edition_state(pg_database, edition)[0] == "sent",
         60,

@@ -3,7 +3,7 @@
 500 signups posted at once to gunicorn (2 processes × 4 threads), 50 of them
 repeating earlier addresses in another letter case or with spaces around,
 each from its own client address behind a trusted proxy (X-Forwarded-For),
-while a db_worker mails confirmations to an SMTP sink: exactly 450
+while the task worker mails confirmations to an SMTP sink: exactly 450
 subscribers, no 5xx, one confirmation per address.
 """
 
@@ -64,7 +64,7 @@ def site(pg_database, module_processes, tmp_path_factory):
 
         redis.Redis.from_url(cache).flushdb()
     web = module_processes.gunicorn(env, workers=2, threads=4)
-    worker = module_processes.db_worker(env)
+    worker = module_processes.worker(env)
     return {"env": env, "web": web, "worker": worker, "sink": sink, "cache": cache}
 
 
