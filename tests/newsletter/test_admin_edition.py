@@ -188,6 +188,18 @@ class DraftEditionPageTests(EditionPageTestCase):
         self.assertContains(page, "Cranes return to the harbour")
         self.assertNotContains(page, "Cranes return to the harbour in Ports reopen")
 
+    def test_a_brief_added_to_the_edition_comes_last_unless_moved(self):
+        second = make_brief(headline="Ferries return")
+        self.edition.items.create(article=second, position=4)
+        page = self.client.get(self.url).content.decode()
+        for prefix in ("items-2", "items-__prefix__"):
+            with self.subTest(prefix=prefix):
+                self.assertRegex(
+                    page, rf'<input[^>]*name="{prefix}-position"[^>]*value="5"'
+                )
+        new = self.client.get("/admin/newsletter/edition/add/").content.decode()
+        self.assertRegex(new, r'<input[^>]*name="items-0-position"[^>]*value="0"')
+
     def test_send_now_and_send_test_are_buttons(self):
         html = self.client.get(self.url).content.decode()
         for label in [r"Send now…", r"Send a test to me \(chief@example\.com\)"]:
