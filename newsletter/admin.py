@@ -13,7 +13,7 @@ from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import (
     Http404,
     HttpResponse,
@@ -658,6 +658,14 @@ class EditionItemInline(admin.TabularInline):
         # Each row's title is its brief's headline.
         return super().get_queryset(request).select_related("article")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A brief added goes after the others (0 would put it second, tied
+        # with the first). The form class is made afresh for each request.
+        last = obj.items.aggregate(last=Max("position"))["last"] if obj else None
+        formset.form.base_fields["position"].initial = 0 if last is None else last + 1
+        return formset
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return without_related_links(
             super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -990,8 +998,14 @@ class EditionAdmin(admin.ModelAdmin):
             except sending.EditionEmpty as exc:
                 messages.error(request, str(exc))
             else:
+                edition.refresh_from_db(fields=["status"])
+                # With a backend that runs tasks at once it is already done.
+                done = edition.status == Edition.Status.SENT
                 messages.success(
-                    request, f"Sending to {audience} subscribers has started."
+                    request,
+                    f"Sent to {audience} subscribers."
+                    if done
+                    else f"Sending to {audience} subscribers has started.",
                 )
             return self._back(edition)
         return TemplateResponse(

@@ -87,6 +87,12 @@ IMMEDIATE = {
         "QUEUES": ["default", "email"],
     }
 }
+DB_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
 INTRO = (
     "<p>Good morning. Three briefs today: a defence pact in the making, a "
     'central bank in no hurry, and export rules the <a href="https://example.com/'
@@ -99,7 +105,8 @@ def no_wider_than_the_viewport(page) -> bool:
 
 
 def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings):
-    settings.TASKS = IMMEDIATE  # the send runs inside the request, to locmem
+    # A backend that can run tasks later, so the page offers a schedule.
+    settings.TASKS = DB_TASKS
     daily = default_newsletter()
     make_audience(daily, 4)
     # The demo's briefs, so the guide's pictures show real-looking ones.
@@ -123,6 +130,7 @@ def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings)
     send_now = page.get_by_role("button", name="Send now…")
     send_test = page.get_by_role("button", name="Send a test to me")
     expect(send_now).to_be_visible()
+    expect(page.get_by_role("button", name="Schedule")).to_be_visible()
     docshot("edition-compose")
     page.set_viewport_size({"width": 390, "height": 900})
     assert no_wider_than_the_viewport(page)
@@ -140,7 +148,9 @@ def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings)
     # Send now… asks first, then sends; the page becomes the record.
     page.get_by_role("button", name="Send now…").click()
     expect(page.locator("#content-main")).to_contain_text("goes to 4 confirmed")
+    settings.TASKS = IMMEDIATE  # the send runs inside the request, to locmem
     page.get_by_role("button", name="Yes, send it now").click()
+    expect(page.locator(".messagelist")).to_contain_text("Sent to 4 subscribers.")
     expect(page.locator(".nl-state strong")).to_have_text("Sent")
     assert page.locator("#content [type=submit], #content button").count() == 0
     assert (
