@@ -1054,7 +1054,11 @@ class EditionAdmin(admin.ModelAdmin):
         )
 
     def add_view(self, request, form_url="", extra_context=None):
-        extra = {"title": "New edition", **(extra_context or {})}
+        extra = {
+            "title": "New edition",
+            **self._send_context(request, scheduled=None),
+            **(extra_context or {}),
+        }
         return super().add_view(request, form_url, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -1069,10 +1073,14 @@ class EditionAdmin(admin.ModelAdmin):
     def _refuse_change(self, request, edition):
         """A POST from a page opened before sending started: say so, store
         nothing (the record stays what subscribers received)."""
+        what = {
+            Edition.Status.SENT: "has been sent",
+            Edition.Status.CANCELLED: "was cancelled",
+        }.get(edition.status, "is being sent")
         messages.error(
             request,
-            f"“{edition.subject}” is {edition.state_label.lower()} and can no "
-            "longer be changed: nothing was saved.",
+            f"“{edition.subject}” {what}, so it can no longer be changed: "
+            "nothing was saved.",
         )
         return self._back(edition)
 
@@ -1093,19 +1101,24 @@ class EditionAdmin(admin.ModelAdmin):
             }
         composing = self.has_change_permission(request, edition)
         items = edition.items.select_related("article")
-        scheduled = edition.scheduled_at and timezone.localtime(
-            edition.scheduled_at
-        ).strftime("%Y-%m-%dT%H:%M")
         return {
+            **self._send_context(request, scheduled=edition.scheduled_at),
             "title": "Compose edition" if composing else "View edition",
             "may_send": composing and self.may_send(request),
-            "show_save_and_add_another": False,
-            "schedule_form": ScheduleForm(
-                initial={"when": request.POST.get("when") or scheduled}
-            ),
             "unpublished_items": [
                 i.article for i in items if not i.article.is_published
             ],
+        }
+
+    def _send_context(self, request, *, scheduled) -> dict:
+        """The Test and send panel under the form being composed."""
+        when = scheduled and timezone.localtime(scheduled).strftime("%Y-%m-%dT%H:%M")
+        return {
+            "may_send": self.may_send(request),
+            "show_save_and_add_another": False,
+            "schedule_form": ScheduleForm(
+                initial={"when": request.POST.get("when") or when}
+            ),
             "can_defer": tasks.start_edition.get_backend().supports_defer,
         }
 

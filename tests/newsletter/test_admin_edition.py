@@ -282,6 +282,32 @@ class DraftEditionPageTests(EditionPageTestCase):
             ("Ports reopen at noon", Edition.Status.DRAFT),
         )
 
+    def test_a_new_edition_can_be_tested_from_its_first_save(self):
+        data = {
+            "newsletter": self.daily.pk,
+            "subject": "A first try",
+            "preheader": "",
+            "intro": "",
+            "items-TOTAL_FORMS": 1,
+            "items-INITIAL_FORMS": 0,
+            "items-MIN_NUM_FORMS": 0,
+            "items-MAX_NUM_FORMS": 1000,
+            "items-0-article": self.brief.pk,
+            "items-0-position": 0,
+            "items-0-all_sections": "on",
+            "_send_test": "1",
+        }
+        add = self.client.get("/admin/newsletter/edition/add/")
+        self.assertContains(add, "Send a test to me (chief@example.com)")
+        response = self.client.post("/admin/newsletter/edition/add/", data)
+        edition = Edition.objects.get(subject="A first try")
+        self.assertRedirects(
+            response, f"/admin/newsletter/edition/{edition.pk}/change/"
+        )
+        self.assertEqual(
+            [m.message()["Subject"] for m in mail.outbox], ["[Test] A first try"]
+        )
+
     def test_a_form_error_keeps_what_was_typed_and_sends_nothing(self):
         response = self.client.post(
             self.url, self.form(subject="Two\nlines", _send_test="1")
