@@ -1054,11 +1054,7 @@ class EditionAdmin(admin.ModelAdmin):
         )
 
     def add_view(self, request, form_url="", extra_context=None):
-        extra = {
-            "title": "New edition",
-            **self._send_context(request, scheduled=None),
-            **(extra_context or {}),
-        }
+        extra = {**self._send_context(request, scheduled=None), **(extra_context or {})}
         return super().add_view(request, form_url, extra)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
