@@ -936,7 +936,8 @@ class EditionAdmin(admin.ModelAdmin):
         address = request.user.email
         if not address:
             messages.error(
-                request, "Your account has no email address: add one to your user."
+                request,
+                f"{done}Your account has no email address: add one to your user.",
             )
             return
         try:

@@ -5,8 +5,10 @@ import re
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core import mail
+from django.db import connection
 from django.test import TestCase
 from django.test.html import Element, parse_html
+from django.test.utils import CaptureQueriesContext
 
 from newsletter import sending
 from newsletter.models import Delivery, Edition
@@ -164,6 +166,22 @@ class SentEditionPageTests(EditionPageTestCase):
 
     def test_no_header_bar_is_empty(self):
         self.assert_no_empty_header_bars(self.client.get(self.url))
+
+    def test_the_page_runs_the_same_queries_however_many_briefs_were_sent(self):
+        def queries(url):
+            with CaptureQueriesContext(connection) as captured:
+                self.assertEqual(self.client.get(url).status_code, 200)
+            return len(captured)
+
+        longer = make_edition(self.daily, [make_brief() for _ in range(6)])
+        sending.start(longer.pk)
+        Delivery.objects.filter(edition=longer).update(status="sent")
+        sending.finish_if_done(longer.pk)
+        queries(self.url)  # caches warm (content types, the site's categories)
+        self.assertEqual(
+            queries(f"/admin/newsletter/edition/{longer.pk}/change/"),
+            queries(self.url),
+        )
 
 
 class SendingEditionPageTests(EditionPageTestCase):
