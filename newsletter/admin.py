@@ -3,15 +3,17 @@ and editions (compose, preview, send a test, schedule, send, watch progress)."""
 
 import csv
 import json
+from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import (
     Http404,
     HttpResponse,
@@ -24,6 +26,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
 from django.views.decorators.csp import csp_override
 
 from articles.models import Section
@@ -37,6 +40,7 @@ from newsletter.models import (
     Subscription,
     SubscriptionEvent,
 )
+from newsroom import richtext
 
 S = Subscription.Status
 
@@ -632,6 +636,16 @@ class EditionItemForm(forms.ModelForm):
         return data
 
 
+def without_related_links(formfield):
+    """A choice of brief or list with no pencil, plus or eye beside it: those
+    are managed on their own pages, and composing needs no popups."""
+    widget = getattr(formfield, "widget", None)
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        widget.can_add_related = widget.can_change_related = False
+        widget.can_delete_related = widget.can_view_related = False
+    return formfield
+
+
 class EditionItemInline(admin.TabularInline):
     model = EditionItem
     form = EditionItemForm
@@ -639,6 +653,23 @@ class EditionItemInline(admin.TabularInline):
     autocomplete_fields = ["article"]
     verbose_name = "brief"
     verbose_name_plural = "briefs, in order"
+
+    def get_queryset(self, request):
+        # Each row's title is its brief's headline.
+        return super().get_queryset(request).select_related("article")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A brief added goes after the others (0 would put it second, tied
+        # with the first). The form class is made afresh for each request.
+        last = obj.items.aggregate(last=Max("position"))["last"] if obj else None
+        formset.form.base_fields["position"].initial = 0 if last is None else last + 1
+        return formset
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return without_related_links(
+            super().formfield_for_dbfield(db_field, request, **kwargs)
+        )
 
     def _editable(self, obj):
         return obj is None or obj.is_editable
@@ -656,7 +687,11 @@ class EditionItemInline(admin.TabularInline):
 class ScheduleForm(forms.Form):
     when = forms.DateTimeField(
         label="Send at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        # On the edition's page the field belongs to the edition's form, so
+        # its Schedule button saves what was typed first.
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "form": "edition_form"}
+        ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
 
@@ -673,6 +708,36 @@ PREVIEW_CSP = {
 }
 
 
+def as_sent(edition) -> dict:
+    """What subscribers received, from the snapshot frozen when sending
+    started (a brief edited since does not change it)."""
+    snapshot = edition.snapshot or {}
+    if "items" in snapshot:
+        items = snapshot["items"]
+    else:  # never sent (cancelled): what it held
+        items = [
+            {"headline": i.article.headline, "url": i.article.get_absolute_url()}
+            for i in edition.items.select_related("article")
+        ]
+    return {
+        "subject": snapshot.get("subject", edition.subject),
+        "preheader": snapshot.get("preheader", edition.preheader),
+        # Cleaned when stored and again here (rows written around the model).
+        "intro": richtext.render(snapshot.get("intro_html", edition.intro)),
+        "items": items,
+        "words": snapshot.get("words"),
+        "minutes": snapshot.get("minutes"),
+    }
+
+
+def took(started, finished) -> str:
+    if not (started and finished):
+        return ""
+    if finished - started < timedelta(minutes=1):
+        return "in under a minute"
+    return f"took {timesince(started, finished)}"
+
+
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
     list_display = ["subject", "newsletter", "state", "when", "delivered"]
@@ -680,16 +745,43 @@ class EditionAdmin(admin.ModelAdmin):
     search_fields = ["subject"]
     inlines = [EditionItemInline]
     fields = ["newsletter", "subject", "preheader", "intro"]
-    change_form_template = "newsletter/admin/edition_change_form.html"
+    readonly_fields = ["intro_shown"]
     date_hierarchy = "created_at"
+    # Only a sent edition has a public page; the template links it.
+    view_on_site = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("newsletter")
 
-    def get_readonly_fields(self, request, obj=None):
+    def has_change_permission(self, request, obj=None):
+        # Sending, sent or cancelled: the record of what went out. Django
+        # then shows the page read-only and refuses a POST to it.
         if obj is not None and not obj.is_editable:
-            return self.fields
-        return []
+            return False
+        return super().has_change_permission(request, obj)
+
+    def may_send(self, request) -> bool:
+        """Test, schedule, send and resume: for those who may change editions,
+        whatever this one's state (a paused send is resumed, not edited)."""
+        return super().has_change_permission(request)
+
+    def get_inlines(self, request, obj):
+        # A record lists the briefs as sent, from the snapshot.
+        return self.inlines if obj is None or obj.is_editable else []
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["newsletter", "subject", "preheader", "intro_shown"]
+        return self.fields
+
+    @admin.display(description="Intro")
+    def intro_shown(self, obj):
+        return richtext.render(obj.intro) or "—"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return without_related_links(
+            super().formfield_for_dbfield(db_field, request, **kwargs)
+        )
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -790,7 +882,7 @@ class EditionAdmin(admin.ModelAdmin):
         if edition is None:
             raise Http404("No such edition.")
         allowed = (
-            self.has_change_permission(request, edition)
+            self.may_send(request)
             if change
             else self.has_view_permission(request, edition)
         )
@@ -837,44 +929,51 @@ class EditionAdmin(admin.ModelAdmin):
     def send_test_view(self, request, object_id):
         self._post_only(request)
         edition = self._edition(request, object_id, change=True)
+        self._send_test(request, edition)
+        return self._back(edition)
+
+    def _send_test(self, request, edition, done=""):
         address = request.user.email
         if not address:
             messages.error(
-                request, "Your account has no email address: add one to your user."
+                request,
+                f"{done}Your account has no email address: add one to your user.",
             )
-            return self._back(edition)
+            return
         try:
             sending.send_test(edition, address)
         except sending.EditionEmpty as exc:
-            messages.error(request, str(exc))
+            messages.error(request, f"{done}{exc}")
         except ValueError as exc:
-            messages.error(request, f"Cannot send to {address}: {exc}")
+            messages.error(request, f"{done}Cannot send to {address}: {exc}")
         except Exception as exc:  # SMTP and network errors: say what happened
-            messages.error(request, f"The test could not be sent: {exc}")
+            messages.error(request, f"{done}The test could not be sent: {exc}")
         else:
-            messages.success(request, f"A test copy was sent to {address}.")
-        return self._back(edition)
+            messages.success(request, f"{done}A test copy was sent to {address}.")
 
     def schedule_view(self, request, object_id):
         self._post_only(request)
         edition = self._edition(request, object_id, change=True)
+        self._schedule(request, edition)
+        return self._back(edition)
+
+    def _schedule(self, request, edition, done=""):
         form = ScheduleForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Enter a date and time to send at.")
-            return self._back(edition)
+            messages.error(request, f"{done}Enter a date and time to send at.")
+            return
         when = form.cleaned_data["when"]
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         try:
             sending.schedule(edition, when)
         except (sending.ScheduleError, sending.EditionEmpty) as exc:
-            messages.error(request, str(exc))
+            messages.error(request, f"{done}{exc}")
         else:
             messages.success(
                 request,
-                f"Scheduled for {timezone.localtime(when):%A %d %B %Y at %H:%M}.",
+                f"{done}Scheduled for {timezone.localtime(when):%A %d %B %Y at %H:%M}.",
             )
-        return self._back(edition)
 
     def unschedule_view(self, request, object_id):
         self._post_only(request)
@@ -900,8 +999,14 @@ class EditionAdmin(admin.ModelAdmin):
             except sending.EditionEmpty as exc:
                 messages.error(request, str(exc))
             else:
+                edition.refresh_from_db(fields=["status"])
+                # With a backend that runs tasks at once it is already done.
+                done = edition.status == Edition.Status.SENT
                 messages.success(
-                    request, f"Sending to {audience} subscribers has started."
+                    request,
+                    f"Sent to {audience} subscribers."
+                    if done
+                    else f"Sending to {audience} subscribers has started.",
                 )
             return self._back(edition)
         return TemplateResponse(
@@ -949,28 +1054,91 @@ class EditionAdmin(admin.ModelAdmin):
             }
         )
 
+    def add_view(self, request, form_url="", extra_context=None):
+        extra = {**self._send_context(request, scheduled=None), **(extra_context or {})}
+        return super().add_view(request, form_url, extra)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         edition = self.get_object(request, unquote(object_id))
+        if edition is not None and request.method == "POST" and not edition.is_editable:
+            return self._refuse_change(request, edition)
         extra = dict(extra_context or {})
         if edition is not None:
-            items = edition.items.select_related("article")
-            extra.update(
-                {
-                    "schedule_form": ScheduleForm(
-                        initial={
-                            "when": edition.scheduled_at
-                            and timezone.localtime(edition.scheduled_at).strftime(
-                                "%Y-%m-%dT%H:%M"
-                            )
-                        }
-                    ),
-                    "progress": sending.progress(edition.pk)
-                    if edition.status in (Edition.Status.SENDING, Edition.Status.SENT)
-                    else None,
-                    "unpublished_items": [
-                        i.article for i in items if not i.article.is_published
-                    ],
-                    "can_defer": tasks.start_edition.get_backend().supports_defer,
-                }
-            )
+            extra.update(self._page_context(request, edition))
         return super().change_view(request, object_id, form_url, extra)
+
+    def _refuse_change(self, request, edition):
+        """A POST from a page opened before sending started: say so, store
+        nothing (the record stays what subscribers received)."""
+        what = {
+            Edition.Status.SENT: "has been sent",
+            Edition.Status.CANCELLED: "was cancelled",
+        }.get(edition.status, "is being sent")
+        messages.error(
+            request,
+            f"“{edition.subject}” {what}, so it can no longer be changed: "
+            "nothing was saved.",
+        )
+        return self._back(edition)
+
+    def _page_context(self, request, edition) -> dict:
+        if not edition.is_editable:
+            return {
+                "title": f"{edition.state_label} edition",
+                "progress": sending.progress(edition.pk)
+                if edition.status in (Edition.Status.SENDING, Edition.Status.SENT)
+                else None,
+                "as_sent": as_sent(edition),
+                "may_send": self.may_send(request),
+                "took": took(edition.started_at, edition.finished_at),
+                "archive_url": edition.get_absolute_url()
+                if edition.newsletter.is_public
+                and edition.status in (Edition.Status.SENDING, Edition.Status.SENT)
+                else None,
+            }
+        composing = self.has_change_permission(request, edition)
+        items = edition.items.select_related("article")
+        return {
+            **self._send_context(request, scheduled=edition.scheduled_at),
+            "title": "Compose edition" if composing else "View edition",
+            "may_send": composing and self.may_send(request),
+            "unpublished_items": [
+                i.article for i in items if not i.article.is_published
+            ],
+        }
+
+    def _send_context(self, request, *, scheduled) -> dict:
+        """The Test and send panel under the form being composed."""
+        when = scheduled and timezone.localtime(scheduled).strftime("%Y-%m-%dT%H:%M")
+        return {
+            "may_send": self.may_send(request),
+            "show_save_and_add_another": False,
+            "schedule_form": ScheduleForm(
+                initial={"when": request.POST.get("when") or when}
+            ),
+            "can_defer": tasks.start_edition.get_backend().supports_defer,
+        }
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_save(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._after_save(request, obj) or super().response_change(request, obj)
+
+    def _after_save(self, request, edition):
+        """The Send buttons submit the edition's form: saved, then acted on."""
+        if not self.may_send(request):
+            return None
+        if "_send_test" in request.POST:
+            self._send_test(request, edition, done="Saved. ")
+        elif "_schedule" in request.POST:
+            self._schedule(request, edition, done="Saved. ")
+        elif "_send_now" in request.POST:
+            return HttpResponseRedirect(
+                reverse("admin:newsletter_edition_send", args=[edition.pk])
+            )
+        else:
+            return None
+        return self._back(edition)

@@ -171,4 +171,6 @@ class EditionItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.article} in {self.edition}"
+        # Shown where the edition is already in view (its inline, its
+        # history, its delete page): the brief's headline says it all.
+        return self.article.headline

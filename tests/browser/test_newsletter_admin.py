@@ -1,9 +1,13 @@
 """The edition page in the admin shows a live progress bar while sending."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from articles.models import Article
 from newsletter import sending
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief
@@ -74,4 +78,108 @@ def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, se
     expect(page.locator(".messagelist")).to_contain_text("Sending has resumed")
     assert page.locator(".nl-blocked").count() == 0
     assert not Edition.objects.get(pk=edition.pk).is_blocked
+    assert page.js_errors == []
+
+
+IMMEDIATE = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+DB_TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "email"],
+    }
+}
+INTRO = (
+    "<p>Good morning. Three briefs today: a defence pact in the making, a "
+    'central bank in no hurry, and export rules the <a href="https://example.com/'
+    'rules">industry</a> saw coming.</p>'
+)
+
+
+def no_wider_than_the_viewport(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings):
+    # A backend that can run tasks later, so the page offers a schedule.
+    settings.TASKS = DB_TASKS
+    daily = default_newsletter()
+    make_audience(daily, 4)
+    # The demo's briefs, so the guide's pictures show real-looking ones.
+    call_command("seed_demo", "--no-admin", "--no-images", stdout=io.StringIO())
+    briefs = list(Article.objects.published().order_by("-published_at")[:3])
+    edition = make_edition(
+        daily,
+        briefs,
+        subject="Defence ties, steady rates and a chip squeeze",
+        preheader="Three briefs, five minutes",
+        intro=INTRO,
+    )
+    page = admin_page
+    page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
+
+    # Composing: the briefs in order by headline, no empty bars, real buttons.
+    titles = page.locator("#items-group tr.has_original td.original p")
+    assert [t.strip() for t in titles.all_inner_texts()] == [b.headline for b in briefs]
+    for heading in page.locator("#content h2").all_inner_texts():
+        assert heading.strip()
+    send_now = page.get_by_role("button", name="Send now…")
+    send_test = page.get_by_role("button", name="Send a test to me")
+    expect(send_now).to_be_visible()
+    expect(page.get_by_role("button", name="Schedule")).to_be_visible()
+    docshot("edition-compose")
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert no_wider_than_the_viewport(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The test button saves what was typed first.
+    page.fill("#id_subject", "Defence ties, steady rates and the chip squeeze")
+    send_test.click()
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Saved. A test copy was sent to chief@example.com."
+    )
+    edition.refresh_from_db()
+    assert edition.subject == "Defence ties, steady rates and the chip squeeze"
+
+    # Send now… asks first, then sends; the page becomes the record.
+    page.get_by_role("button", name="Send now…").click()
+    expect(page.locator("#content-main")).to_contain_text("goes to 4 confirmed")
+    settings.TASKS = IMMEDIATE  # the send runs inside the request, to locmem
+    page.get_by_role("button", name="Yes, send it now").click()
+    expect(page.locator(".messagelist")).to_contain_text("Sent to 4 subscribers.")
+    expect(page.locator(".nl-state strong")).to_have_text("Sent")
+    assert page.locator("#content [type=submit], #content button").count() == 0
+    assert (
+        page.locator("#content input, #content textarea, #content select").count() == 0
+    )
+    assert page.locator("[data-field=sent]").inner_text() == "4"
+    assert page.locator("[data-field=total]").inner_text() == "4"
+    intro = page.locator(".nl-rich")
+    assert "<p>" not in intro.inner_text()
+    expect(intro.get_by_role("link", name="industry")).to_be_visible()
+    assert page.locator(".nl-briefs li").all_inner_texts() == [
+        b.headline for b in briefs
+    ]
+    expect(page.get_by_role("link", name="Archive page")).to_have_attribute(
+        "href", edition.get_absolute_url()
+    )
+    docshot("edition-sent")
+    page.set_viewport_size({"width": 390, "height": 900})
+    assert no_wider_than_the_viewport(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The email itself, as sent, in a mail-sized window.
+    page.goto(f"/admin/newsletter/edition/{edition.pk}/preview/")
+    expect(page.get_by_text(briefs[0].headline).first).to_be_visible()
+    docshot("edition-email", widths=(375, 600))
+    page.set_viewport_size({"width": 375, "height": 900})
+    assert no_wider_than_the_viewport(page)
+    # In dark mode the reading-time box keeps its accent bar.
+    page.emulate_media(color_scheme="dark")
+    accent = "getComputedStyle(document.querySelector('.count')).borderLeftColor"
+    assert page.evaluate(accent) == "rgb(255, 138, 128)"
     assert page.js_errors == []
