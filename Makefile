@@ -76,5 +76,5 @@ production: install
 	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v 0
 	@echo "Production mode (DEBUG=0, gunicorn, page cache) on $(SITE_URL)/ with a task worker (Ctrl-C stops both)."
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PROD_ENV) $(PY) manage.py db_worker --queue-name '*' & \
+	$(PROD_ENV) $(PY) manage.py worker --queue-name '*' & \
 	$(PROD_ENV) $(VENV)/bin/gunicorn -c python:newsroom.gunicorn_conf newsroom.wsgi:application
