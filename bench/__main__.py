@@ -12,6 +12,7 @@ BENCHES = {
     "pages": "bench.pages",
     "memory": "bench.memory",
     "flood": "bench.flood",
+    "invalidation": "bench.invalidation",
 }
 
 
