@@ -228,13 +228,14 @@ def _after_change(sender, instance, raw=False, created=False, **kwargs):
         pk = _brief_of(instance)
         if pk is None:
             return
+        before, _ = _pending()
         if created and isinstance(instance, Article):
             # A new brief (no pk before its save) was hidden until now.
-            _pending()[0].setdefault(pk, HIDDEN)
-        else:
-            # Read before the change already, unless an earlier follow-up
-            # (autocommit: they run at once) took it: then as it is now.
-            touch_brief(pk)
+            before.setdefault(pk, HIDDEN)
+        elif pk not in before:
+            # Read before the change, and already handled by the search
+            # index's follow-up (in autocommit they run at once).
+            return
     elif type(instance) in THING_KEYS:
         add_keys(*THING_KEYS[type(instance)](instance.pk))
         if kwargs.get("signal") is post_delete and type(instance) in DELETED_KEYS:
@@ -258,9 +259,7 @@ def _topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action.startswith("pre_"):
         for pk in ids:
             touch_brief(pk)
-    elif action.startswith("post_"):
-        for pk in ids or ():
-            touch_brief(pk)
+    elif action.startswith("post_") and _pending()[0]:
         after_commit()
 
 
