@@ -42,14 +42,17 @@ def compressible(content_type: str, body: bytes) -> bool:
 
 
 def encode(body: bytes) -> dict[str, bytes]:
-    """The compressed copies of `body`, best first; only those that are smaller."""
+    """The compressed copies of `body`, smallest first; only those that are smaller."""
     copies = {}
     if brotli is not None:
         # Quality 5: nearly quality 11's size for news HTML, far less CPU; it
         # runs once per page render.
         copies["br"] = brotli.compress(body, quality=5, mode=brotli.MODE_TEXT)
     copies["gzip"] = gzip.compress(body, compresslevel=6, mtime=0)
-    return {name: data for name, data in copies.items() if len(data) < len(body)}
+    # Brotli at this quality is not always smaller (long feeds): the
+    # smaller copy is offered first.
+    kept = sorted((len(data), name) for name, data in copies.items())
+    return {name: copies[name] for size, name in kept if size < len(body)}
 
 
 def choose(accept_encoding: str, available) -> str | None:
