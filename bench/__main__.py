@@ -13,6 +13,7 @@ BENCHES = {
     "memory": "bench.memory",
     "flood": "bench.flood",
     "invalidation": "bench.invalidation",
+    "newsday": "bench.newsday",
 }
 
 
