@@ -1,11 +1,15 @@
 """HTTP caching for reader pages: validators, 304s and Cache-Control.
 
 Every reader page is derived from the published content and the deployed
-code, so one cheap validator serves them all: the content version that
-newsroom/pagecache.py keeps (bumped after any committed change to what
-readers see, and when a scheduled brief's time comes) plus the release (a
-hash of templates, static files and code, or $RELEASE), so a deploy never
+code, so one cheap validator serves them all: the stamp of the shared state
+newsroom/pagestate.py keeps (it grows after any committed public change, and
+when a scheduled brief's time comes; drafts leave it alone) plus the release
+(a hash of templates, static files and code, or $RELEASE), so a deploy never
 answers 304 with HTML made by the old code.
+
+Public pages also say what they show (surrogate keys, newsroom/surrogate.py)
+and let shared caches keep them longer than browsers (s-maxage), since
+those are purged on every change (newsroom/purge/).
 
 Reading the version is a stat() of a small file (or one cache get), no
 query, so a conditional GET is answered before the view touches the database.

@@ -89,7 +89,8 @@ def _changed(
     checked_at: float | None = None,
 ) -> Version:
     if old is None:
-        old = Version(0, valid_until, checked_at=time.time())
+        # No state (a new or lost file): nothing says which pages are current.
+        old, everything = Version(0, valid_until, checked_at=time.time()), True
     new_stamp = stamp if stamp is not None else _next_stamp(old)
     floor, key_map = old.floor, old.keys
     if everything:
@@ -355,13 +356,11 @@ def current_version(store=None) -> Version:
             )
         )
     if version is None:
-        return store.update(
-            lambda old: (
-                old
-                if old is not None and old.current(time.time())
-                else _changed(old, valid_until=valid_until, everything=old is None)
-            )
+        version = store.update(
+            lambda old: old or _changed(old, valid_until=valid_until)
         )
+        if version.current(now):
+            return version
     return _publish_due(store, version.checked_at, now, valid_until)
 
 
