@@ -20,6 +20,7 @@ from django.utils.html import escape
 from articles import seo
 from articles.images import current_renditions
 from articles.models import Article, Author, Category, Topic
+from newsroom import surrogate
 
 
 class ContentRssFeed(Rss201rev2Feed):
@@ -105,7 +106,14 @@ class BriefsFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj=None):
-        return self.get_queryset(obj).for_page()[: settings.FEED_ITEMS]
+        items = list(self.get_queryset(obj).for_page()[: settings.FEED_ITEMS])
+        surrogate.add(*self.surrogate_keys(obj))
+        surrogate.add_whole_briefs(items)
+        return items
+
+    def surrogate_keys(self, obj) -> set[str]:
+        """The keys of the list this feed is (newsroom/surrogate.py)."""
+        return {surrogate.FEED}
 
     def item_title(self, item):
         return item.headline
@@ -207,6 +215,9 @@ class CategoryFeed(BriefsFeed):
     def get_queryset(self, obj):
         return Article.objects.published().filter(category=obj)
 
+    def surrogate_keys(self, obj):
+        return {surrogate.category(obj.pk), surrogate.category_list(obj.pk)}
+
 
 class CategoryAtomFeed(AtomMixin, CategoryFeed):
     pass
@@ -228,6 +239,9 @@ class TopicFeed(BriefsFeed):
     def get_queryset(self, obj):
         return Article.objects.published().filter(topics=obj)
 
+    def surrogate_keys(self, obj):
+        return {surrogate.topic(obj.pk), surrogate.topic_list(obj.pk)}
+
 
 class TopicAtomFeed(AtomMixin, TopicFeed):
     pass
@@ -248,6 +262,9 @@ class AuthorFeed(BriefsFeed):
 
     def get_queryset(self, obj):
         return Article.objects.published().filter(bylines__author=obj)
+
+    def surrogate_keys(self, obj):
+        return {surrogate.author(obj.pk), surrogate.author_list(obj.pk)}
 
 
 class AuthorAtomFeed(AtomMixin, AuthorFeed):

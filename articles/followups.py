@@ -1,4 +1,4 @@
-"""Work that follows a commit: the search index, then the page cache.
+"""Work that follows a commit: the search index, then the page caches.
 
 Both wait until the transaction has committed (until then other requests
 cannot see the rows), and run in that order: a search page rendered between
@@ -18,8 +18,11 @@ fails (say the database dropped just after the commit) is retried:
   Django answers, until it succeeds. That is logged as an error, naming
   `manage.py rebuild_search_index` in case the process stops first.
 
-The page cache needs no database to be told (see pagecache.bump), so pages
-catch up even while the index waits.
+The page caches are told which surrogate keys changed (articles/
+invalidation.py reads the touched briefs again after the commit); if that
+read fails, every page is marked stale, which needs no database (see
+pagestate.invalidate), so pages catch up even while the index waits. Any
+cache in front (a CDN, Varnish) is purged by a task (newsroom/purge/).
 """
 
 import logging
@@ -53,11 +56,22 @@ def _update_index(article_ids) -> None:
         search.update_index(pk)
 
 
-def _bump_pages() -> None:
-    pagecache.bump()
+def _invalidate_pages(keys=None) -> None:
+    from articles import invalidation
+    from newsroom import pagestate, purge, surrogate
+
+    keys = set(keys) if keys is not None else {surrogate.SEARCH}
+    if invalidation.SCHEDULE in keys:
+        keys.discard(invalidation.SCHEDULE)
+        version = pagestate.reschedule()
+        if version is not None:
+            purge.check_schedule_at(version.valid_until)
+    if keys:
+        pagecache.invalidate(keys)
+        purge.purge_soon(keys)
 
 
-FOLLOW_UPS = {"search_index": _update_index, "page_cache": _bump_pages}
+FOLLOW_UPS = {"search_index": _update_index, "page_cache": _invalidate_pages}
 
 
 def index_after_commit(article_id: int) -> None:
@@ -65,23 +79,43 @@ def index_after_commit(article_id: int) -> None:
     if not hasattr(_pending, "ids"):
         _pending.ids = set()
     _pending.ids.add(article_id)
-    bump_after_commit()
+    invalidate_after_commit()
+
+
+def invalidate_after_commit() -> None:
+    """Tell the page caches what changed once the transaction commits."""
+    _pending.pages = True
+    transaction.on_commit(_run, robust=True)
 
 
 def bump_after_commit() -> None:
     """Mark every cached page stale once the transaction commits."""
-    _pending.bump = True
-    transaction.on_commit(_run, robust=True)
+    from articles import invalidation
+    from newsroom import surrogate
+
+    invalidation.add_keys(surrogate.SITE)
+    invalidate_after_commit()
 
 
 def _run() -> None:
+    from articles import invalidation
+    from newsroom import surrogate
+
     ids = getattr(_pending, "ids", set())
-    bump = getattr(_pending, "bump", False)
-    _pending.ids, _pending.bump = set(), False
+    pages = getattr(_pending, "pages", False)
+    _pending.ids, _pending.pages = set(), False
     if ids:
         _attempt("search_index", (sorted(ids),))
-    if bump:
-        _attempt("page_cache", ())
+    if pages:
+        try:
+            keys = invalidation.collect()
+        # The database may have dropped right after the commit: then every
+        # page is stale, which needs no database to say.
+        except Exception:
+            logger.exception("Changed pages not read after a commit; all are stale")
+            keys = {surrogate.SITE}
+        if keys:
+            _attempt("page_cache", (sorted(keys),))
 
 
 def _attempt(name: str, args: tuple) -> None:

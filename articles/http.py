@@ -1,11 +1,15 @@
 """HTTP caching for reader pages: validators, 304s and Cache-Control.
 
 Every reader page is derived from the published content and the deployed
-code, so one cheap validator serves them all: the content version that
-newsroom/pagecache.py keeps (bumped after any committed change to what
-readers see, and when a scheduled brief's time comes) plus the release (a
-hash of templates, static files and code, or $RELEASE), so a deploy never
+code, so one cheap validator serves them all: the stamp of the shared state
+newsroom/pagestate.py keeps (it grows after any committed public change, and
+when a scheduled brief's time comes; drafts leave it alone) plus the release
+(a hash of templates, static files and code, or $RELEASE), so a deploy never
 answers 304 with HTML made by the old code.
+
+Public pages also say what they show (surrogate keys, newsroom/surrogate.py)
+and let shared caches keep them longer than browsers (s-maxage), since
+those are purged on every change (newsroom/purge/).
 
 Reading the version is a stat() of a small file (or one cache get), no
 query, so a conditional GET is answered before the view touches the database.
@@ -16,6 +20,7 @@ previews and the results of forms are never stored by a CDN.
 
 import functools
 import hashlib
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +29,7 @@ from django.conf import settings
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import condition
 
-from newsroom import pagecache
+from newsroom import pagecache, surrogate
 
 _RELEASE_SUFFIXES = {".html", ".txt", ".xml", ".css", ".js", ".svg", ".py", ".json"}
 
@@ -65,11 +70,23 @@ def content_last_modified(request=None, *args, **kwargs) -> datetime:
     return datetime.fromtimestamp(content_version().stamp // 1_000_000_000, tz=UTC)
 
 
+def shared_seconds() -> int:
+    """How long a shared cache may keep a page rendered now.
+
+    PAGE_CACHE_SHARED_SECONDS, but never past the next scheduled publication:
+    a CDN no purge reaches then (no task worker running) still refreshes.
+    """
+    until = content_version().valid_until - time.time()
+    return int(max(0, min(settings.PAGE_CACHE_SHARED_SECONDS, until)))
+
+
 def public_page(view):
     """Make a reader view cacheable: ETag, Last-Modified, 304s, public caching.
 
     Only 200 and 304 answers are public; errors stay private (the default of
-    CacheControlMiddleware).
+    CacheControlMiddleware). A 200 carries the surrogate keys of what it
+    shows (newsroom/surrogate.py); a 304 none, so a proxy revalidating its
+    copy keeps the keys it has.
     """
     conditional = condition(
         etag_func=content_etag, last_modified_func=content_last_modified
@@ -77,11 +94,22 @@ def public_page(view):
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
-        response = conditional(request, *args, **kwargs)
+        token = surrogate.start()
+        try:
+            response = conditional(request, *args, **kwargs)
+        finally:
+            keys = surrogate.finish(token)
         if request.method in {"GET", "HEAD"} and response.status_code in {200, 304}:
             patch_cache_control(
-                response, public=True, max_age=settings.PAGE_CACHE_SECONDS
+                response,
+                public=True,
+                max_age=settings.PAGE_CACHE_SECONDS,
+                s_maxage=shared_seconds(),
             )
+            if response.status_code == 200:
+                if response.get("Content-Type", "").startswith("text/html"):
+                    keys.add(surrogate.NAV)
+                surrogate.apply(response, keys)
         return response
 
     return wrapped

@@ -33,6 +33,7 @@ class RelatedBrief:
     slug: str
     published_at: datetime | None
     category: str
+    pk: int | None = None  # its surrogate key is on the page showing it
 
     def get_absolute_url(self):
         return slug_url("articles:detail", self.slug)
@@ -81,6 +82,7 @@ def _ranking(pk, topic_ids, at):
             "article__slug",
             "article__published_at",
             "article__category__name",
+            "article_id",
         )[:LIMIT]
     )
 
@@ -93,6 +95,6 @@ _prepared = Prepared(_ranking)
 def _rank(pk, topic_ids) -> list[RelatedBrief]:
     rows = _prepared.rows(pk=pk, topic_ids=topic_ids, at=timezone.now())
     return [
-        RelatedBrief(headline, slug, published_at, category or "")
-        for headline, slug, published_at, category in rows
+        RelatedBrief(headline, slug, published_at, category or "", pk)
+        for headline, slug, published_at, category, pk in rows
     ]

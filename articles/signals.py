@@ -1,38 +1,28 @@
-from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+"""Receivers that keep the reader site current after committed changes.
 
-from articles import followups
+Cached pages: exactly those showing what changed (articles/invalidation.py).
+The search index and image renditions follow saves too; each module
+connects its own receivers.
+"""
 
-# Models outside `articles` whose changes show on reader pages.
-EXTRA_PAGE_MODELS = {("newsletter", "newsletter")}
-
-
-def _shows_on_pages(sender) -> bool:
-    meta = getattr(sender, "_meta", None)
-    if meta is None:
-        return False
-    return meta.app_label == "articles" or (meta.app_label, meta.model_name) in (
-        EXTRA_PAGE_MODELS
-    )
+from articles import invalidation, search, tasks
 
 
-@receiver(post_save)
-@receiver(post_delete)
-@receiver(m2m_changed)
-def content_changed(sender, **kwargs):
-    """Invalidate cached pages once the change is visible to other requests.
+def content_changed(sender, pk=None, **kwargs):
+    """A change made around the signals (update()): tell the page caches."""
+    from newsroom import surrogate
 
-    Bumping before the commit would let a request re-cache the old rows under
-    the new version. One admin save touches dozens of rows (sections,
-    bullets); they share a single bump (articles/followups.py).
-    """
-    if _shows_on_pages(sender):
-        followups.bump_after_commit()
+    if sender is invalidation.Article and pk is not None:
+        invalidation.add_keys(surrogate.brief(pk))
+    elif sender in invalidation.THING_KEYS and pk is not None:
+        invalidation.add_keys(*invalidation.THING_KEYS[sender](pk))
+    else:
+        invalidation.add_keys(surrogate.SITE)
+    invalidation.after_commit()
 
 
-# Reader site: the search index and image renditions follow saves; each
-# module connects its own receivers.
-from articles import search, tasks  # noqa: E402
-
+# The index first: with autocommit each follow-up runs at once, and pages
+# must be told after the index they show has caught up.
 search.connect_receivers()
+invalidation.connect_receivers()
 tasks.connect_receivers()

@@ -45,7 +45,7 @@ def make_renditions(model_label: str, pk: int, field_name: str) -> int:
     # update() sends no signal: pages must still learn of the new srcset.
     from articles.signals import content_changed
 
-    content_changed(sender=model)
+    content_changed(sender=model, pk=pk)
     return len(renditions["items"])
 
 

@@ -20,6 +20,7 @@ from articles import pageload, related, search, seo
 from articles.http import public_page
 from articles.models import Article, Author, Category, SlugRedirect, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
+from newsroom import surrogate
 
 
 class PublishedMixin:
@@ -34,9 +35,15 @@ class PublishedMixin:
     def get_meta(self, context) -> seo.PageMeta:
         raise NotImplementedError
 
+    def surrogate_keys(self) -> set[str]:
+        """The keys of the list this page is (newsroom/surrogate.py)."""
+        raise NotImplementedError
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["meta"] = self.get_meta(context)
+        surrogate.add(*self.surrogate_keys())
+        surrogate.add_teasers(context["object_list"])
         return context
 
 
@@ -48,6 +55,9 @@ def _home_crumb():
 class HomeView(PublishedMixin, ListView):
     template_name = "articles/home.html"
     context_object_name = "articles"
+
+    def surrogate_keys(self):
+        return {surrogate.HOME}
 
     def get_meta(self, context):
         meta = seo.listing_meta(
@@ -69,6 +79,10 @@ class CategoryView(PublishedMixin, ListView):
     def get_queryset(self):
         self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
         return super().get_queryset().filter(category=self.category)
+
+    def surrogate_keys(self):
+        pk = self.category.pk
+        return {surrogate.category(pk), surrogate.category_list(pk)}
 
     def get_meta(self, context):
         category = self.category
@@ -104,6 +118,10 @@ class TopicView(PublishedMixin, ListView):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
         return super().get_queryset().filter(topics=self.topic)
 
+    def surrogate_keys(self):
+        pk = self.topic.pk
+        return {surrogate.topic(pk), surrogate.topic_list(pk)}
+
     def get_meta(self, context):
         topic = self.topic
         return seo.listing_meta(
@@ -137,6 +155,10 @@ class AuthorView(PublishedMixin, ListView):
     def get_queryset(self):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         return super().get_queryset().filter(bylines__author=self.author)
+
+    def surrogate_keys(self):
+        pk = self.author.pk
+        return {surrogate.author(pk), surrogate.author_list(pk)}
 
     def get_meta(self, context):
         author = self.author
@@ -212,6 +234,10 @@ class ArticleView(DetailView):
         context = super().get_context_data(**kwargs)
         context["meta"] = seo.article_meta(self.object)
         context["related"] = related.related_to(self.object)
+        surrogate.add_whole_briefs([self.object])
+        # The related box is ranked from the lists of the brief's topics.
+        surrogate.add(*(surrogate.topic_list(t.pk) for t in self.object.topics.all()))
+        surrogate.add(*(surrogate.brief(r.pk) for r in context["related"] if r.pk))
         return context
 
 
@@ -250,6 +276,8 @@ class SearchView(ListView):
         ]
         context["why_nothing"] = search.why_nothing(self.query)
         context["page_params"] = {"q": self.query} if self.query else {}
+        surrogate.add(surrogate.SEARCH)
+        surrogate.add_teasers(context["articles"])
         context["meta"] = seo.listing_meta(
             title=f"Search: {self.query}" if self.query else "Search",
             description=f"Briefs matching “{self.query}”."
@@ -277,6 +305,16 @@ class ArchiveMixin(PublishedMixin):
 
     def archive_title(self, context) -> str:
         raise NotImplementedError
+
+    def surrogate_keys(self):
+        year = int(self.get_year())
+        keys = {surrogate.year_list(year)}
+        if hasattr(self, "get_month"):
+            month = int(self.get_month())
+            keys.add(surrogate.month_list(year, month))
+            if hasattr(self, "get_day"):
+                keys.add(surrogate.day_list(year, month, int(self.get_day())))
+        return keys
 
     def get_meta(self, context):
         title = self.archive_title(context)
@@ -335,6 +373,7 @@ class ArchiveIndexView(TemplateView):
         years: dict[int, list] = {}
         for row in months:
             years.setdefault(row["month"].year, []).append(row)
+        surrogate.add(surrogate.ARCHIVE)
         meta = seo.listing_meta(
             title="Archive",
             description=f"Every brief {settings.SITE_NAME} has published, by month.",
@@ -350,6 +389,7 @@ class ArchiveIndexView(TemplateView):
 @public_page
 def sitemap_index(request):
     """The sitemap index, with locations on SITE_URL (Django's uses the Host)."""
+    surrogate.add(surrogate.SITEMAP)
     entries = []
     for section, sitemap_class in {**SITEMAPS, **NEWS_SITEMAPS}.items():
         sitemap = sitemap_class()
@@ -370,6 +410,7 @@ def sitemap_index(request):
 
 @public_page
 def sitemap(request, section):
+    surrogate.add(surrogate.SITEMAP)
     return sitemap_views.sitemap(
         request, SITEMAPS, section=section, template_name="articles/sitemap.xml"
     )
@@ -377,6 +418,7 @@ def sitemap(request, section):
 
 @public_page
 def news_sitemap(request):
+    surrogate.add(surrogate.SITEMAP)
     response = sitemap_views.sitemap(
         request, NEWS_SITEMAPS, template_name="articles/sitemap_news.xml"
     )

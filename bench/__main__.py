@@ -12,6 +12,8 @@ BENCHES = {
     "pages": "bench.pages",
     "memory": "bench.memory",
     "flood": "bench.flood",
+    "invalidation": "bench.invalidation",
+    "newsday": "bench.newsday",
 }
 
 

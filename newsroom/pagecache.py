@@ -1,23 +1,19 @@
-"""A page cache in front of Django, invalidated the moment content changes.
+"""A page cache in front of Django, invalidated exactly when content changes.
 
 Why in front: a hit answered inside Django's request cycle still pays for the
 middleware stack (about 0.3 ms of CPU here, a third of the static-file limit);
 answered in this WSGI wrapper it costs about as much as serving a file.
 
 How it stays correct:
-- Every stored page remembers the *content version* it was rendered under.
-  Any change to published content (a brief, its sections or bullets, an
-  author, category, topic, label, correction, newsletter name…) bumps the
-  version after the transaction commits, so every worker's copy is stale at
-  once. Workers share the version through a small file (one machine) or the
-  cache backend (several machines, CACHE_URL=redis://…).
-- The version also carries the time of the next scheduled publication: when
-  the clock passes it, pages rendered before are stale, with no cron job.
-- Telling pages needs no database. If it does not answer (it dropped just
-  after the commit), a bump still makes a new version, current for only
-  UNREACHABLE_SECONDS, after which the database is asked again; and a version
-  that expires while the database is down keeps its pages a while longer,
-  since nothing could be rendered in their place.
+- Every stored page remembers the stamp of the shared state it was rendered
+  under (newsroom/pagestate.py) and its surrogate keys, read from the
+  response's `Surrogate-Key` header (newsroom/surrogate.py): what it shows.
+  A committed public change invalidates its keys (articles/invalidation.py),
+  and a page is served while none of its keys was invalidated after it was
+  rendered. A page without the header counts as showing everything.
+- Draft saves, revisions and preview links change nothing readers see, and
+  so no page; a scheduled brief's pages go stale when its time comes, with
+  no cron job (the state carries the time of the next publication).
 - Only responses a view marked `Cache-Control: public`, without cookies, are
   stored; admin, previews and form results never are.
 - Answering before Django must not skip what Django's middleware decides
@@ -26,34 +22,42 @@ How it stays correct:
   same way), a Host Django rejects and a plain-http request it will redirect
   to https are left to Django, and so get its 400 or 301.
 
-Pages are held per process in an LRU bounded by bytes (PAGE_CACHE_MAX_BYTES),
-so memory stays flat however many briefs exist, and query strings that only
-track where a reader came from (utm_*, fbclid, gclid…) are left out of the
-key: a shared campaign link is one page, not thousands evicting the others.
+Pages are kept with their Brotli and gzip copies (newsroom/compression.py),
+so a hit costs no compression work. They are held per process in an LRU
+bounded by bytes (PAGE_CACHE_MAX_BYTES), so memory stays flat however many
+briefs exist, and query strings that only track where a reader came from
+(utm_*, fbclid, gclid…) are left out of the key: a shared campaign link is
+one page, not thousands evicting the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
-from django.db import DatabaseError
 from django.dispatch import receiver
 
-logger = logging.getLogger(__name__)
+from newsroom import compression, surrogate
+from newsroom.pagestate import (  # noqa: F401  (the page cache's public names)
+    UNREACHABLE_SECONDS,
+    CacheVersionStore,
+    FileVersionStore,
+    Version,
+    bump,
+    current_version,
+    invalidate,
+    next_scheduled_publication,
+    version_store,
+)
 
-# Seconds a version made without the database stays current.
-UNREACHABLE_SECONDS = 30
+logger = logging.getLogger(__name__)
 
 # Response headers we never replay from the cache.
 _SKIP_HEADERS = {"set-cookie", "date", "content-length"}
@@ -85,152 +89,20 @@ TRACKING_PARAMETERS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Version:
-    stamp: int  # changes on every bump
-    valid_until: float  # epoch seconds of the next scheduled publication, or inf
-
-    def current(self, now: float) -> bool:
-        return now < self.valid_until
-
-
-class FileVersionStore:
-    """The content version in a file: one stat() per request to check it."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._seen: tuple[int, Version] | None = None
-
-    def read(self) -> Version | None:
-        try:
-            mtime = os.stat(self.path).st_mtime_ns
-        except FileNotFoundError:
-            return None
-        seen = self._seen
-        if seen is not None and seen[0] == mtime:
-            return seen[1]
-        try:
-            stamp_text, until_text = self.path.read_text().split()
-            version = Version(int(stamp_text), float(until_text))
-        except (OSError, ValueError):
-            return None
-        self._seen = (mtime, version)
-        return version
-
-    def write(self, valid_until: float, stamp: int | None = None) -> Version:
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            version = Version(stamp or time.time_ns(), valid_until)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(f"{version.stamp} {version.valid_until}")
-            os.replace(tmp, self.path)
-            # Two bumps inside one mtime tick must still look different.
-            stat = os.stat(self.path)
-            os.utime(
-                self.path, ns=(stat.st_atime_ns, max(stat.st_mtime_ns, version.stamp))
-            )
-            return version
-
-
-class CacheVersionStore:
-    """The content version in Django's cache, for several machines (Redis)."""
-
-    key = "newsroom:content-version"
-
-    def read(self) -> Version | None:
-        from django.core.cache import cache
-
-        value = cache.get(self.key)
-        return Version(*value) if value else None
-
-    def write(self, valid_until: float, stamp: int | None = None) -> Version:
-        from django.core.cache import cache
-
-        version = Version(stamp or time.time_ns(), valid_until)
-        cache.set(self.key, (version.stamp, version.valid_until), None)
-        return version
-
-
-_stores: dict[tuple, FileVersionStore | CacheVersionStore] = {}
-
-
-def version_store():
-    # One store per setting (tests change it), kept so the file store's
-    # memory of the last mtime spares a read: a request asks several times.
-    mode = getattr(settings, "PAGE_CACHE_VERSION", "file")
-    key = (mode, None if mode == "cache" else str(settings.PAGE_CACHE_VERSION_FILE))
-    store = _stores.get(key)
-    if store is None:
-        if len(_stores) > 16:
-            _stores.clear()
-        store = CacheVersionStore() if mode == "cache" else FileVersionStore(key[1])
-        store = _stores.setdefault(key, store)
-    return store
-
-
-def next_scheduled_publication() -> float:
-    """Epoch time of the earliest brief scheduled for the future, or inf."""
-    from django.utils import timezone
-
-    from articles.models import Article
-
-    upcoming = (
-        Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-        )
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return upcoming.timestamp() if upcoming else float("inf")
-
-
-def _valid_until() -> float | None:
-    """When the version to write expires; None if the database did not answer."""
-    try:
-        return next_scheduled_publication()
-    except DatabaseError:
-        logger.warning(
-            "Content version written without the database; it is asked again in %d s",
-            UNREACHABLE_SECONDS,
-            exc_info=True,
-        )
-        return None
-
-
-def bump() -> Version:
-    """Mark every cached page stale. Call after the change has committed."""
-    valid_until = _valid_until()
-    if valid_until is None:
-        valid_until = time.time() + UNREACHABLE_SECONDS
-    return version_store().write(valid_until)
-
-
-def current_version(store=None) -> Version:
-    """The shared version, renewed if it has expired or was never written."""
-    store = store or version_store()
-    version = store.read()
-    if version is not None and version.current(time.time()):
-        return version
-    # A scheduled brief's time has come, or the database was away.
-    valid_until = _valid_until()
-    if valid_until is not None:
-        return store.write(valid_until)
-    # Still away: nothing could be rendered instead of the pages readers
-    # have, so they stay (same stamp) until it is asked again.
-    stamp = version.stamp if version is not None else None
-    return store.write(time.time() + UNREACHABLE_SECONDS, stamp)
-
-
 @dataclass(slots=True)
 class Entry:
-    version: Version
+    stamp: int  # of the shared state when rendering began
+    keys: frozenset[str] | None  # None: the page did not say what it shows
     status: str
     headers: list[tuple[str, str]]
-    body: bytes
+    bodies: dict[str, bytes]  # "identity", and "br"/"gzip" when compressed
     etag: str
-    size: int  # bytes held: body, headers and key
+    size: int  # bytes held: bodies, headers and key
+
+    def fresh(self, version: Version) -> bool:
+        if self.keys is None or settings.PAGE_CACHE_INVALIDATION == "global":
+            return self.stamp == version.stamp
+        return version.fresh(self.stamp, self.keys)
 
 
 class PageCache:
@@ -266,7 +138,7 @@ class PageCache:
         version = current_version(self.store)
         with self.lock:
             entry = self.entries.get(key)
-            if entry is not None and entry.version.stamp == version.stamp:
+            if entry is not None and entry.fresh(version):
                 self.entries.move_to_end(key)
             else:
                 entry = None
@@ -274,14 +146,23 @@ class PageCache:
             return self._replay(entry, environ, start_response)
         return self._render_and_store(key, version, environ, start_response)
 
-    def _replay(self, entry: Entry, environ, start_response):
-        headers = [*entry.headers, ("X-Page-Cache", "hit")]
-        if environ.get("HTTP_IF_NONE_MATCH") == entry.etag:
+    def _replay(self, entry: Entry, environ, start_response, hit=True):
+        headers = [*entry.headers]
+        if hit:
+            headers.append(("X-Page-Cache", "hit"))
+        if hit and environ.get("HTTP_IF_NONE_MATCH") == entry.etag:
             start_response("304 Not Modified", headers)
             return [b""]
-        headers.append(("Content-Length", str(len(entry.body))))
+        encoding = compression.choose(
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            [name for name in entry.bodies if name != "identity"],
+        )
+        body = entry.bodies[encoding or "identity"]
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
         start_response(entry.status, headers)
-        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [entry.body]
+        return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def _render_and_store(self, key: tuple, version, environ, start_response):
         captured = []
@@ -303,16 +184,32 @@ class PageCache:
             if hasattr(result, "close"):
                 result.close()
         kept = [(k, v) for k, v in headers if k.lower() not in _SKIP_HEADERS]
-        etag = next((v for k, v in kept if k.lower() == "etag"), None)
+        found = {k.lower(): v for k, v in kept}
+        etag = found.get("etag")
         if etag is None:
-            etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+            # Weak: the compressed copies share it.
+            etag = 'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
             kept.append(("ETag", etag))
+        bodies = {"identity": body}
+        if "content-encoding" not in found and compression.compressible(
+            found.get("content-type", ""), body
+        ):
+            bodies = {**compression.encode(body), **bodies}
+            kept = compression.vary_with_encoding(kept)
+        keys = found.get(surrogate.SURROGATE_KEY_HEADER.lower())
+        size = sum(map(len, bodies.values())) + sum(len(k) + len(v) for k, v in kept)
+        entry = Entry(
+            version.stamp,
+            None if keys is None else surrogate.parse(keys),
+            status,
+            kept,
+            bodies,
+            etag,
+            size + sum(len(part) for part in key),
+        )
         if environ["REQUEST_METHOD"] == "GET":
-            size = len(body) + sum(len(k) + len(v) for k, v in kept)
-            size += sum(len(part) for part in key)
-            self._put(key, Entry(version, status, kept, body, etag, size))
-        start_response(status, [*kept, ("Content-Length", str(len(body)))])
-        return [body]
+            self._put(key, entry)
+        return self._replay(entry, environ, start_response, hit=False)
 
     def _put(self, key: tuple, entry: Entry) -> None:
         limit = self.max_bytes or settings.PAGE_CACHE_MAX_BYTES

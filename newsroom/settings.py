@@ -357,6 +357,25 @@ PAGE_CACHE_VERSION_FILE = env_str(
 # Bytes of pages each web process keeps (bodies and headers), least recently
 # used out first: about 2,900 brief pages of the demo's 11 KB.
 PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32_000_000)
+# How a cached page learns it is stale (newsroom/pagecache.py): "keys", only
+# when something it shows changed (its surrogate keys), or "global", after
+# any public change. docs: the Decision on per-key invalidation.
+PAGE_CACHE_INVALIDATION = env_str("PAGE_CACHE_INVALIDATION", "keys")
+if PAGE_CACHE_INVALIDATION not in ("keys", "global"):
+    raise ImproperlyConfigured("PAGE_CACHE_INVALIDATION must be keys or global.")
+# Shared caches (a CDN, Varnish) may keep a public page this long; browsers
+# keep it PAGE_CACHE_SECONDS. Purges (FRONTEND_CACHE_URL) keep them exact.
+PAGE_CACHE_SHARED_SECONDS = env_int("PAGE_CACHE_SHARED_SECONDS", 24 * 3600)
+# The cache in front to purge on a public change (newsroom/purge/), e.g.
+# varnish://127.0.0.1:6081, fastly://SERVICE_ID, cloudflare://ZONE_ID; empty: none.
+FRONTEND_CACHE_URL = env_str("FRONTEND_CACHE_URL", "")
+FASTLY_API_TOKEN = env_secret("FASTLY_API_TOKEN", "")
+CLOUDFLARE_API_TOKEN = env_secret("CLOUDFLARE_API_TOKEN", "")
+# Test doubles and proxies: where the Fastly and Cloudflare APIs answer.
+FASTLY_API_URL = env_str("FASTLY_API_URL", "https://api.fastly.com")
+CLOUDFLARE_API_URL = env_str("CLOUDFLARE_API_URL", "https://api.cloudflare.com")
+# Cloudflare plans without Cache-Tag purge: purge the pages' URLs instead.
+CLOUDFLARE_PURGE_BY = env_str("CLOUDFLARE_PURGE_BY", "tags")
 PAGE_CACHE_SKIP_PREFIXES = (
     "/admin/",
     "/_nested_admin/",

@@ -52,7 +52,11 @@ class ConditionalGetTests(TestCase):
                 self.assertEqual(response.status_code, 200)
                 self.assertEqual(
                     directives(response),
-                    {"public", f"max-age={settings.PAGE_CACHE_SECONDS}"},
+                    {
+                        "public",
+                        f"max-age={settings.PAGE_CACHE_SECONDS}",
+                        f"s-maxage={settings.PAGE_CACHE_SHARED_SECONDS}",
+                    },
                 )
                 self.assertTrue(response["ETag"].startswith('W/"'))
                 self.assertIn("GMT", response["Last-Modified"])

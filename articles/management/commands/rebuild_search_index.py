@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from articles import search
-from newsroom import pagecache
+from newsroom import pagecache, purge, surrogate
 
 
 class Command(BaseCommand):
@@ -14,6 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = search.rebuild_index()
-        # Search pages cached before were made with the old index.
+        # Search pages cached before were made with the old index, and rows
+        # loaded in bulk reached no page: every page, here and in front.
         pagecache.bump()
+        purge.purge_soon({surrogate.SITE})
         self.stdout.write(f"Indexed {count} brief{'s' if count != 1 else ''}.")

@@ -1,0 +1,204 @@
+"""A news day under gunicorn, beside the static limit of the same pages.
+
+`python -m bench newsday`: readers (wrk, one Lua script) ask for briefs with
+a Zipf-like popularity (s=1.1 over 3,000 briefs), the home page, category
+and topic pages and feeds, accepting gzip, while an editor process
+(bench/editor.py) publishes or edits a public brief every 10 s and saves a
+draft every 2 s. The same request mix, for the same time, goes to a bare
+WSGI app answering each page's response (gzip body) from memory: the limit.
+
+Stale answers are counted by a checker beside wrk: after each public change
+has committed, the editor writes what the changed page must now show; the
+checker keeps asking for it, and an answer without it (asked after the
+record was written) is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import pickle
+import random
+import re
+import subprocess
+import tempfile
+import threading
+import urllib.request
+from pathlib import Path
+
+from bench.pages import (
+    PY,
+    ROOT,
+    Result,
+    Server,
+    cpu_ticks,
+    fetch,
+    prepare,
+    production_env,
+    wrk,
+)
+
+MIX_SIZE = 20_000
+
+
+def paths_mix(rng: random.Random, briefs: int, categories, topics) -> list[str]:
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(briefs)]
+    ranks = rng.choices(range(briefs), weights=weights, k=MIX_SIZE)
+    paths = []
+    for rank in ranks:
+        roll = rng.random()
+        if roll < 0.75:
+            paths.append(f"/briefs/bench-brief-{rank}/")
+        elif roll < 0.85:
+            paths.append("/")
+        elif roll < 0.91:
+            paths.append(f"/category/{rng.choice(categories)}/")
+        elif roll < 0.96:
+            paths.append(f"/topic/{rng.choice(topics)}/")
+        else:
+            paths.append(rng.choice(["/feed/", "/feed/atom/"]))
+    return paths
+
+
+def lua_script(paths: list[str], target: Path) -> Path:
+    table = ",".join(json.dumps(p) for p in paths)
+    target.write_text(
+        f"local paths = {{{table}}}\n"
+        "local n = 0\n"
+        'wrk.headers["Accept-Encoding"] = "gzip"\n'
+        "request = function()\n"
+        "  n = n % #paths + 1\n"
+        "  return wrk.format(nil, paths[n])\n"
+        "end\n"
+    )
+    return target
+
+
+class Checker(threading.Thread):
+    """Asks for what the editor last changed; counts answers without it."""
+
+    def __init__(self, url: str, record: Path):
+        super().__init__(daemon=True)
+        self.url, self.record = url, record
+        self.checks = self.stale = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.wait(0.05):
+            try:
+                must = json.loads(self.record.read_text())
+            except (OSError, ValueError):
+                continue
+            for path, (text, number) in must.items():
+                with urllib.request.urlopen(self.url + path, timeout=10) as answer:
+                    body = answer.read().decode()
+                self.checks += 1
+                seen = [int(n) for n in re.findall(re.escape(text) + r"(\d+)", body)]
+                if not seen or max(seen) < number:
+                    self.stale += 1
+
+
+def measure_mix(server: Server, mode: str, script: Path, args) -> Result:
+    # The day starts with the caches as warm as readers keep them.
+    wrk(server.url + "/", args.warmup, args.connections, script)
+    before = cpu_ticks(server.proc.pid)
+    requests, rps, p50, p99, errors = wrk(
+        server.url + "/", args.seconds, args.connections, script
+    )
+    used = cpu_ticks(server.proc.pid) - before
+    from bench.pages import CLK_TCK
+
+    cpu_ms = used / CLK_TCK * 1000 / max(requests, 1)
+    return Result("news day", mode, requests, rps, p50, p99, cpu_ms, errors)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench newsday")
+    parser.add_argument("--briefs", type=int, default=3000)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=15, help="seconds")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workdir")
+    args = parser.parse_args(argv)
+
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-newsday-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    prepare(workdir, args.briefs)
+    env = production_env(workdir, PAGE_CACHE="1", TASKS_BACKEND="immediate")
+    site = Server("newsroom.wsgi:application", env, args.workers)
+    try:
+        categories = [f"bench-{i}" for i in range(8)]
+        topics = [f"bench-topic-{i}" for i in range(60)]
+        paths = paths_mix(random.Random(7), args.briefs, categories, topics)
+        script = lua_script(paths, workdir / "newsday.lua")
+        # The limit answers the same pages: their responses, taken from the site.
+        pages = {}
+        for path in dict.fromkeys(paths):
+            body, headers = fetch(site.url + path)
+            headers = [(k, v) for k, v in headers if k.lower() != "x-page-cache"]
+            pages[path] = (headers, body, gzip.compress(body, 6, mtime=0))
+        pages_file = workdir / "pages.pickle"
+        pages_file.write_bytes(pickle.dumps(pages))
+        static = Server(
+            "bench.static_pages:application",
+            production_env(workdir, BENCH_PAGES_FILE=str(pages_file)),
+            args.workers,
+        )
+        try:
+            limit = measure_mix(static, "static", script, args)
+        finally:
+            static.stop()
+
+        record = workdir / "editor.json"
+        editor = subprocess.Popen(
+            [
+                PY,
+                "-m",
+                "bench.editor",
+                str(args.warmup + args.seconds + 2),
+                str(record),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        checker = Checker(site.url, record)
+        checker.start()
+        try:
+            day = measure_mix(site, "newsroom", script, args)
+        finally:
+            checker.stop.set()
+            checker.join(15)
+            out, _ = editor.communicate(timeout=60)
+    finally:
+        site.stop()
+
+    edits = json.loads(out.strip().splitlines()[-1])
+    print(  # noqa: T201
+        f"news day: {args.seconds:g} s each, {len(set(paths))} distinct pages, "
+        f"{args.workers} gunicorn workers, {args.connections} connections, gzip"
+    )
+    header = (
+        f"{'mode':9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu/req ms':>10} "
+        f"{'rps ratio':>9} {'p99 ratio':>9} {'errors':>6}"
+    )
+    print(header)  # noqa: T201
+    print("-" * len(header))  # noqa: T201
+    for row in (limit, day):
+        print(  # noqa: T201
+            f"{row.mode:9} {row.rps:8.0f} {row.p50_ms:7.2f} {row.p99_ms:7.2f} "
+            f"{row.cpu_ms:10.3f} {row.rps / limit.rps:9.2f} "
+            f"{row.p99_ms / limit.p99_ms:9.2f} {row.errors:6d}"
+        )
+    print(  # noqa: T201
+        f"editor: {edits['public_changes']} public changes, "
+        f"{edits['draft_saves']} draft saves; stale answers: {checker.stale} "
+        f"of {checker.checks} checks"
+    )
+
+
+if __name__ == "__main__":
+    main()
