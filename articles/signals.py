@@ -30,9 +30,10 @@ def content_changed(sender, **kwargs):
         followups.bump_after_commit()
 
 
-# Reader site: the search index and image renditions follow saves; each
-# module connects its own receivers.
-from articles import search, tasks  # noqa: E402
+# Reader site: rendered bodies, the search index and image renditions
+# follow saves; each module connects its own receivers.
+from articles import rendering, search, tasks  # noqa: E402
 
+rendering.connect_receivers()
 search.connect_receivers()
 tasks.connect_receivers()
