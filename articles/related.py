@@ -1,9 +1,10 @@
 """Related briefs: the published briefs sharing the most topics with one brief.
 
-One query, using the brief's topics as rendered on save (body_parts): the published briefs tagged
-with any of them, counted by how many they share, best first. (Four
-correlated subqueries inside the brief's own query saved a round trip but ran
-the same ranking four times: 32 ms instead of 6 ms on 3,000 briefs.)
+One query, using the brief's topics as rendered on save (body_parts): the
+published briefs tagged with any of them, counted by how many they share,
+best first. (Four correlated subqueries inside the brief's own query saved a
+round trip but ran the same ranking four times: 32 ms instead of 6 ms on
+3,000 briefs.)
 
 The ranking still reads every link to those topics (about 0.7 ms on 3,000
 briefs, growing with the archive), yet its answer only changes when
