@@ -3,9 +3,11 @@ commits, into stored columns every reader of the brief then uses."""
 
 from django.core.management import call_command
 from django.db import connection
-from django.test import TestCase
+from django.tasks import task_backends
+from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from articles import rendering
 from articles.models import Article, Correction, Section
 from newsletter import compose
 from tests.factories import (
@@ -17,6 +19,8 @@ from tests.factories import (
     make_section,
     make_topic,
 )
+
+DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
 class RenderOnSaveTests(TestCase):
@@ -113,11 +117,18 @@ class StoredBodyReadersTests(TestCase):
             self.assertNotIn(table, sql)
 
 
+@override_settings(TASKS=DUMMY)
 class SharedRenameTests(TestCase):
     """A rename re-renders the briefs that show the name, in a background task."""
 
     def run_tasks(self):
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        """Run what was enqueued, as a worker would, and say what it was."""
+        backend = task_backends["default"]
+        queued, backend.results[:] = list(backend.results), []
+        for result in queued:
+            self.assertEqual(result.task.name, rendering.render_briefs.name)
+            result.task.call(*result.args, **result.kwargs)
+        return queued
 
     def rendered(self, article) -> Article:
         return Article.objects.get(pk=article.pk)
@@ -133,7 +144,8 @@ class SharedRenameTests(TestCase):
             author.save()
         # Not inline: the save returns at once, the task does the work.
         self.assertIn("Old Name", self.rendered(brief).byline_html)
-        self.run_tasks()
+        [queued] = self.run_tasks()
+        self.assertEqual(list(queued.args), [[brief.pk]])
         self.assertIn("New Name", self.rendered(brief).byline_html)
         self.assertEqual(self.rendered(other).byline_html, other_html)
 
