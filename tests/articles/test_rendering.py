@@ -149,6 +149,16 @@ class SharedRenameTests(TestCase):
         self.assertIn("New Name", self.rendered(brief).byline_html)
         self.assertEqual(self.rendered(other).byline_html, other_html)
 
+    def test_the_task_tells_cached_pages_the_bodies_changed(self):
+        from articles.http import content_version
+
+        with self.captureOnCommitCallbacks(execute=True):
+            brief = make_brief(sections=1, bullets=1)
+        before = content_version().stamp
+        with self.captureOnCommitCallbacks(execute=True):
+            rendering.render_briefs.call([brief.pk])
+        self.assertNotEqual(content_version().stamp, before)
+
     def test_renaming_a_label_re_renders_the_briefs_using_it(self):
         custom = label("A label to rename")
         with self.captureOnCommitCallbacks(execute=True):
