@@ -169,7 +169,12 @@ def store_all(batch: int = 200) -> int:
 @task()
 def render_briefs(article_ids: list[int]) -> int:
     """Render again the briefs a rename touched (a background task)."""
-    return store(article_ids)
+    count = store(article_ids)
+    # update() sends no signal: pages must still learn of the new bodies.
+    from articles.signals import content_changed
+
+    content_changed(sender=Article)
+    return count
 
 
 # Keeping it current ------------------------------------------------------
