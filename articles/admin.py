@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from articles import brevity, preview, revisions, services, workflow
+from articles import brevity, preview, rendering, revisions, services, workflow
 from articles.forms import (
     ArticleAdminForm,
     BulletForm,
@@ -344,7 +344,7 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         self.warn_about_brevity(request, article)
 
     def warn_about_brevity(self, request, article):
-        loaded = Article.objects.for_page().get(pk=article.pk)
+        loaded = rendering.with_parts(Article.objects).get(pk=article.pk)
         for advice in brevity.analyse(brevity.structure_of(loaded)).warnings:
             messages.warning(request, f"Style: {advice.message}")
 
@@ -357,8 +357,10 @@ class ArticleAdmin(PublishedBriefDeletionGuard, nested_admin.NestedModelAdmin):
         self, request, context, add=False, change=False, form_url="", obj=None
     ):
         article = obj if obj is not None else Article()
-        # for_page() loads sections and bullets in a fixed number of queries.
-        measured = Article.objects.for_page().get(pk=obj.pk) if obj else article
+        # Sections and bullets in a fixed number of queries, at any length.
+        measured = (
+            rendering.with_parts(Article.objects).get(pk=obj.pk) if obj else article
+        )
         report = brevity.analyse(brevity.structure_of(measured))
         context.update(
             {

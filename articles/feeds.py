@@ -1,7 +1,8 @@
 """RSS 2.0 and Atom feeds: the whole site, and each category, topic and author.
 
-Each item carries the full brief (intro, labelled sections and their bullets,
-the hero image) as HTML — RSS in content:encoded, Atom in <content> — with
+Each item carries the full brief (the hero image, the dek, then the body as
+rendered on save for every reader: intro, labelled sections and their
+bullets, corrections; articles/rendering.py) as HTML — RSS in content:encoded, Atom in <content> — with
 the dek as the summary, every author, the topics as categories and the hero
 image as an enclosure and a Media RSS element.
 """
@@ -141,7 +142,7 @@ class BriefsFeed(Feed):
 
     def item_categories(self, item):
         names = [item.category.name] if item.category else []
-        return names + [topic.name for topic in item.topics.all()]
+        return names + [topic["name"] for topic in item.body_parts.get("topics", [])]
 
     def item_enclosures(self, item):
         image = self._image(item)
@@ -180,14 +181,12 @@ class BriefsFeed(Feed):
                 "SITE_NAME": settings.SITE_NAME,
             },
         )
+        authors = item.body_parts.get("authors", [])
         return {
             "content_html": content,
             "image": image,
-            "creators": [author.name for author in item.byline_authors],
-            "authors": [
-                (author.name, seo.absolute(author.get_absolute_url()))
-                for author in item.byline_authors
-            ],
+            "creators": [author["name"] for author in authors],
+            "authors": [(a["name"], seo.absolute(a["url"])) for a in authors],
         }
 
 

@@ -1,4 +1,5 @@
-"""Work that follows a commit: the search index, then the page caches.
+"""Work that follows a commit: the briefs' rendered bodies, the search index,
+then the page caches.
 
 Both wait until the transaction has committed (until then other requests
 cannot see the rows), and run in that order: a search page rendered between
@@ -49,6 +50,12 @@ _backlog_lock = threading.Lock()
 _backlog_next_try = 0.0
 
 
+def _render(article_ids) -> None:
+    from articles import rendering
+
+    rendering.store(article_ids)
+
+
 def _update_index(article_ids) -> None:
     from articles import search
 
@@ -71,7 +78,22 @@ def _invalidate_pages(keys=None) -> None:
         purge.purge_soon(keys)
 
 
-FOLLOW_UPS = {"search_index": _update_index, "page_cache": _invalidate_pages}
+FOLLOW_UPS = {
+    "render": _render,
+    "search_index": _update_index,
+    "page_cache": _invalidate_pages,
+}
+
+
+def render_after_commit(article_id: int) -> None:
+    """Render a brief's body once the transaction commits (articles/rendering.py).
+
+    Whether cached pages go stale is for the change's own signal to decide.
+    """
+    if not hasattr(_pending, "render"):
+        _pending.render = set()
+    _pending.render.add(article_id)
+    transaction.on_commit(_run, robust=True)
 
 
 def index_after_commit(article_id: int) -> None:
@@ -101,9 +123,14 @@ def _run() -> None:
     from articles import invalidation
     from newsroom import surrogate
 
+    rendered = getattr(_pending, "render", set())
     ids = getattr(_pending, "ids", set())
     pages = getattr(_pending, "pages", False)
-    _pending.ids, _pending.pages = set(), False
+    _pending.render, _pending.ids, _pending.pages = set(), set(), False
+    # Rendered first: pages made after they are invalidated must show the
+    # new body.
+    if rendered:
+        _attempt("render", (sorted(rendered),))
     if ids:
         _attempt("search_index", (sorted(ids),))
     if pages:

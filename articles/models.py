@@ -4,11 +4,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core import validators
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import pageload
 from articles.images import validate_image
 from articles.labels import clean_label
 from articles.links import slug_url
@@ -126,7 +125,7 @@ class SectionLabel(models.Model):
 class ArticleQuerySet(models.QuerySet):
     def published(self, at=None):
         """Briefs readers may see (at `at`, by default now). The one
-        definition of “published”; pageload.article_page() compiles it too.
+        definition of “published”.
 
         A brief scheduled for later is published with a future time: it
         appears when the clock passes it, with no job needed.
@@ -136,45 +135,13 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """What a teaser needs: its category and authors, in the brief's query."""
-        return self._with_parts(pageload.LISTING_PARTS)
+        """What a teaser needs: its category, and its byline as rendered."""
+        return self.select_related("category").defer("body_html", "body_parts")
 
     def for_page(self):
-        """Everything the article page renders, in the brief's own query.
-
-        Bylines, topics, corrections, sections and bullets come as JSON
-        columns of each brief's row (articles/pageload.py): one query for any
-        number of briefs, whatever their size.
-        """
-        return self._with_parts(pageload.PAGE_PARTS)
-
-    def _with_parts(self, parts):
-        vendor = connections[self.db].vendor
-        missing = [p for p in parts if p not in self._page_parts]
-        clone = self.select_related("category").annotate(
-            **pageload.annotations(vendor, missing)
-        )
-        clone._page_parts = (*self._page_parts, *missing)
-        return clone
-
-    # The parts selected by for_page()/for_listing(): carried through chained
-    # calls, turned into models once the rows arrive.
-    _page_parts: tuple = ()
-
-    def _clone(self):
-        clone = super()._clone()
-        clone._page_parts = self._page_parts
-        return clone
-
-    def _fetch_all(self):
-        fetched = self._result_cache is not None
-        super()._fetch_all()
-        if self._page_parts and not fetched:
-            pageload.attach_parts(
-                [row for row in self._result_cache if isinstance(row, Article)],
-                self._page_parts,
-                using=self.db,
-            )
+        """Everything the article page shows: the brief's row as rendered on
+        save (articles/rendering.py) and its category, in one query."""
+        return self.select_related("category").defer("search_document", "search_vector")
 
 
 class Article(models.Model):
@@ -257,6 +224,11 @@ class Article(models.Model):
     # articles/search.py; on PostgreSQL also as a weighted vector.
     search_document = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # What readers see of the brief's parts, rendered and sanitised once per
+    # change by articles/rendering.py; never edited by hand.
+    body_html = models.TextField(blank=True, editable=False)
+    byline_html = models.TextField(blank=True, editable=False)
+    body_parts = models.JSONField(default=dict, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -335,7 +307,7 @@ class Article(models.Model):
 
     @property
     def byline_authors(self) -> list[Author]:
-        """Authors in byline order; uses the prefetch from for_listing()."""
+        """Authors in byline order (prefetch `bylines__author` for many)."""
         return [byline.author for byline in self.bylines.all()]
 
     def save(self, *args, **kwargs):
@@ -345,13 +317,6 @@ class Article(models.Model):
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
             _remember_old_slug(self)
         super().save(*args, **kwargs)
-
-    @property
-    def reading_minutes(self) -> int:
-        """Minutes to read; uses the sections prefetched by for_page()."""
-        from articles import brevity
-
-        return brevity.reading_minutes(brevity.total_words(brevity.structure_of(self)))
 
     def publish(self, when=None):
         self.status = self.Status.PUBLISHED

@@ -3,9 +3,10 @@
 Three ways in, one renderer:
 - an editor previews a stored draft (GET in the admin);
 - an editor previews unsaved changes: the admin form is POSTed here, saved
-  inside a transaction, rendered exactly as the reader page renders it, and
-  rolled back, so sanitising, ordering and the page's own queries are the real
-  ones and nothing reaches the database;
+  inside a transaction, its body rendered by the function that renders it on
+  every save (articles/rendering.py), shown as the reader page shows it, and
+  rolled back, so sanitising and ordering are the real ones and nothing
+  reaches the database;
 - anyone with a secret link sees the stored draft until the link is revoked.
 
 Previews are never cached or indexed, and send no referrer (the secret is in
@@ -20,6 +21,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
+from articles import rendering
 from articles.models import Article, PreviewLink
 from articles.views import ArticleView, article_page_queryset
 
@@ -73,6 +75,8 @@ def render_unsaved(model_admin, request, obj: Article | None) -> HttpResponse:
         article = form.save()
         for formset in formsets:
             formset.save()
+        # On commit it would render after; the preview needs it now.
+        rendering.store([article.pk])
         article = article_page_queryset().get(pk=article.pk)
         html = _reader_html(request, article, _banner(article, "unsaved changes"))
         transaction.set_rollback(True)

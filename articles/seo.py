@@ -239,11 +239,11 @@ def news_article(article, image: dict | None) -> dict:
     authors = [
         {
             "@type": "Person",
-            "name": author.name,
-            "url": absolute(author.get_absolute_url()),
-            **({"jobTitle": author.title} if author.title else {}),
+            "name": author["name"],
+            "url": absolute(author["url"]),
+            **({"jobTitle": author["title"]} if author["title"] else {}),
         }
-        for author in article.byline_authors
+        for author in article.body_parts.get("authors", [])
     ]
     picture = image or logo()
     data = {
@@ -273,14 +273,14 @@ def news_article(article, image: dict | None) -> dict:
     }
     if article.category:
         data["articleSection"] = article.category.name
-    topics = [topic.name for topic in article.topics.all()]
+    topics = [topic["name"] for topic in article.body_parts.get("topics", [])]
     if topics:
         data["keywords"] = topics
     return data
 
 
 def article_meta(article) -> PageMeta:
-    """Everything the article page tells machines; uses for_page()'s prefetch."""
+    """Everything the article page tells machines; reads the rendered parts."""
     image = image_for_sharing(
         article.hero_image,
         article.hero_renditions,
@@ -300,10 +300,10 @@ def article_meta(article) -> PageMeta:
     meta.properties.append(("article:modified_time", _iso(article.updated_at)))
     if article.category:
         meta.properties.append(("article:section", article.category.name))
-    for topic in article.topics.all():
-        meta.properties.append(("article:tag", topic.name))
-    for author in article.byline_authors:
-        meta.properties.append(("article:author", absolute(author.get_absolute_url())))
+    for topic in article.body_parts.get("topics", []):
+        meta.properties.append(("article:tag", topic["name"]))
+    for author in article.body_parts.get("authors", []):
+        meta.properties.append(("article:author", absolute(author["url"])))
     meta.json_ld = [
         news_article(article, image),
         breadcrumb_list(article_breadcrumbs(article)),

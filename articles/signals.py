@@ -5,7 +5,7 @@ The search index and image renditions follow saves too; each module
 connects its own receivers.
 """
 
-from articles import invalidation, search, tasks
+from articles import invalidation, rendering, search, tasks
 
 
 def content_changed(sender, pk=None, **kwargs):
@@ -21,8 +21,9 @@ def content_changed(sender, pk=None, **kwargs):
     invalidation.after_commit()
 
 
-# The index first: with autocommit each follow-up runs at once, and pages
-# must be told after the index they show has caught up.
+# Rendered bodies first, then the index: with autocommit each follow-up runs
+# at once, and pages must be told after what they show has caught up.
+rendering.connect_receivers()
 search.connect_receivers()
 invalidation.connect_receivers()
 tasks.connect_receivers()

@@ -16,7 +16,7 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles import pageload, related, search, seo
+from articles import related, search, seo
 from articles.http import public_page
 from articles.models import Article, Author, Category, SlugRedirect, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
@@ -207,14 +207,9 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
-    def get_object(self, queryset=None):
-        # The same brief as article_page_queryset().published().get(slug=...),
-        # without building and compiling a queryset on every request
-        # (articles/pageload.py; tests/articles/test_pageload.py compares them).
-        article = pageload.article_page(self.kwargs["slug"])
-        if article is None:
-            raise Http404("No published brief at this address.")
-        return article
+    def get_queryset(self):
+        # One row: the brief's parts come rendered with it (articles/rendering.py).
+        return article_page_queryset().published()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -236,7 +231,7 @@ class ArticleView(DetailView):
         context["related"] = related.related_to(self.object)
         surrogate.add_whole_briefs([self.object])
         # The related box is ranked from the lists of the brief's topics.
-        surrogate.add(*(surrogate.topic_list(t.pk) for t in self.object.topics.all()))
+        surrogate.add(*map(surrogate.topic_list, surrogate.topic_ids(self.object)))
         surrogate.add(*(surrogate.brief(r.pk) for r in context["related"] if r.pk))
         return context
 

@@ -100,6 +100,10 @@ def build(briefs: int, seed: int = 7) -> int:
             for s in sections
             for b in range(rng.randint(0, 4))
         )
+    # Bulk inserts send no signals: render the bodies as saves would.
+    from articles import rendering
+
+    rendering.store_all()
     return len(articles)
 
 

@@ -22,18 +22,18 @@ def count_words(text: str) -> int:
     return sum(1 for token in text.split() if any(c.isalnum() for c in token))
 
 
-def _rich(html: str) -> dict:
-    clean = sanitize(html, "inline")
+def _rich(clean: str) -> dict:
     return {"html": clean, "text": to_text(clean)}
 
 
-def section_snapshot(section) -> dict:
+def section_snapshot(section: dict) -> dict:
+    """A section as the brief's page shows it (rendered on save, sanitised)."""
     return {
-        "label": section.display_label,
-        "heading": section.heading,
-        "lead": _rich(section.text),
-        "bullets": [_rich(b.text) for b in section.bullets.all()],
-        "numbered": section.numbered,
+        "label": section["label"],
+        "heading": section["heading"],
+        "lead": _rich(section["lead"]),
+        "bullets": [_rich(bullet) for bullet in section["bullets"]],
+        "numbered": section["numbered"],
     }
 
 
@@ -42,18 +42,17 @@ def item_snapshot(article, keep: set[int] | None) -> dict:
 
     `keep` is the set of section ids to keep, or None for all of them.
     """
-    sections = list(article.sections.all())
-    why = next(
-        (s for s in sections if label_key(s.display_label) == WHY_IT_MATTERS), None
-    )
+    # As rendered on save for every reader (articles/rendering.py).
+    sections = article.body_parts.get("sections", [])
+    why = next((s for s in sections if label_key(s["label"]) == WHY_IT_MATTERS), None)
     summary_from_why = not article.dek and why is not None
     if article.dek:
         summary = {"html": "", "text": article.dek}
     elif why is not None:
-        lead = _rich(why.text)
-        heading = why.heading.strip()
+        lead = _rich(why["lead"])
+        heading = why["heading"].strip()
         summary = {
-            "label": why.display_label,
+            "label": why["label"],
             "heading": heading,
             "html": lead["html"],
             "text": " ".join(p for p in (heading, lead["text"]) if p),
@@ -63,7 +62,7 @@ def item_snapshot(article, keep: set[int] | None) -> dict:
     kept = [
         section_snapshot(s)
         for s in sections
-        if (keep is None or s.pk in keep) and not (summary_from_why and s is why)
+        if (keep is None or s["id"] in keep) and not (summary_from_why and s is why)
     ]
     return {
         "id": article.pk,

@@ -125,6 +125,25 @@ def add(*keys: str) -> None:
         collected.update(keys)
 
 
+def _stored_ids(article, part: str) -> list | None:
+    """Ids of the authors or topics stored with the brief's rendering
+    (articles/rendering.py), or None when that rendering predates them."""
+    stored = (getattr(article, "body_parts", None) or {}).get(part)
+    if stored is None or not all("id" in item for item in stored):
+        return None
+    return [item["id"] for item in stored]
+
+
+def author_ids(article) -> list:
+    ids = _stored_ids(article, "authors")
+    return ids if ids is not None else [a.pk for a in article.byline_authors]
+
+
+def topic_ids(article) -> list:
+    ids = _stored_ids(article, "topics")
+    return ids if ids is not None else [t.pk for t in article.topics.all()]
+
+
 def add_teasers(articles: Iterable) -> None:
     """Keys of briefs shown as teasers: loaded with for_listing() (no query)."""
     keys = []
@@ -132,16 +151,21 @@ def add_teasers(articles: Iterable) -> None:
         keys.append(brief(article.pk))
         if article.category_id:
             keys.append(category(article.category_id))
-        keys.extend(author(a.pk) for a in article.byline_authors)
+        # A listing loads no byline rows and defers the stored parts: its
+        # teasers show the byline as rendered, which a rename re-renders and
+        # then invalidates by the brief's own key.
+        if "body_parts" not in article.get_deferred_fields():
+            keys.extend(author(pk) for pk in author_ids(article))
     add(*keys)
 
 
 def add_whole_briefs(articles: Iterable) -> None:
-    """Keys of briefs shown whole (page, feed item): loaded with for_page()."""
+    """Keys of briefs shown whole (page, feed item), from their stored
+    rendering: no query."""
     articles = list(articles)
     add_teasers(articles)
     add(LABELS)
-    add(*(topic(t.pk) for article in articles for t in article.topics.all()))
+    add(*(topic(pk) for article in articles for pk in topic_ids(article)))
 
 
 def header_value(keys: Iterable[str]) -> str:

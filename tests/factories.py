@@ -20,6 +20,13 @@ from articles.models import (
 _seq = itertools.count(1)
 
 
+def rendered(article_id: int) -> None:
+    """Render the brief as its commit would (a TestCase never commits)."""
+    from articles import rendering
+
+    rendering.store([article_id])
+
+
 def make_category(**kwargs) -> Category:
     n = next(_seq)
     kwargs.setdefault("name", f"Category {n}")
@@ -60,17 +67,22 @@ def make_article(*, authors=(), topics=(), **kwargs) -> Article:
         Byline.objects.create(article=article, author=author, position=position)
     if topics:
         article.topics.set(topics)
+    rendered(article.pk)
     return article
 
 
 def make_section(article: Article, **kwargs) -> Section:
     kwargs.setdefault("position", article.sections.count())
-    return Section.objects.create(article=article, **kwargs)
+    section = Section.objects.create(article=article, **kwargs)
+    rendered(article.pk)
+    return section
 
 
 def make_bullet(section: Section, text: str, **kwargs) -> Bullet:
     kwargs.setdefault("position", section.bullets.count())
-    return Bullet.objects.create(section=section, text=text, **kwargs)
+    bullet = Bullet.objects.create(section=section, text=text, **kwargs)
+    rendered(section.article_id)
+    return bullet
 
 
 def make_brief(sections: int = 2, bullets: int = 2, **kwargs) -> Article:
@@ -89,6 +101,7 @@ def make_brief(sections: int = 2, bullets: int = 2, **kwargs) -> Article:
             Bullet(section=section, position=b, text=f"Bullet {s}.{b} says something.")
             for b in range(bullets)
         )
+    rendered(article.pk)
     return article
 
 

@@ -45,9 +45,11 @@ class CorrectionTests(TestCase):
                 Correction.Kind.CORRECTION,
                 "<p>An earlier version gave the wrong <em>date</em>.</p>",
             )
-            response = self.client.post(
-                f"/admin/articles/article/{article.pk}/change/", data
-            )
+            # The page shows the brief as rendered when the save commits.
+            with self.captureOnCommitCallbacks(execute=True):
+                response = self.client.post(
+                    f"/admin/articles/article/{article.pk}/change/", data
+                )
             self.assertEqual(response.status_code, 302, response.content[:3000])
 
             page = self.client.get("/briefs/bridge-closes/")
@@ -92,7 +94,10 @@ class CorrectionTests(TestCase):
 
     def test_they_are_listed_oldest_first(self):
         article = make_brief(slug="ordered")
-        with time_machine.travel(MORNING, tick=False) as clock:
+        with (
+            time_machine.travel(MORNING, tick=False) as clock,
+            self.captureOnCommitCallbacks(execute=True),
+        ):
             Correction.objects.create(article=article, text="First fix.")
             clock.shift(timedelta(hours=1))
             Correction.objects.create(

@@ -126,7 +126,9 @@ class FeedTests(TestCase):
     def test_items_carry_the_full_structured_brief(self):
         item = ET.fromstring(self.rss()).find("channel/item")
         content = item.findtext("content:encoded", namespaces=NS)
-        self.assertIn("<p><strong>Why it matters:</strong> Supply chains.</p>", content)
+        # The body as the brief's page shows it (rendered on save).
+        self.assertIn(">Why it matters:</h2>", content)
+        self.assertIn('<p class="brief-section__lead">Supply chains.</p>', content)
         self.assertIn("<li>Ten ships <strong>unloaded</strong>.</li>", content)
         self.assertIn("<p>The intro paragraph.</p>", content)
         # The plain-text dek is escaped once, as HTML, for the summary.

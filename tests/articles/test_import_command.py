@@ -180,7 +180,10 @@ class ImportBriefSaveTests(TestCase):
         self.assertIsNone(Article.objects.get().category)
 
     def test_publish_makes_it_live_now(self):
-        call_command("import_brief", str(self.path), "--publish", stdout=io.StringIO())
+        with self.captureOnCommitCallbacks(execute=True):
+            call_command(
+                "import_brief", str(self.path), "--publish", stdout=io.StringIO()
+            )
         article = Article.objects.get()
         self.assertTrue(article.is_published)
         response = self.client.get(article.get_absolute_url())

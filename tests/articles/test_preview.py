@@ -61,7 +61,8 @@ class StaffPreviewTests(TestCase):
     def test_it_shows_the_related_briefs_readers_will_see(self):
         topic = make_topic(name="Ports")
         make_brief(headline="An older port story", topics=[topic])
-        self.draft.topics.set([topic])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.draft.topics.set([topic])
         self.assertContains(self.client.get(self.url), "An older port story")
 
     def test_it_needs_a_staff_login(self):

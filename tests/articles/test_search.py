@@ -79,8 +79,12 @@ class SearchDocumentTests(TestCase):
         with CaptureQueriesContext(connection) as ctx:
             for callback in callbacks:
                 callback()
-        updates = [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
-        self.assertEqual(len(updates), 1)
+        updates = [
+            q["sql"] for q in ctx.captured_queries if q["sql"].startswith("UPDATE")
+        ]
+        # One for the search document, one for the rendered body.
+        self.assertEqual(sum('"search_document"' in sql for sql in updates), 1)
+        self.assertEqual(sum('"body_html"' in sql for sql in updates), 1)
 
 
 class SearchPageTests(TestCase):

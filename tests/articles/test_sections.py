@@ -55,7 +55,8 @@ class NumberedListRenderingTests(TestCase):
     def test_a_bulleted_section_stays_an_unordered_list(self):
         section = self.article.sections.get(custom_label="The plan")
         section.numbered = False
-        section.save()
+        with self.captureOnCommitCallbacks(execute=True):
+            section.save()
         html = self.client.get(self.article.get_absolute_url()).content.decode()
         body = html[html.index('class="brief__body"') :]
         self.assertIn(

@@ -107,8 +107,9 @@ class ArticlePageTests(TestCase):
     def test_it_follows_the_editors_reordering(self):
         why, zoom, custom = self.sections
         custom.position, why.position = 0, 2
-        custom.save()
-        why.save()
+        with self.captureOnCommitCallbacks(execute=True):
+            custom.save()
+            why.save()
         labels = re.findall(
             r'class="brief-section__label"[^>]*>([^<]+)<', self.get().content.decode()
         )

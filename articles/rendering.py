@@ -1,0 +1,287 @@
+"""A brief's body, rendered once per change instead of on every request.
+
+What readers see of a brief beyond its own columns (intro, sections with
+their labels, headings, lead text and bullets, corrections, topics, the
+authors' byline) is rendered from its rows and stored on the brief when a
+change commits, sanitised once:
+
+- ``body_html``: the page's ``brief__body`` and the corrections after it
+  (jinja2/includes/brief_body.html), which feeds carry as they are;
+- ``byline_html``: the authors' links (jinja2/includes/byline_authors.html),
+  which listings show too;
+- ``body_parts``: the same facts as data for the readers that lay a brief out
+  their own way: minutes to read, authors and topics (the page's topic
+  links, meta tags, feeds, related briefs) and the sanitised sections
+  (newsletter editions).
+
+The article page then reads one row, listings read the byline with their
+rows, and feeds, previews and editions show the very same rendering.
+
+A change to the brief, a section, a bullet, a byline, a correction or its
+topics renders it after the commit, once per transaction, beside the search
+document and with its retries (articles/followups.py). A rename of something
+many briefs show (an author, a topic, a section label) renders those briefs
+again in a background task, so the editor's save returns at once. After a
+template change, ``manage.py render_briefs`` renders every brief again.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.db.models import Prefetch
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.tasks import task
+from django.template.loader import get_template
+from markupsafe import Markup
+
+from articles import brevity, followups
+from articles.models import (
+    Article,
+    Author,
+    Bullet,
+    Byline,
+    Correction,
+    Section,
+    SectionLabel,
+    Topic,
+)
+from newsroom.richtext import sanitize
+
+ENGINE = "jinja2"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body_html: str
+    byline_html: str
+    body_parts: dict
+
+
+def with_parts(queryset):
+    """`queryset` with everything render() reads, in four more queries."""
+    return queryset.prefetch_related(
+        "topics",
+        "corrections",
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        Prefetch(
+            "sections",
+            queryset=Section.objects.select_related("label").prefetch_related(
+                "bullets"
+            ),
+        ),
+    )
+
+
+def render(
+    article: Article, *, sections=None, authors=None, topics=None, corrections=None
+) -> Rendered:
+    """The brief as readers see it, from `article` and its parts.
+
+    The parts default to the brief's related rows (prefetch them:
+    with_parts()); pass them to render objects that are not saved, as a list
+    of (section, bullets) pairs, authors, topics and corrections.
+    """
+    if sections is None:
+        sections = [(s, list(s.bullets.all())) for s in article.sections.all()]
+    if authors is None:
+        authors = [byline.author for byline in article.bylines.all()]
+    if topics is None:
+        topics = list(article.topics.all())
+    if corrections is None:
+        corrections = list(article.corrections.all())
+
+    shown = [
+        {
+            "id": section.pk,
+            "label": section.display_label,
+            "heading": section.heading,
+            "lead": sanitize(section.text, "inline"),
+            "bullets": [sanitize(bullet.text, "inline") for bullet in bullets],
+            "numbered": section.numbered,
+        }
+        for section, bullets in sections
+    ]
+    structure = {
+        "headline": article.headline,
+        "dek": article.dek,
+        "intro": article.intro,
+        "sections": [
+            {
+                "label": section.display_label,
+                "heading": section.heading,
+                "text": section.text,
+                "bullets": [bullet.text for bullet in bullets],
+            }
+            for section, bullets in sections
+        ],
+    }
+    parts = {
+        "minutes": brevity.reading_minutes(brevity.total_words(structure)),
+        "authors": [
+            {"id": a.pk, "name": a.name, "url": a.get_absolute_url(), "title": a.title}
+            for a in authors
+        ],
+        "topics": [
+            {"id": t.pk, "name": t.name, "url": t.get_absolute_url()} for t in topics
+        ],
+        "sections": shown,
+    }
+    body = get_template("includes/brief_body.html", using=ENGINE).render(
+        {
+            "intro": Markup(sanitize(article.intro, "block")),
+            "sections": [_markup(section) for section in shown],
+            "corrections": corrections,
+        }
+    )
+    byline = get_template("includes/byline_authors.html", using=ENGINE).render(
+        {"authors": parts["authors"]}
+    )
+    return Rendered(body.strip(), byline.strip(), parts)
+
+
+def _markup(section: dict) -> dict:
+    # Sanitised above: marked safe so the template prints them as HTML.
+    return {
+        **section,
+        "lead": Markup(section["lead"]),
+        "bullets": [Markup(bullet) for bullet in section["bullets"]],
+    }
+
+
+def store(article_ids) -> int:
+    """Render and store the briefs with these ids; returns how many."""
+    count = 0
+    # Only the columns render() reads, so the data migration that first
+    # filled these columns keeps working when the brief gains others.
+    briefs = Article.objects.only("pk", "headline", "dek", "intro")
+    for article in with_parts(briefs.filter(pk__in=list(article_ids))):
+        # update(): no signal, and the brief's version and updated_at stay.
+        Article.objects.filter(pk=article.pk).update(**asdict(render(article)))
+        count += 1
+    return count
+
+
+def store_all(batch: int = 200) -> int:
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    return sum(store(ids[i : i + batch]) for i in range(0, len(ids), batch))
+
+
+@task()
+def render_briefs(article_ids: list[int]) -> int:
+    """Render again the briefs a rename touched (a background task)."""
+    count = store(article_ids)
+    # update() sends no signal: the pages showing these briefs must still
+    # learn of their new bodies (and only those pages).
+    from articles import invalidation
+    from newsroom import surrogate
+
+    invalidation.add_keys(*(surrogate.brief(pk) for pk in article_ids))
+    invalidation.after_commit()
+    return count
+
+
+# Keeping it current ------------------------------------------------------
+
+
+def schedule(article_id: int | None) -> None:
+    """Render after the commit; many saves in one transaction render once."""
+    if article_id is not None:
+        followups.render_after_commit(article_id)
+
+
+def _article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    if not raw:
+        schedule(instance.pk)
+
+
+def _part_changed(sender, instance, raw=False, **kwargs):
+    if not raw:
+        schedule(instance.article_id)
+
+
+def _bullet_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    if Bullet.section.is_cached(instance):
+        schedule(instance.section.article_id)
+    else:
+        schedule(
+            Section.objects.filter(pk=instance.section_id)
+            .values_list("article_id", flat=True)
+            .first()
+        )
+
+
+def _topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not reverse:
+        if action.startswith("post_"):
+            schedule(instance.pk)
+    elif action in ("post_add", "post_remove"):
+        for pk in pk_set or ():
+            schedule(pk)
+    elif action == "pre_clear":
+        # After the clear, which briefs had the topic is no longer known.
+        for pk in instance.articles.values_list("pk", flat=True):
+            schedule(pk)
+
+
+# What each shared model shows on a brief, and how to find its briefs.
+SHARED = {
+    Author: ("bylines__author", ("name", "slug", "title")),
+    Topic: ("topics", ("name", "slug")),
+    SectionLabel: ("sections__label", ("name",)),
+}
+
+
+def _affected(model, pk) -> list[int]:
+    lookup, _ = SHARED[model]
+    return list(
+        Article.objects.filter(**{lookup: pk}).values_list("pk", flat=True).distinct()
+    )
+
+
+def _later(article_ids: list[int]) -> None:
+    """Enqueue a render of `article_ids` once the transaction commits."""
+    if article_ids:
+        transaction.on_commit(
+            lambda: render_briefs.enqueue(sorted(set(article_ids))), robust=True
+        )
+
+
+def _shared_saving(sender, instance, raw=False, **kwargs):
+    """Before a rename: remember whether a shown field changes."""
+    if raw or instance.pk is None:
+        return
+    _, fields = SHARED[sender]
+    stored = sender.objects.filter(pk=instance.pk).values(*fields).first()
+    instance._renders_briefs = stored is not None and any(
+        stored[field] != getattr(instance, field) for field in fields
+    )
+
+
+def _shared_saved(sender, instance, created=False, raw=False, **kwargs):
+    if not raw and not created and getattr(instance, "_renders_briefs", False):
+        _later(_affected(sender, instance.pk))
+
+
+def _shared_deleting(sender, instance, **kwargs):
+    # After the delete the links are gone (a topic's through rows and a
+    # label's SET_NULL send no signal): find the briefs now.
+    _later(_affected(sender, instance.pk))
+
+
+def connect_receivers() -> None:
+    from django.db.models.signals import pre_save
+
+    post_save.connect(_article_saved, sender=Article, dispatch_uid="rendering")
+    for model in (Section, Byline, Correction):
+        for signal in (post_save, post_delete):
+            signal.connect(_part_changed, sender=model, dispatch_uid="rendering")
+    for signal in (post_save, post_delete):
+        signal.connect(_bullet_changed, sender=Bullet, dispatch_uid="rendering")
+    through = Article.topics.through
+    m2m_changed.connect(_topics_changed, sender=through, dispatch_uid="rendering")
+    for model in SHARED:
+        pre_save.connect(_shared_saving, sender=model, dispatch_uid="rendering")
+        post_save.connect(_shared_saved, sender=model, dispatch_uid="rendering")
+        pre_delete.connect(_shared_deleting, sender=model, dispatch_uid="rendering")
