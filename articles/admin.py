@@ -61,7 +61,10 @@ class FollowsArticlePermission:
         article = obj if isinstance(obj, Article) else getattr(obj, "article", None)
         if article is None or article.pk is None:
             return True
-        cache = request.__dict__.setdefault("_editable_articles", {})
+        # Once per request and brief: inlines ask for every row they show.
+        cache = getattr(request, "_editable_articles", None)
+        if cache is None:
+            cache = request._editable_articles = {}
         if article.pk not in cache:
             article_admin = self.admin_site._registry[Article]
             cache[article.pk] = article_admin.has_change_permission(request, article)

@@ -310,13 +310,22 @@ class Article(models.Model):
         """Authors in byline order (prefetch `bylines__author` for many)."""
         return [byline.author for byline in self.bylines.all()]
 
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        # Django's documented hook: a brief read from the database is stored,
+        # so saving it is an edit (a new version), not a creation.
+        instance = super().from_db(db, field_names, values, **kwargs)
+        instance._stored = True
+        return instance
+
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
+        if self.pk is not None and getattr(self, "_stored", False):
             self.version += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
             _remember_old_slug(self)
         super().save(*args, **kwargs)
+        self._stored = True
 
     def publish(self, when=None):
         self.status = self.Status.PUBLISHED
