@@ -167,15 +167,18 @@ def store_all(batch: int = 200) -> int:
 
 
 @task()
-def render_briefs(article_ids: list[int]) -> int:
-    """Render again the briefs a rename touched (a background task)."""
+def render_briefs(article_ids: list[int], keys: list[str] | None = None) -> int:
+    """Render again the briefs a rename touched (a background task).
+
+    update() sends no signal, so the pages showing what was re-rendered are
+    told here: `keys`, the keys of the pages that show the renamed thing, or
+    else the briefs' own keys.
+    """
     count = store(article_ids)
-    # update() sends no signal: the pages showing these briefs must still
-    # learn of their new bodies (and only those pages).
-    from articles import invalidation
+    from articles import invalidation  # imports this module's models' app
     from newsroom import surrogate
 
-    invalidation.add_keys(*(surrogate.brief(pk) for pk in article_ids))
+    invalidation.add_keys(*(keys or (surrogate.brief(pk) for pk in article_ids)))
     invalidation.after_commit()
     return count
 
@@ -240,12 +243,24 @@ def _affected(model, pk) -> list[int]:
     )
 
 
-def _later(article_ids: list[int]) -> None:
+def _shown_keys(model, pk, article_ids) -> list[str]:
+    """The pages that show `model` `pk` as the briefs render it: its own key
+    (whole briefs naming a topic, the labels of every whole brief), and for an
+    author the briefs themselves, whose teasers carry the rendered byline."""
+    from articles import invalidation  # imports this module's models' app
+    from newsroom import surrogate
+
+    keys = set(invalidation.THING_KEYS[model](pk))
+    if model is Author:
+        keys.update(surrogate.brief(article) for article in article_ids)
+    return sorted(keys)
+
+
+def _later(model, pk, article_ids: list[int]) -> None:
     """Enqueue a render of `article_ids` once the transaction commits."""
     if article_ids:
-        transaction.on_commit(
-            lambda: render_briefs.enqueue(sorted(set(article_ids))), robust=True
-        )
+        ids, keys = sorted(set(article_ids)), _shown_keys(model, pk, article_ids)
+        transaction.on_commit(lambda: render_briefs.enqueue(ids, keys), robust=True)
 
 
 def _shared_saving(sender, instance, raw=False, **kwargs):
@@ -261,13 +276,13 @@ def _shared_saving(sender, instance, raw=False, **kwargs):
 
 def _shared_saved(sender, instance, created=False, raw=False, **kwargs):
     if not raw and not created and getattr(instance, "_renders_briefs", False):
-        _later(_affected(sender, instance.pk))
+        _later(sender, instance.pk, _affected(sender, instance.pk))
 
 
 def _shared_deleting(sender, instance, **kwargs):
     # After the delete the links are gone (a topic's through rows and a
     # label's SET_NULL send no signal): find the briefs now.
-    _later(_affected(sender, instance.pk))
+    _later(sender, instance.pk, _affected(sender, instance.pk))
 
 
 def connect_receivers() -> None:

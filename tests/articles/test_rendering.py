@@ -145,7 +145,10 @@ class SharedRenameTests(TestCase):
         # Not inline: the save returns at once, the task does the work.
         self.assertIn("Old Name", self.rendered(brief).byline_html)
         [queued] = self.run_tasks()
-        self.assertEqual(list(queued.args), [[brief.pk]])
+        # The briefs to render, and the pages to tell afterwards: the
+        # author's, and the brief's own (its teasers show the byline).
+        shown = [f"author-{author.pk}", f"brief-{brief.pk}"]
+        self.assertEqual(list(queued.args), [[brief.pk], shown])
         self.assertIn("New Name", self.rendered(brief).byline_html)
         self.assertEqual(self.rendered(other).byline_html, other_html)
 

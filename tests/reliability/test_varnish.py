@@ -2,7 +2,7 @@
 
 Varnish runs deploy/varnish/newsroom.vcl, rewritten only to the test's
 gunicorn port; the site purges it through FRONTEND_CACHE_URL=varnish://…
-from its task worker (db_worker), as in production. Each change is made by
+from its task worker (manage.py worker), as in production. Each change is made by
 another process (`manage.py shell`), like an editor's save; once the worker
 has no task left, the next request through Varnish must show the change on
 the pages that show it, and every other page must still come from Varnish.
@@ -102,7 +102,7 @@ def site(pg_database, module_processes, tmp_path_factory):
             return False
 
     wait_for(answers, 60, "varnishd", process=varnish)
-    module_processes.db_worker(env)
+    module_processes.worker(env)
     # The set-up's own purges are done before any test warms a page.
     wait_for(lambda: task_backlog(pg_database) == 0, 30, "the set-up's purges")
     return {"env": env, "port": port, "db": pg_database}
