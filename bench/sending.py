@@ -3,7 +3,7 @@
     python -m bench sending [--subscribers 10000] [--small 1000]
 
 Everything runs on 127.0.0.1 against one aiosmtpd sink process
-(bench/smtp_sink.py), on a throwaway SQLite database:
+(tests/smtp_sink.py), on a throwaway SQLite database:
 
   limit    raw smtplib: one connection, `sendmail` of the same pre-built
            bytes (one personalised copy of the edition) N times. Nothing can
@@ -79,7 +79,7 @@ class Sink:
             [
                 PY,
                 "-m",
-                "bench.smtp_sink",
+                "tests.smtp_sink",
                 "--port",
                 str(self.port),
                 "--stats",

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from articles import brevity
 from articles.models import Article
-from tests.articles.test_admin import brief_form
 from tests.factories import label, make_article, make_bullet, make_section, make_user
+from tests.helpers import brief_form
 
 LIMITS = {
     "WORDS_PER_MINUTE": 100,

@@ -15,6 +15,7 @@ from tests.factories import (
     make_brief,
     make_role_user,
 )
+from tests.helpers import brief_form
 
 MORNING = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
 
@@ -187,8 +188,6 @@ class SlugRedirectTests(TestCase):
         self.assertEqual(self.client.get("/briefs/was-live/").status_code, 404)
 
     def add_brief(self, slug, headline="A different story"):
-        from tests.articles.test_admin import brief_form
-
         return self.client.post(
             "/admin/articles/article/add/",
             brief_form([], headline=headline, slug=slug),

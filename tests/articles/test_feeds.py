@@ -1,5 +1,3 @@
-import shutil
-import tempfile
 import xml.etree.ElementTree as ET
 
 import feedparser
@@ -18,6 +16,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
+from tests.helpers import MediaRootMixin
 from tests.imagefiles import upload
 
 NS = {
@@ -34,20 +33,7 @@ SITE = "https://news.example.org"
     ALLOWED_HOSTS=["testserver", "evil.example"],
     TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
 )
-class FeedTests(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.media = tempfile.mkdtemp()
-        cls.media_override = override_settings(MEDIA_ROOT=cls.media)
-        cls.media_override.enable()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.media_override.disable()
-        shutil.rmtree(cls.media, ignore_errors=True)
-
+class FeedTests(MediaRootMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.world = make_category(name="World", slug="world")

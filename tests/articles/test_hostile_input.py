@@ -36,7 +36,6 @@ from articles.models import (
     Topic,
 )
 from newsroom.richtext import RichTextField, sanitize
-from tests.articles.test_admin import brief_form
 from tests.factories import (
     label,
     make_article,
@@ -47,6 +46,7 @@ from tests.factories import (
     make_topic,
     make_user,
 )
+from tests.helpers import brief_form
 
 # What editors may store, per kind (the spec, written out independently of
 # newsroom/richtext.py so a change there has to be a deliberate one here).

@@ -6,25 +6,19 @@ checked in a single JVM run (starting Java costs more than checking).
 
 from django.test import TestCase, override_settings
 
+from tests.helpers import MediaRootMixin
 from tests.reader_pages import build_site, require_vnu, vnu_problems
 
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 @override_settings(TASKS=TASKS)
-class NuHtmlCheckerTests(TestCase):
+class NuHtmlCheckerTests(MediaRootMixin, TestCase):
     def setUp(self):
         import tempfile
 
-        from django.test import override_settings as override
-
         self.java = require_vnu()
-        self.media = tempfile.TemporaryDirectory()
         self.out = tempfile.TemporaryDirectory()
-        media_settings = override(MEDIA_ROOT=self.media.name)
-        media_settings.enable()
-        self.addCleanup(media_settings.disable)
-        self.addCleanup(self.media.cleanup)
         self.addCleanup(self.out.cleanup)
 
     def test_every_reader_page_type_has_no_errors(self):

@@ -1,8 +1,6 @@
 import io
 import re
-import shutil
 import struct
-import tempfile
 import zlib
 from datetime import timedelta
 
@@ -16,6 +14,7 @@ from PIL import Image
 
 from articles.models import Article, Author
 from tests.factories import make_article, make_author, make_category
+from tests.helpers import MediaRootMixin
 from tests.imagefiles import GPS_IFD, image_bytes, upload
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -43,21 +42,6 @@ class HeroForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = ["headline", "slug", "hero_image", "hero_alt"]
-
-
-class MediaRootMixin:
-    @classmethod
-    def setUpClass(cls):
-        cls.media = tempfile.mkdtemp()
-        cls.media_override = override_settings(MEDIA_ROOT=cls.media)
-        cls.media_override.enable()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.media_override.disable()
-        shutil.rmtree(cls.media, ignore_errors=True)
 
 
 @override_settings(TASKS=DUMMY)

@@ -6,7 +6,6 @@ from django.test import TestCase
 
 from articles.models import Article, PreviewLink, Revision, Section, SlugRedirect
 from articles.roles import WRITER
-from tests.articles.test_admin import brief_form, nine_bullets
 from tests.factories import (
     change_form_data,
     make_brief,
@@ -14,6 +13,7 @@ from tests.factories import (
     make_topic,
     make_user,
 )
+from tests.helpers import brief_form, nine_bullets
 
 
 def assert_private(test, response):

@@ -5,7 +5,6 @@ from django.test import TestCase
 
 from articles.models import Article
 from articles.roles import EDITOR, NEWSLETTER_EDITOR, WITHHELD, WRITER
-from tests.articles.test_admin import brief_form
 from tests.factories import (
     change_form_data,
     label,
@@ -14,6 +13,7 @@ from tests.factories import (
     make_brief,
     make_role_user,
 )
+from tests.helpers import brief_form
 
 ADD = "/admin/articles/article/add/"
 

@@ -1,7 +1,5 @@
 import json
 import re
-import shutil
-import tempfile
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
@@ -17,6 +15,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
+from tests.helpers import MediaRootMixin
 from tests.imagefiles import upload
 
 SITE = "https://news.example.org"
@@ -68,20 +67,7 @@ def canonical(parser) -> list[str]:
     ALLOWED_HOSTS=["testserver", "evil.example"],
     TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
 )
-class ArticleSeoTests(TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.media = tempfile.mkdtemp()
-        cls.media_override = override_settings(MEDIA_ROOT=cls.media)
-        cls.media_override.enable()
-        super().setUpClass()
-
-    @classmethod
-    def tearDownClass(cls):
-        super().tearDownClass()
-        cls.media_override.disable()
-        shutil.rmtree(cls.media, ignore_errors=True)
-
+class ArticleSeoTests(MediaRootMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.world = make_category(name="World", slug="world")

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from tests.newsletter.smtp import SMTPSink
+from tests.smtp_sink import SMTPSink
 
 IMMEDIATE = {
     "default": {

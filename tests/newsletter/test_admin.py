@@ -26,7 +26,7 @@ from tests.newsletter.factories import (
     make_newsletter,
     make_subscriber,
 )
-from tests.newsletter.smtp import SMTPTestMixin
+from tests.smtp_sink import SMTPTestMixin
 
 S = Subscription.Status
 DB_TASKS = {

@@ -15,7 +15,7 @@ from tests.newsletter.factories import (
     make_edition,
     make_newsletter,
 )
-from tests.newsletter.smtp import SMTPTestMixin
+from tests.smtp_sink import SMTPTestMixin
 
 
 class SendEditionCommandTests(SMTPTestMixin, TestCase):

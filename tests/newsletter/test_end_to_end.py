@@ -11,7 +11,7 @@ from newsletter import sending
 from newsletter.models import Delivery, Edition, Subscriber, Subscription
 from tests.factories import label, make_article, make_bullet, make_section
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
-from tests.newsletter.smtp import SMTPTestMixin
+from tests.smtp_sink import SMTPTestMixin
 
 URL = re.compile(r"https://news\.example\.org/[^\s\"<>]+")
 

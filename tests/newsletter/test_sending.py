@@ -28,7 +28,7 @@ from tests.newsletter.factories import (
     make_edition,
     make_subscriber,
 )
-from tests.newsletter.smtp import SMTPTestMixin, free_port
+from tests.smtp_sink import SMTPTestMixin, free_port
 
 D = Delivery.Status
 DUMMY = {

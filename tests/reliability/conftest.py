@@ -269,7 +269,7 @@ class Process:
 
 
 class Sink(Process):
-    """tests/reliability/smtp_sink.py in its own process, read through its log."""
+    """tests/smtp_sink.py in its own process, read through its log."""
 
     def __init__(self, log_dir: Path, env: dict, faults: dict | None = None):
         self.port = free_port()
@@ -277,7 +277,7 @@ class Sink(Process):
         args = [
             PY,
             "-m",
-            "tests.reliability.smtp_sink",
+            "tests.smtp_sink",
             "--port",
             str(self.port),
             "--log",

@@ -1,8 +1,8 @@
 """A relay that refuses everything for a while, then recovers (issue 11).
 
 300 confirmed readers, a real task worker (`manage.py worker`), the admin
-served by gunicorn, all on PostgreSQL; the SMTP relay (tests/reliability/
-smtp_sink.py) answers `550 5.7.1 Relaying denied` to every recipient until
+served by gunicorn, all on PostgreSQL; the SMTP relay (tests/smtp_sink.py)
+answers `550 5.7.1 Relaying denied` to every recipient until
 the test lets it recover. Before the fix this turned every reader into
 "bounced". Now the send pauses after a run of identical refusals, the
 edition's admin page says why and what to check, a resume while the relay

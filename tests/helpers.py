@@ -1,0 +1,83 @@
+"""Helpers several test modules share: the admin's brief form data and a
+throwaway MEDIA_ROOT for TestCase classes."""
+
+import shutil
+import tempfile
+
+from django.test import override_settings
+
+from articles.models import Article
+from tests.factories import label
+
+
+def brief_form(sections, **fields) -> dict:
+    """The POST data of the admin's one-screen brief form.
+
+    `sections` is a list of (label_id, custom_label, text, [bullet texts]);
+    keys follow nested-admin's prefixes: sections-N-bullets-M-text.
+    """
+    data = {
+        "headline": "Ports reopen after the strike",
+        "slug": "ports-reopen",
+        "dek": "Cargo moves again after a week.",
+        "intro": "<p>Dockers voted to return.</p>",
+        "status": Article.Status.PUBLISHED,
+        "published_at_0": "2026-01-05",
+        "published_at_1": "09:00:00",
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "sections-TOTAL_FORMS": str(len(sections)),
+        "sections-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    data.update(fields)
+    for i, (label_id, custom, text, bullets) in enumerate(sections):
+        prefix = f"sections-{i}"
+        data.update(
+            {
+                f"{prefix}-label": label_id or "",
+                f"{prefix}-custom_label": custom,
+                f"{prefix}-heading": "",
+                f"{prefix}-text": text,
+                f"{prefix}-position": str(i),
+                f"{prefix}-bullets-TOTAL_FORMS": str(len(bullets)),
+                f"{prefix}-bullets-INITIAL_FORMS": "0",
+            }
+        )
+        for j, bullet in enumerate(bullets):
+            data[f"{prefix}-bullets-{j}-text"] = bullet
+            data[f"{prefix}-bullets-{j}-position"] = str(j)
+    return data
+
+
+def nine_bullets():
+    return [
+        (
+            label("Why it matters").pk,
+            "",
+            "<p>Trade resumes.</p>",
+            ["<p>a1</p>", "<p>a2</p>", "<p>a3</p>"],
+        ),
+        (label("Driving the news").pk, "", "", ["<p>b1</p>", "<p>b2</p>", "<p>b3</p>"]),
+        (None, "Shippers are watching", "", ["<p>c1</p>", "<p>c2</p>", "<p>c3</p>"]),
+    ]
+
+
+class MediaRootMixin:
+    """A TestCase mixin: MEDIA_ROOT is a fresh folder for the whole class
+    (set before setUpTestData, which may store images), removed afterwards.
+    ``cls.media`` is its path."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.media = tempfile.mkdtemp()
+        cls.media_override = override_settings(MEDIA_ROOT=cls.media)
+        cls.media_override.enable()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.media_override.disable()
+        shutil.rmtree(cls.media, ignore_errors=True)
