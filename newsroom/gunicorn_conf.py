@@ -7,8 +7,10 @@ What this file adds to gunicorn's defaults:
   WEB_CONCURRENCY), sized for a small container by default;
 - timeouts that free a stuck worker instead of holding it for ever;
 - gunicorn's own logs (errors and, if ACCESS_LOG=1, one line per request)
-  go through newsroom.logging.RedactSecrets like Django's: an access line
-  for /u/<token>/ must not hold the token.
+  go through the handler Django's LOGGING defines (settings.py), with its
+  newsroom.logging.RedactSecrets filter: an access line for /u/<token>/
+  must not hold the token. That LOGGING is imported, not copied, so the two
+  servers' lines cannot drift apart.
 
 The access log is off unless ACCESS_LOG=1: the balancer in front already
 writes a line per request, and a second one costs every request a redaction
@@ -16,6 +18,8 @@ pass. (gunicorn writes access lines whenever `logconfig_dict` is set, even
 with `accesslog` unset, so "off" has to be said to its logger too.)
 """
 
+import copy
+import importlib
 import multiprocessing
 import os
 
@@ -46,30 +50,22 @@ access_log_on = os.environ.get("ACCESS_LOG", "0") == "1"
 accesslog = "-" if access_log_on else None
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms'
 
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "newsroom.logging.RedactSecrets"}},
-    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stderr",
-            "filters": ["redact_secrets"],
-            "formatter": "plain",
-        }
+# The settings module the application runs with (newsroom/wsgi.py's default).
+_settings = importlib.import_module(
+    os.environ.get("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+)
+# A copy: logging's dictConfig may rewrite the dictionary it is given.
+logconfig_dict = copy.deepcopy(_settings.LOGGING)
+logconfig_dict["loggers"] |= {
+    "gunicorn.error": {
+        "handlers": ["console"],
+        "level": "INFO",
+        "propagate": False,
     },
-    "loggers": {
-        "gunicorn.error": {
-            "handlers": ["console"],
-            "level": "INFO",
-            "propagate": False,
-        },
-        "gunicorn.access": {
-            "handlers": ["console"] if access_log_on else [],
-            # Access lines are INFO: above it, gunicorn's logger drops them.
-            "level": "INFO" if access_log_on else "WARNING",
-            "propagate": False,
-        },
+    "gunicorn.access": {
+        "handlers": ["console"] if access_log_on else [],
+        # Access lines are INFO: above it, gunicorn's logger drops them.
+        "level": "INFO" if access_log_on else "WARNING",
+        "propagate": False,
     },
 }

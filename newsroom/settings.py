@@ -40,6 +40,10 @@ SITE_NAME = env_str("SITE_NAME", "Newsroom")
 SITE_LANGUAGE = env_str("SITE_LANGUAGE", "en")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Background tasks: the database backend needs no broker (one machine);
+# TASKS_BACKEND=rq spreads work over RQ workers on Redis (TASKS below).
+TASKS_BACKEND = env_str("TASKS_BACKEND", "db")
+
 INSTALLED_APPS = [
     # Django's admin with a throttled login (newsroom/admin_site.py).
     "newsroom.apps.NewsroomAdminConfig",
@@ -48,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # For SearchVectorField; harmless on SQLite, where search falls back.
+    "django.contrib.postgres",
     "django.contrib.sitemaps",
     "nested_admin",
     "django_prose_editor",
@@ -55,6 +61,8 @@ INSTALLED_APPS = [
     "newsroom",
     "articles",
     "newsletter",
+    # Gives the RQ workers their command, `manage.py rqworker`.
+    *(["django_rq"] if TASKS_BACKEND == "rq" else []),
 ]
 
 MIDDLEWARE = [
@@ -64,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Responses are private unless a view declares them public (articles/http.py).
+    "articles.http.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "newsroom.csrf.CsrfViewMiddleware",
@@ -172,9 +182,7 @@ MAILERS["bulk"] = parse_email_url(
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
-# Background tasks: the database backend needs no broker (one machine);
-# TASKS_BACKEND=rq spreads work over RQ workers on Redis.
-TASKS_BACKEND = env_str("TASKS_BACKEND", "db")
+# Background tasks (TASKS_BACKEND is read above, before INSTALLED_APPS).
 _TASK_BACKENDS = {
     "db": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -196,7 +204,6 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     )
 TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 if TASKS_BACKEND == "rq":
-    INSTALLED_APPS.append("django_rq")
     _redis_url = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = {
         name: {"URL": _redis_url, "DEFAULT_TIMEOUT": 600}
@@ -423,10 +430,6 @@ NEWSLETTER = {
 # Full-text search configuration on PostgreSQL ("english", "french", "simple"…);
 # changing it needs `manage.py rebuild_search_index`.
 SEARCH_LANGUAGE = env_str("SEARCH_LANGUAGE", "english")
-# For SearchVectorField; harmless on SQLite, where search falls back.
-INSTALLED_APPS.insert(
-    INSTALLED_APPS.index("django.contrib.staticfiles") + 1, "django.contrib.postgres"
-)
 SEARCH_MAX_QUERY_LENGTH = 200
 FEED_ITEMS = env_int("FEED_ITEMS", 20)
 # Google News takes briefs published in the last two days.
@@ -442,8 +445,3 @@ IMAGE_RENDITION_WIDTHS = [480, 800, 1200, 1600]
 # Identifies the deployed code in ETags; by default a hash of the templates,
 # static files and Python sources, so a deploy never serves a 304 for old HTML.
 RELEASE = env_str("RELEASE", "")
-# Responses are private unless a view declares them public (articles/http.py).
-MIDDLEWARE.insert(
-    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
-    "articles.http.CacheControlMiddleware",
-)

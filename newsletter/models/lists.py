@@ -3,7 +3,6 @@
 import unicodedata
 from email.utils import parseaddr
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -11,7 +10,6 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-DEFAULT_NEWSLETTER_CACHE_KEY = "newsletter:default-id"
 ONE_LINE = (
     "One line of text, please: remove the line breaks (or other control characters)."
 )
@@ -116,11 +114,6 @@ class Newsletter(models.Model):
                 is_default=False
             )
         super().save(*args, **kwargs)
-        cache.delete(DEFAULT_NEWSLETTER_CACHE_KEY)
-
-    def delete(self, *args, **kwargs):
-        cache.delete(DEFAULT_NEWSLETTER_CACHE_KEY)
-        return super().delete(*args, **kwargs)
 
     @classmethod
     def get_default(cls):

@@ -17,10 +17,12 @@ from pathlib import Path
 from unittest import mock
 
 from django import urls
+from django.conf import settings
 from django.core import signing
 from django.test import SimpleTestCase, TestCase
 
 import newsroom.logging as redaction
+from newsroom import gunicorn_conf
 from newsroom.logging import REDACTED, RedactSecrets, redact
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -304,6 +306,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class GunicornLoggingConfigurationTests(SimpleTestCase):
+    """gunicorn's logging is Django's LOGGING with gunicorn's loggers added."""
+
+    def test_gunicorn_logs_through_the_handlers_filters_and_formats_of_settings(self):
+        for part in ["filters", "formatters", "handlers", "root"]:
+            with self.subTest(part=part):
+                self.assertEqual(
+                    gunicorn_conf.logconfig_dict[part], settings.LOGGING[part]
+                )
+
+    def test_gunicorn_keeps_the_loggers_of_settings_and_adds_its_own(self):
+        loggers = gunicorn_conf.logconfig_dict["loggers"]
+        self.assertEqual(
+            set(loggers),
+            {*settings.LOGGING["loggers"], "gunicorn.error", "gunicorn.access"},
+        )
+        for name in ["gunicorn.error", "gunicorn.access"]:
+            with self.subTest(logger=name):
+                self.assertLessEqual(set(loggers[name]["handlers"]), {"console"})
+                self.assertFalse(loggers[name]["propagate"])
 
 
 class RunserverLogTests(SimpleTestCase):
