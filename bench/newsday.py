@@ -27,6 +27,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+from bench.invalidation import reader_paths
 from bench.pages import (
     PY,
     ROOT,
@@ -43,22 +44,9 @@ MIX_SIZE = 20_000
 
 
 def paths_mix(rng: random.Random, briefs: int, categories, topics) -> list[str]:
-    weights = [1 / (rank + 1) ** 1.1 for rank in range(briefs)]
-    ranks = rng.choices(range(briefs), weights=weights, k=MIX_SIZE)
-    paths = []
-    for rank in ranks:
-        roll = rng.random()
-        if roll < 0.75:
-            paths.append(f"/briefs/bench-brief-{rank}/")
-        elif roll < 0.85:
-            paths.append("/")
-        elif roll < 0.91:
-            paths.append(f"/category/{rng.choice(categories)}/")
-        elif roll < 0.96:
-            paths.append(f"/topic/{rng.choice(topics)}/")
-        else:
-            paths.append(rng.choice(["/feed/", "/feed/atom/"]))
-    return paths
+    """The same reader mix as the in-process simulation, over bench.data's slugs."""
+    slugs = [f"bench-brief-{rank}" for rank in range(briefs)]
+    return reader_paths(rng, MIX_SIZE, slugs, categories, topics)
 
 
 def lua_script(paths: list[str], target: Path) -> Path:
