@@ -46,6 +46,23 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # What happened after the relay or provider took the message. A provider
+    # reports these later, through its tracking webhook; an SMTP relay that
+    # refuses during our own session is recorded above (smtp_code).
+    message_id = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="The Message-ID we gave the message, or the provider's id for it.",
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounce_type = models.CharField(
+        max_length=4,
+        blank=True,
+        choices=[("hard", "Hard bounce"), ("soft", "Soft bounce")],
+    )
+    complained_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

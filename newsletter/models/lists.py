@@ -250,6 +250,15 @@ class SubscriptionEvent(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     source = models.CharField(max_length=40, blank=True)
     detail = models.CharField(max_length=300, blank=True)
+    edition = models.ForeignKey(
+        "newsletter.Edition",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="subscription_events",
+        help_text="The edition this came from: its unsubscribe link, a bounce "
+        "or a complaint about it.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
