@@ -368,38 +368,19 @@ class SubscriberAdmin(admin.ModelAdmin):
         """Status changes made here are logged like any other."""
         if formset.model is not Subscription:
             return super().save_formset(request, form, formset, change)
-        kinds = {
-            S.PENDING: SubscriptionEvent.Kind.REQUESTED,
-            S.CONFIRMED: SubscriptionEvent.Kind.CONFIRMED,
-            S.UNSUBSCRIBED: SubscriptionEvent.Kind.UNSUBSCRIBED,
-            S.BOUNCED: SubscriptionEvent.Kind.BOUNCED,
-            S.COMPLAINED: SubscriptionEvent.Kind.COMPLAINED,
-        }
-        now = timezone.now()
-        for inline_form in formset.forms:
-            if not inline_form.has_changed() or inline_form in formset.deleted_forms:
-                continue
-            subscription = inline_form.instance
-            if "status" in inline_form.changed_data or subscription.pk is None:
-                subscription.status_changed_at = now
-                if subscription.status == S.CONFIRMED:
-                    subscription.confirmed_at = now
-                elif subscription.status != S.PENDING:
-                    subscription.unsubscribed_at = now
-                if subscription.pk is None:
-                    subscription.source = Subscription.Source.ADMIN
-        super().save_formset(request, form, formset, change)
-        for inline_form in formset.forms:
-            if inline_form.instance.pk and (
-                "status" in inline_form.changed_data
-                or "newsletter" in inline_form.changed_data
-            ):
-                services.record(
-                    inline_form.instance,
-                    kinds[inline_form.instance.status],
-                    source="admin",
-                    detail=f"by {request.user}",
-                )
+        # commit=False still fills new_objects and changed_objects, which the
+        # admin's history message reads.
+        formset.save(commit=False)
+        detail = f"by {request.user}"
+        for subscription in formset.new_objects:
+            subscription.source = Subscription.Source.ADMIN
+            subscription.move_to(subscription.status, source="admin", detail=detail)
+        for subscription, changed_data in formset.changed_objects:
+            if "status" in changed_data:
+                subscription.move_to(subscription.status, source="admin", detail=detail)
+            else:
+                subscription.save()
+        formset.save_m2m()
 
     @admin.action(
         description="Export selected subscribers as CSV", permissions=["view"]

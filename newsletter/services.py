@@ -37,14 +37,9 @@ class SignupOutcome:
     mail: str = ""  # "confirmation", "notice" or "" when throttled
 
 
-def record(subscription, kind, source="", detail="", at=None):
-    return SubscriptionEvent.objects.create(
-        subscription=subscription,
-        kind=kind,
-        source=source,
-        detail=detail[:300],
-        created_at=at or timezone.now(),
-    )
+def record(subscription, kind, source="", detail="", at=None, edition=None):
+    """A consent event with no status change (see Subscription.move_to)."""
+    return subscription.log(kind, source=source, detail=detail, at=at, edition=edition)
 
 
 def _claim_request_mail(subscriber: Subscriber) -> bool:
@@ -100,19 +95,14 @@ def signup(
             if created:
                 record(subscription, Kind.REQUESTED, source, source_url)
             elif subscription.status in _LEFT:
-                subscription.status = Status.PENDING
-                subscription.source = source
-                subscription.source_url = source_url
-                subscription.status_changed_at = now
-                subscription.save(
-                    update_fields=[
-                        "status",
-                        "source",
-                        "source_url",
-                        "status_changed_at",
-                    ]
+                subscription.move_to(
+                    Status.PENDING,
+                    source=source,
+                    detail=source_url,
+                    at=now,
+                    consent_source=source,
+                    consent_url=source_url,
                 )
-                record(subscription, Kind.REQUESTED, source, source_url)
             if subscription.status == Status.CONFIRMED:
                 outcome.already.append(newsletter)
             else:
@@ -144,13 +134,7 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
         )
         now = timezone.now()
         for subscription in pending:
-            subscription.status = Status.CONFIRMED
-            subscription.confirmed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "confirmed_at", "status_changed_at"]
-            )
-            record(subscription, Kind.CONFIRMED, source)
+            subscription.move_to(Status.CONFIRMED, source=source, at=now)
         if pending:
             ids = [s.newsletter_id for s in pending]
             transaction.on_commit(
@@ -165,6 +149,7 @@ def unsubscribe(
     *,
     source: str,
     status: str = Status.UNSUBSCRIBED,
+    edition: Edition | None = None,
 ) -> list[Newsletter]:
     """Leave one list, or every list when `newsletter` is None. Idempotent.
 
@@ -172,11 +157,8 @@ def unsubscribe(
     transaction, and the sender re-checks before each message, so an
     unsubscribe that lands mid-send stops the mail.
     """
-    kind = {
-        Status.UNSUBSCRIBED: Kind.UNSUBSCRIBED,
-        Status.BOUNCED: Kind.BOUNCED,
-        Status.COMPLAINED: Kind.COMPLAINED,
-    }[status]
+    if status not in _LEFT:
+        raise ValueError(f"{status!r} is not a way to leave a list.")
     with transaction.atomic():
         subscriptions = Subscription.objects.select_for_update().filter(
             subscriber=subscriber, status__in=[Status.PENDING, Status.CONFIRMED]
@@ -186,13 +168,7 @@ def unsubscribe(
         left = list(subscriptions.select_related("newsletter"))
         now = timezone.now()
         for subscription in left:
-            subscription.status = status
-            subscription.unsubscribed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "unsubscribed_at", "status_changed_at"]
-            )
-            record(subscription, kind, source)
+            subscription.move_to(status, source=source, at=now, edition=edition)
         deliveries = Delivery.objects.filter(
             subscriber=subscriber,
             status=Delivery.Status.PENDING,
@@ -257,33 +233,28 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                         status=Status.CONFIRMED,
                         confirmed_at=now,
                     )
+                    record(subscription, Kind.CONFIRMED, source)
                 elif subscription.status == Status.CONFIRMED:
                     continue
                 elif needs_fresh_opt_in(subscription):
                     if subscription.status != Status.PENDING:
-                        subscription.status = Status.PENDING
-                        subscription.status_changed_at = now
-                        subscription.source = Subscription.Source.PREFERENCES
-                        subscription.source_url = ""
-                        subscription.save(
-                            update_fields=[
-                                "status",
-                                "status_changed_at",
-                                "source",
-                                "source_url",
-                            ]
+                        subscription.move_to(
+                            Status.PENDING,
+                            source=source,
+                            at=now,
+                            consent_source=Subscription.Source.PREFERENCES,
+                            consent_url="",
                         )
-                        record(subscription, Kind.REQUESTED, source)
                     changed["to_confirm"].append(newsletter)
                     continue
                 else:
-                    subscription.status = Status.CONFIRMED
-                    subscription.confirmed_at = now
-                    subscription.status_changed_at = now
-                    subscription.source = Subscription.Source.PREFERENCES
-                    subscription.source_url = ""
-                    subscription.save()
-                record(subscription, Kind.CONFIRMED, source)
+                    subscription.move_to(
+                        Status.CONFIRMED,
+                        source=source,
+                        at=now,
+                        consent_source=Subscription.Source.PREFERENCES,
+                        consent_url="",
+                    )
                 changed["joined"].append(newsletter)
             elif subscription is not None and subscription.status in (
                 Status.PENDING,
