@@ -15,10 +15,21 @@ ONE_LINE = (
 )
 
 
+def is_control(char: str) -> bool:
+    """A line break or other control: never wanted in a name or a subject,
+    and in a mail header it would start a header of its own."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
 def has_control_characters(value: str) -> bool:
-    """Line breaks and other controls: never wanted in a name or a subject,
-    and in a mail header they would start a header of their own."""
-    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value or "")
+    return any(is_control(c) for c in value or "")
+
+
+def one_line(value: str) -> str:
+    """`value` fit for a header: controls become spaces. What the validator
+    below refuses on the way in, this repairs on the way out, for whatever
+    was stored before (or around) that rule."""
+    return " ".join("".join(" " if is_control(c) else c for c in value).split())
 
 
 def validate_one_line(value: str) -> None:
