@@ -1,6 +1,7 @@
 """What happens to subscriptions: signup, confirm, unsubscribe, preferences.
 
-Views, the admin and the CSV import call these; each is one transaction,
+Views, the admin and the CSV import call these (leaving a list is in
+leaving.py, which sending a bounce needs too); each is one transaction,
 records its consent event, and queues its email only once the transaction
 commits (a worker must never look for a row that is not there yet).
 """
@@ -13,9 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from newsletter import tasks
+from newsletter.leaving import LEFT, unsubscribe
 from newsletter.models import (
-    Delivery,
-    Edition,
     Newsletter,
     Subscriber,
     Subscription,
@@ -24,9 +25,6 @@ from newsletter.models import (
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind
-
-# Coming back from any of these needs a fresh double opt-in.
-_LEFT = (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED)
 
 
 @dataclass
@@ -73,8 +71,6 @@ def signup(
     The caller shows the same answer whatever happened here, so nobody can
     learn from the form whether an address is on a list.
     """
-    from newsletter import tasks
-
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(
             email=email, defaults={"name": name[:100]}
@@ -94,7 +90,7 @@ def signup(
             )
             if created:
                 record(subscription, Kind.REQUESTED, source, source_url)
-            elif subscription.status in _LEFT:
+            elif subscription.status in LEFT:
                 subscription.move_to(
                     Status.PENDING,
                     source=source,
@@ -124,8 +120,6 @@ def signup(
 
 def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> list:
     """Confirm every pending subscription of `subscriber`; send one welcome."""
-    from newsletter import tasks
-
     with transaction.atomic():
         pending = list(
             Subscription.objects.select_for_update()
@@ -141,45 +135,6 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
                 lambda: tasks.send_welcome.enqueue(subscriber.pk, ids)
             )
     return [s.newsletter for s in pending]
-
-
-def unsubscribe(
-    subscriber: Subscriber,
-    newsletter: Newsletter | None = None,
-    *,
-    source: str,
-    status: str = Status.UNSUBSCRIBED,
-    edition: Edition | None = None,
-) -> list[Newsletter]:
-    """Leave one list, or every list when `newsletter` is None. Idempotent.
-
-    Deliveries still waiting for this person are skipped in the same
-    transaction, and the sender re-checks before each message, so an
-    unsubscribe that lands mid-send stops the mail.
-    """
-    if status not in _LEFT:
-        raise ValueError(f"{status!r} is not a way to leave a list.")
-    with transaction.atomic():
-        subscriptions = Subscription.objects.select_for_update().filter(
-            subscriber=subscriber, status__in=[Status.PENDING, Status.CONFIRMED]
-        )
-        if newsletter is not None:
-            subscriptions = subscriptions.filter(newsletter=newsletter)
-        left = list(subscriptions.select_related("newsletter"))
-        now = timezone.now()
-        for subscription in left:
-            subscription.move_to(status, source=source, at=now, edition=edition)
-        deliveries = Delivery.objects.filter(
-            subscriber=subscriber,
-            status=Delivery.Status.PENDING,
-            edition__status=Edition.Status.SENDING,
-        )
-        if newsletter is not None:
-            deliveries = deliveries.filter(edition__newsletter=newsletter)
-        deliveries.update(
-            status=Delivery.Status.SKIPPED, last_error="Unsubscribed before sending."
-        )
-    return [s.newsletter for s in left]
 
 
 def needs_fresh_opt_in(subscription: Subscription) -> bool:
@@ -212,8 +167,6 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
     that bounced or was marked as spam: it waits for the confirmation email
     sent now (at most one a day, as for signups), listed in "to_confirm".
     """
-    from newsletter import tasks
-
     wanted_ids = {n.pk for n in wanted}
     changed = {"joined": [], "left": [], "to_confirm": []}
     with transaction.atomic():

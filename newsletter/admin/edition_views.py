@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 
-from newsletter import compose, sending
+from newsletter import compose, proofs, scheduling, sending, starting, tasks
 from newsletter.admin.forms import ScheduleForm
 from newsletter.admin.mixins import AdminPageMixin
 from newsletter.models import Edition, Subscription
@@ -144,8 +144,8 @@ class EditionViews(AdminPageMixin):
             )
             return
         try:
-            sending.send_test(edition, address)
-        except sending.EditionEmpty as exc:
+            proofs.send_test(edition, address)
+        except starting.EditionEmpty as exc:
             messages.error(request, f"{done}{exc}")
         except ValueError as exc:
             messages.error(request, f"{done}Cannot send to {address}: {exc}")
@@ -169,8 +169,8 @@ class EditionViews(AdminPageMixin):
         if timezone.is_naive(when):
             when = timezone.make_aware(when)
         try:
-            sending.schedule(edition, when)
-        except (sending.ScheduleError, sending.EditionEmpty) as exc:
+            scheduling.schedule(edition, when)
+        except (scheduling.ScheduleError, starting.EditionEmpty) as exc:
             messages.error(request, f"{done}{exc}")
         else:
             messages.success(
@@ -181,7 +181,7 @@ class EditionViews(AdminPageMixin):
     def unschedule_view(self, request, object_id):
         self._post_only(request)
         edition = self._edition(request, object_id, change=True)
-        sending.unschedule(edition)
+        scheduling.unschedule(edition)
         messages.success(
             request, "The schedule is cancelled; the edition is a draft again."
         )
@@ -198,8 +198,8 @@ class EditionViews(AdminPageMixin):
                 messages.info(request, "This edition is already being sent.")
                 return self._back(edition)
             try:
-                sending.start(edition.pk)
-            except sending.EditionEmpty as exc:
+                tasks.start(edition.pk)
+            except starting.EditionEmpty as exc:
                 messages.error(request, str(exc))
             else:
                 edition.refresh_from_db(fields=["status"])
@@ -229,7 +229,7 @@ class EditionViews(AdminPageMixin):
         self._post_only(request)
         edition = self._edition(request, object_id, change=True)
         reply = edition.blocked_reply
-        if sending.resume(edition.pk, by=str(request.user)):
+        if tasks.resume(edition.pk, by=str(request.user)):
             self.log_change(
                 request, edition, f"Resumed sending after a pause ({reply[:150]})."
             )
