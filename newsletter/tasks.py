@@ -324,6 +324,9 @@ def send_edition_batch(edition_id: int) -> dict:
 
 @task(queue_name="default")
 def import_subscribers(import_id: int) -> dict:
+    # Imported here, not at the top: an import signs people up, and signing
+    # up queues their confirmations through this module (imports → services
+    # → tasks), so a top-level import would be a cycle.
     from newsletter import imports
 
     return imports.run(import_id)
