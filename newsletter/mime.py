@@ -1,7 +1,7 @@
-"""An edition's message, built once and personalised per reader in microseconds.
+"""An edition's message, built once and personalised per reader by a token swap.
 
-Building every message with Python's email package costs about three times
-as much as sending it. So the edition is rendered once (HTML with CSS
+Building every message with Python's email package would cost more than
+sending it (`make bench` measures both). So the edition is rendered once (HTML with CSS
 inlined, and text), its headers folded once, and both parts encoded to
 quoted-printable once, with placeholders where each reader's tokens go. A
 placeholder starts a line and is as long as the longest token, so swapping
