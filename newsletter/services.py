@@ -189,25 +189,20 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                     record(subscription, Kind.CONFIRMED, source)
                 elif subscription.status == Status.CONFIRMED:
                     continue
-                elif needs_fresh_opt_in(subscription):
-                    if subscription.status != Status.PENDING:
+                else:
+                    fresh = needs_fresh_opt_in(subscription)
+                    target = Status.PENDING if fresh else Status.CONFIRMED
+                    if subscription.status != target:
                         subscription.move_to(
-                            Status.PENDING,
+                            target,
                             source=source,
                             at=now,
                             consent_source=Subscription.Source.PREFERENCES,
                             consent_url="",
                         )
-                    changed["to_confirm"].append(newsletter)
-                    continue
-                else:
-                    subscription.move_to(
-                        Status.CONFIRMED,
-                        source=source,
-                        at=now,
-                        consent_source=Subscription.Source.PREFERENCES,
-                        consent_url="",
-                    )
+                    if fresh:
+                        changed["to_confirm"].append(newsletter)
+                        continue
                 changed["joined"].append(newsletter)
             elif subscription is not None and subscription.status in (
                 Status.PENDING,

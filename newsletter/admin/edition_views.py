@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
@@ -38,44 +38,20 @@ class EditionViews(AdminPageMixin):
     """The views EditionAdmin adds to the admin's URLs (see get_urls)."""
 
     def get_urls(self):
-        view = self.admin_site.admin_view
-        name = "newsletter_edition_"
         return [
-            path(
-                "<path:object_id>/preview/",
-                view(self.preview_view),
-                name=f"{name}preview",
-            ),
-            path(
-                "<path:object_id>/preview.txt",
-                view(self.preview_text_view),
-                name=f"{name}preview_text",
-            ),
-            path(
-                "<path:object_id>/send-test/",
-                view(self.send_test_view),
-                name=f"{name}send_test",
-            ),
-            path(
-                "<path:object_id>/schedule/",
-                view(self.schedule_view),
-                name=f"{name}schedule",
-            ),
-            path(
-                "<path:object_id>/unschedule/",
-                view(self.unschedule_view),
-                name=f"{name}unschedule",
-            ),
-            path("<path:object_id>/send/", view(self.send_view), name=f"{name}send"),
-            path(
-                "<path:object_id>/resume/",
-                view(self.resume_view),
-                name=f"{name}resume",
-            ),
-            path(
-                "<path:object_id>/progress.json",
-                view(self.progress_view),
-                name=f"{name}progress",
+            *self.admin_urls(
+                ("<path:object_id>/preview/", self.preview_view, "preview"),
+                (
+                    "<path:object_id>/preview.txt",
+                    self.preview_text_view,
+                    "preview_text",
+                ),
+                ("<path:object_id>/send-test/", self.send_test_view, "send_test"),
+                ("<path:object_id>/schedule/", self.schedule_view, "schedule"),
+                ("<path:object_id>/unschedule/", self.unschedule_view, "unschedule"),
+                ("<path:object_id>/send/", self.send_view, "send"),
+                ("<path:object_id>/resume/", self.resume_view, "resume"),
+                ("<path:object_id>/progress.json", self.progress_view, "progress"),
             ),
             *super().get_urls(),
         ]
@@ -125,13 +101,14 @@ class EditionViews(AdminPageMixin):
             f"Subject: {subject}\n\n{text}", content_type="text/plain; charset=utf-8"
         )
 
-    def _post_only(self, request):
+    def _posted(self, request, object_id) -> Edition:
+        """The edition a button acts on: buttons post, and need the right to send."""
         if request.method != "POST":
             raise PermissionDenied("Use the buttons on the edition's page.")
+        return self._edition(request, object_id, change=True)
 
     def send_test_view(self, request, object_id):
-        self._post_only(request)
-        edition = self._edition(request, object_id, change=True)
+        edition = self._posted(request, object_id)
         self._send_test(request, edition)
         return self._back(edition)
 
@@ -155,8 +132,7 @@ class EditionViews(AdminPageMixin):
             messages.success(request, f"{done}A test copy was sent to {address}.")
 
     def schedule_view(self, request, object_id):
-        self._post_only(request)
-        edition = self._edition(request, object_id, change=True)
+        edition = self._posted(request, object_id)
         self._schedule(request, edition)
         return self._back(edition)
 
@@ -179,8 +155,7 @@ class EditionViews(AdminPageMixin):
             )
 
     def unschedule_view(self, request, object_id):
-        self._post_only(request)
-        edition = self._edition(request, object_id, change=True)
+        edition = self._posted(request, object_id)
         scheduling.unschedule(edition)
         messages.success(
             request, "The schedule is cancelled; the edition is a draft again."
@@ -226,8 +201,7 @@ class EditionViews(AdminPageMixin):
         )
 
     def resume_view(self, request, object_id):
-        self._post_only(request)
-        edition = self._edition(request, object_id, change=True)
+        edition = self._posted(request, object_id)
         reply = edition.blocked_reply
         if tasks.resume(edition.pk, by=str(request.user)):
             self.log_change(

@@ -1,5 +1,7 @@
 """What every newsletter admin page of our own shares."""
 
+from django.urls import path
+
 
 class AdminPageMixin:
     """For a ModelAdmin's extra views (import, activity, send, erase): the
@@ -13,3 +15,10 @@ class AdminPageMixin:
             "title": title,
             **extra,
         }
+
+    def admin_urls(self, *routes) -> list:
+        """(route, view, name) as admin URLs, behind the admin's login and
+        named as Django names its own: admin:<app>_<model>_<name>."""
+        view = self.admin_site.admin_view
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}_"
+        return [path(route, view(fn), name=prefix + name) for route, fn, name in routes]

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -235,22 +235,18 @@ class SubscriberAdmin(AdminPageMixin, admin.ModelAdmin):
         )
 
     def get_urls(self):
-        view = self.admin_site.admin_view
-        name = "newsletter_subscriber_"
         return [
-            path("export/", view(self.export_view), name=f"{name}export"),
-            path("import/", view(self.import_view), name=f"{name}import"),
-            path(
-                "import/<int:import_id>/",
-                view(self.import_status_view),
-                name=f"{name}import_status",
+            *self.admin_urls(
+                ("export/", self.export_view, "export"),
+                ("import/", self.import_view, "import"),
+                ("import/<int:import_id>/", self.import_status_view, "import_status"),
+                (
+                    "import/<int:import_id>/progress.json",
+                    self.import_progress_view,
+                    "import_progress",
+                ),
+                ("activity/", self.activity_view, "activity"),
             ),
-            path(
-                "import/<int:import_id>/progress.json",
-                view(self.import_progress_view),
-                name=f"{name}import_progress",
-            ),
-            path("activity/", view(self.activity_view), name=f"{name}activity"),
             *super().get_urls(),
         ]
 
