@@ -17,6 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from newsletter import leaving
 from newsletter.models import (
     Delivery,
     Subscriber,
@@ -97,13 +98,11 @@ def is_erased(subscriber: Subscriber) -> bool:
 
 def erase(subscriber: Subscriber, *, by: str = "") -> None:
     """Remove the person from `subscriber`, keep the anonymous history."""
-    from newsletter import services
-
     address = subscriber.email
     anonymous = erased_address(subscriber.pk)
     with transaction.atomic():
         # Closes every subscription (logged) and skips mail still waiting.
-        services.unsubscribe(
+        leaving.unsubscribe(
             subscriber, None, source=f"erasure ({by})" if by else "erasure"
         )
         Subscriber.objects.filter(pk=subscriber.pk).update(

@@ -9,6 +9,7 @@ from newsletter.models.lists import (
     Subscription,
     SubscriptionEvent,
     normalize_email,
+    one_line,
     validate_one_line,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "Subscription",
     "SubscriptionEvent",
     "normalize_email",
+    "one_line",
     "validate_one_line",
 ]
