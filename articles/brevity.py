@@ -59,7 +59,12 @@ def count_words(text: str) -> int:
 def reading_minutes(words: int, words_per_minute: int | None = None) -> int:
     if words <= 0:
         return 0
-    wpm = words_per_minute or limits()["WORDS_PER_MINUTE"]
+    # A setting of 0 means the default, as an unset one does.
+    wpm = (
+        words_per_minute
+        or limits()["WORDS_PER_MINUTE"]
+        or DEFAULT_LIMITS["WORDS_PER_MINUTE"]
+    )
     return max(1, math.ceil(words / max(wpm, 1)))
 
 
