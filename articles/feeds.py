@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
-from articles import seo
 from articles.images import current_renditions
 from articles.models import Article, Author, Category, Topic
 from newsroom import surrogate
+from newsroom.links import absolute_url, site_origin
 
 
 class ContentRssFeed(Rss201rev2Feed):
@@ -83,12 +83,12 @@ class BriefsFeed(Feed):
         return self.subtitle(obj)
 
     def link(self, obj=None):
-        return seo.absolute(obj.get_absolute_url() if obj else reverse("articles:home"))
+        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:home"))
 
     def feed_url(self, obj=None):
         name = self.atom_name if self.feed_type is ContentAtomFeed else self.rss_name
         kwargs = {"slug": obj.slug} if obj is not None else {}
-        return seo.absolute(reverse(name, kwargs=kwargs))
+        return absolute_url(reverse(name, kwargs=kwargs))
 
     def feed_guid(self, obj=None):
         return self.feed_url(obj)
@@ -98,7 +98,7 @@ class BriefsFeed(Feed):
         return settings.SITE_NAME
 
     def author_link(self, obj=None):
-        return seo.site_origin() + "/"
+        return site_origin() + "/"
 
     def feed_copyright(self, obj=None):
         return f"© {settings.SITE_NAME}"
@@ -124,7 +124,7 @@ class BriefsFeed(Feed):
         return escape(item.dek)
 
     def item_link(self, item):
-        return seo.absolute(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     def item_guid(self, item):
         # Stable across slug changes, so readers never see a brief twice.
@@ -156,7 +156,7 @@ class BriefsFeed(Feed):
         renditions = item.hero_renditions or {}
         known = renditions.get("source") == item.hero_image.name
         return {
-            "url": seo.absolute(item.hero_image.url),
+            "url": absolute_url(item.hero_image.url),
             "width": item.hero_width,
             "height": item.hero_height,
             "alt": item.hero_alt,
@@ -173,11 +173,11 @@ class BriefsFeed(Feed):
                 "article": item,
                 "image": image,
                 "image_srcset": ", ".join(
-                    f"{seo.absolute(default_storage.url(i['name']))} {i['width']}w"
+                    f"{absolute_url(default_storage.url(i['name']))} {i['width']}w"
                     for i in items
                     if i["type"] != "image/webp"
                 ),
-                "SITE_URL": seo.site_origin(),
+                "SITE_URL": site_origin(),
                 "SITE_NAME": settings.SITE_NAME,
             },
         )
@@ -186,7 +186,7 @@ class BriefsFeed(Feed):
             "content_html": content,
             "image": image,
             "creators": [author["name"] for author in authors],
-            "authors": [(a["name"], seo.absolute(a["url"])) for a in authors],
+            "authors": [(a["name"], absolute_url(a["url"])) for a in authors],
         }
 
 

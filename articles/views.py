@@ -21,6 +21,7 @@ from articles.http import public_page
 from articles.models import Article, Author, Category, SlugRedirect, Topic
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
+from newsroom.links import absolute_url
 
 
 class PublishedMixin:
@@ -48,7 +49,7 @@ class PublishedMixin:
 
 
 def _home_crumb():
-    return ("Home", seo.absolute(reverse("articles:home")))
+    return ("Home", absolute_url(reverse("articles:home")))
 
 
 @method_decorator(public_page, name="dispatch")
@@ -101,7 +102,7 @@ class CategoryView(PublishedMixin, ListView):
             ],
             breadcrumbs=[
                 _home_crumb(),
-                (category.name, seo.absolute(category.get_absolute_url())),
+                (category.name, absolute_url(category.get_absolute_url())),
             ],
         )
 
@@ -139,7 +140,7 @@ class TopicView(PublishedMixin, ListView):
             ],
             breadcrumbs=[
                 _home_crumb(),
-                (topic.name, seo.absolute(topic.get_absolute_url())),
+                (topic.name, absolute_url(topic.get_absolute_url())),
             ],
         )
 
@@ -178,7 +179,7 @@ class AuthorView(PublishedMixin, ListView):
             ],
             breadcrumbs=[
                 _home_crumb(),
-                (author.name, seo.absolute(author.get_absolute_url())),
+                (author.name, absolute_url(author.get_absolute_url())),
             ],
         )
         meta.type = "profile"
@@ -315,8 +316,8 @@ class ArchiveMixin(PublishedMixin):
         title = self.archive_title(context)
         crumbs = [
             _home_crumb(),
-            ("Archive", seo.absolute(reverse("articles:archive"))),
-            (title, seo.absolute(self.request.path)),
+            ("Archive", absolute_url(reverse("articles:archive"))),
+            (title, absolute_url(self.request.path)),
         ]
         return seo.listing_meta(
             title=title,
@@ -375,7 +376,7 @@ class ArchiveIndexView(TemplateView):
             path=reverse("articles:archive"),
             breadcrumbs=[
                 _home_crumb(),
-                ("Archive", seo.absolute(reverse("articles:archive"))),
+                ("Archive", absolute_url(reverse("articles:archive"))),
             ],
         )
         return super().get_context_data(years=years, meta=meta, **kwargs)
@@ -390,7 +391,7 @@ def sitemap_index(request):
         sitemap = sitemap_class()
         name = "articles:sitemap-news" if section == "news" else "articles:sitemap"
         kwargs = {} if section == "news" else {"section": section}
-        location = seo.absolute(reverse(name, kwargs=kwargs))
+        location = absolute_url(reverse(name, kwargs=kwargs))
         lastmod = sitemap.get_latest_lastmod()
         entries.append({"location": location, "last_mod": lastmod})
         for page in range(2, sitemap.paginator.num_pages + 1):
@@ -428,8 +429,8 @@ def robots_txt(request):
         "articles/robots.txt",
         {
             "sitemaps": [
-                seo.absolute(reverse("articles:sitemap-index")),
-                seo.absolute(reverse("articles:sitemap-news")),
+                absolute_url(reverse("articles:sitemap-index")),
+                absolute_url(reverse("articles:sitemap-news")),
             ]
         },
         content_type="text/plain; charset=utf-8",

@@ -13,6 +13,7 @@ import re
 from django.urls import reverse
 
 from newsroom import surrogate
+from newsroom.links import absolute_url
 
 _LIST = re.compile(r"list-(category|topic|author)-(\d+)$")
 _DATE = re.compile(r"list-(year|month|day)-(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
@@ -21,14 +22,12 @@ _EVERYTHING = re.compile(r"^(site|nav|labels|(category|topic|author)-\d+)$")
 
 def urls_for(keys) -> set[str] | None:
     """Absolute URLs of the pages `keys` name, or None for every page."""
-    from articles import seo
-
     paths: set[str] = set()
     for key in keys:
         if _EVERYTHING.match(key):
             return None
         paths |= _paths(key)
-    return {seo.absolute(path) for path in paths}
+    return {absolute_url(path) for path in paths}
 
 
 def _paths(key: str) -> set[str]:
