@@ -22,7 +22,9 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
+from articles.http import content_version
 from articles.links import slug_url
+from articles.models import Article
 
 LIMIT = 4
 
@@ -45,8 +47,6 @@ CACHE_SECONDS = 24 * 3600
 
 def related_to(article) -> list[RelatedBrief]:
     """The briefs sharing most topics with `article`; reads its rendered topics."""
-    from articles.http import content_version
-
     topic_ids = sorted(topic["id"] for topic in article.body_parts.get("topics", []))
     if not topic_ids:
         return []
@@ -61,8 +61,6 @@ def related_to(article) -> list[RelatedBrief]:
 
 
 def _ranking(pk, topic_ids, at):
-    from articles.models import Article
-
     # Driven by the topics' own index: the links to these topics (a few
     # hundred rows on 3,000 briefs), each brief checked by primary key and
     # grouped by its id and the four columns shown. Grouping the brief's

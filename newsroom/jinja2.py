@@ -7,8 +7,10 @@ node tree and resolves every variable through its lookup rules on each
 request (about five times the CPU for the same page here; see README,
 Decisions). The admin, e-mails, feeds and sitemaps stay on Django templates.
 
-The helpers below mirror the Django tags and filters those pages used, built
-on the same Python functions so both engines print the same thing.
+The helpers mirror the Django tags and filters those pages used, built on
+the same Python functions so both engines print the same thing. Each app
+registers its own (`register`, from its AppConfig.ready): this module is
+below the apps and imports none of them.
 """
 
 import datetime
@@ -16,13 +18,7 @@ import functools
 
 from django.template import defaultfilters
 from django.utils import timezone, translation
-from jinja2 import ChainableUndefined, Environment, pass_context
-from markupsafe import Markup
-
-from articles import seo
-from articles.links import static_url, url
-from articles.templatetags import labels, reader, richtext
-from newsletter.templatetags.newsletter_text import thousands
+from jinja2 import ChainableUndefined, Environment
 
 
 def date(value, fmt=None):
@@ -44,47 +40,29 @@ def _formatted(value, fmt, zone, language):
     return defaultfilters.date(value, fmt)
 
 
-def picture(fieldfile, renditions, width, height, **options):
-    """The responsive <picture> of reader.picture, rendered by its macro file."""
-    context = reader.picture(fieldfile, renditions, width, height, **options)
-    if not context.get("src"):
-        return Markup("")
-    # render() gives a plain str: mark it safe, or autoescape prints the tags.
-    return Markup(_environment.get_template("includes/picture.html").render(context))
+# What the apps registered: name → function.
+_globals: dict = {}
+_filters: dict = {"date": date}
 
 
-@pass_context
-def page_href(context, number):
-    """A link to page `number` of this list; page 1 is the bare path."""
-    return reader.page_href(context, number)
-
-
-_environment = None
+def register(*, globals=None, filters=None) -> None:
+    """Add an app's helpers to every environment made from now on."""
+    _globals.update(globals or {})
+    _filters.update(filters or {})
 
 
 def environment(**options):
-    global _environment
     # Missing values print nothing and chain quietly, as in Django templates.
     # Not setdefault: Django's backend has already put its own Undefined
     # (DebugUndefined when DEBUG, which prints "{{ name }}") in `options`.
     options["undefined"] = ChainableUndefined
     env = Environment(**options)
-    env.globals.update(
-        url=url,
-        static=static_url,
-        picture=picture,
-        page_href=page_href,
-    )
+    env.globals.update(_globals)
     env.filters.update(
-        date=date,
-        pluralize=defaultfilters.pluralize,
-        truncatewords=defaultfilters.truncatewords,
-        thousands=thousands,
-        as_label=labels.as_label,
-        rich=richtext.rich,
-        rich_inline=richtext.rich_inline,
-        w3c_datetime=reader.w3c_datetime,
-        json_ld=seo.json_ld_script,
+        {
+            "pluralize": defaultfilters.pluralize,
+            "truncatewords": defaultfilters.truncatewords,
+            **_filters,
+        }
     )
-    _environment = env
     return env
