@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.files.storage import default_storage
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
 from articles.images import current_renditions
-from articles.models import Article, Author, Category, Topic
+from articles.listings import Listing
+from articles.models import Article
 from newsroom import surrogate
 from newsroom.links import absolute_url, site_origin
 
@@ -63,11 +63,14 @@ class ContentAtomFeed(Atom1Feed):
 
 
 class BriefsFeed(Feed):
-    """The latest published briefs of the whole site."""
+    """The latest published briefs of the whole site, in RSS or in Atom."""
 
-    feed_type = ContentRssFeed
     rss_name = "articles:feed"
     atom_name = "articles:feed-atom"
+
+    def __init__(self, *, atom: bool = False):
+        super().__init__()
+        self.feed_type = ContentAtomFeed if atom else ContentRssFeed
 
     @property
     def language(self):
@@ -190,81 +193,29 @@ class BriefsFeed(Feed):
         }
 
 
-class AtomMixin:
-    feed_type = ContentAtomFeed
+class ListingFeed(BriefsFeed):
+    """The latest briefs of one category, topic or author."""
 
-
-class BriefsAtomFeed(AtomMixin, BriefsFeed):
-    pass
-
-
-class CategoryFeed(BriefsFeed):
-    rss_name = "articles:category-feed"
-    atom_name = "articles:category-feed-atom"
+    def __init__(self, listing: Listing, *, atom: bool = False):
+        super().__init__(atom=atom)
+        self.listing = listing
+        self.rss_name = f"articles:{listing.kind}-feed"
+        self.atom_name = f"articles:{listing.kind}-feed-atom"
 
     def get_object(self, request, slug):
-        return get_object_or_404(Category, slug=slug)
+        return self.listing.get(slug)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"
 
     def subtitle(self, obj):
-        return obj.description or f"The latest briefs in {obj.name}."
+        return (
+            self.listing.feed_text(obj)
+            or f"The latest briefs {self.listing.preposition} {obj.name}."
+        )
 
     def get_queryset(self, obj):
-        return Article.objects.published().filter(category=obj)
+        return self.listing.briefs(Article.objects.published(), obj)
 
     def surrogate_keys(self, obj):
-        return {surrogate.category(obj.pk), surrogate.category_list(obj.pk)}
-
-
-class CategoryAtomFeed(AtomMixin, CategoryFeed):
-    pass
-
-
-class TopicFeed(BriefsFeed):
-    rss_name = "articles:topic-feed"
-    atom_name = "articles:topic-feed-atom"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
-
-    def title(self, obj):
-        return f"{obj.name} · {settings.SITE_NAME}"
-
-    def subtitle(self, obj):
-        return obj.description or f"The latest briefs on {obj.name}."
-
-    def get_queryset(self, obj):
-        return Article.objects.published().filter(topics=obj)
-
-    def surrogate_keys(self, obj):
-        return {surrogate.topic(obj.pk), surrogate.topic_list(obj.pk)}
-
-
-class TopicAtomFeed(AtomMixin, TopicFeed):
-    pass
-
-
-class AuthorFeed(BriefsFeed):
-    rss_name = "articles:author-feed"
-    atom_name = "articles:author-feed-atom"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, obj):
-        return f"{obj.name} · {settings.SITE_NAME}"
-
-    def subtitle(self, obj):
-        return f"The latest briefs by {obj.name}."
-
-    def get_queryset(self, obj):
-        return Article.objects.published().filter(bylines__author=obj)
-
-    def surrogate_keys(self, obj):
-        return {surrogate.author(obj.pk), surrogate.author_list(obj.pk)}
-
-
-class AuthorAtomFeed(AtomMixin, AuthorFeed):
-    pass
+        return self.listing.surrogate_keys(obj.pk)
