@@ -4,8 +4,7 @@ Reader pages (everything under jinja2/) render with Jinja2 because the article
 page's full render is on the hot path when the page cache is cold: Jinja2
 compiles a template to Python once, where Django's template language walks a
 node tree and resolves every variable through its lookup rules on each
-request (about five times the CPU for the same page here; see README,
-Decisions). The admin, e-mails, feeds and sitemaps stay on Django templates.
+request (README, Decisions, has the comparison). The admin, e-mails, feeds and sitemaps stay on Django templates.
 
 The helpers mirror the Django tags and filters those pages used, built on
 the same Python functions so both engines print the same thing. Each app
@@ -26,7 +25,7 @@ def date(value, fmt=None):
     if not isinstance(value, datetime.date):
         return defaultfilters.date(value, fmt)
     # A page prints a handful of dates, mostly the same ones on every request,
-    # and Django's formatter costs tens of microseconds per call: remember its
+    # and Django's formatter parses the format each call: remember its
     # answers per time zone and language (month names are translated).
     return _formatted(
         value, fmt, timezone.get_current_timezone(), translation.get_language()
