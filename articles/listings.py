@@ -16,17 +16,22 @@ from articles.models import Author, Category, Topic
 from newsroom import surrogate
 
 
+def _description(thing) -> str:
+    return thing.description
+
+
 @dataclass(frozen=True)
 class Listing:
     kind: str
     model: type[models.Model]
     lookup: str  # from a brief to the thing
     preposition: str  # "Briefs in …", "The latest briefs by …"
-    thing_key: Callable[[int], str]  # the thing's own fields (surrogate.py)
-    list_key: Callable[[int], str]  # the list's membership
+    # Its surrogate keys (newsroom/surrogate.py): the thing's own fields,
+    # then the list's membership.
+    keys: tuple[Callable[[int], str], Callable[[int], str]]
     # The thing's own words for its page and its feed ("" for none).
-    page_text: Callable[[models.Model], str]
-    feed_text: Callable[[models.Model], str]
+    page_text: Callable[[models.Model], str] = _description
+    feed_text: Callable[[models.Model], str] = _description
     # A person's page: og:type profile, their photo, ProfilePage JSON-LD.
     profile: bool = False
 
@@ -37,7 +42,7 @@ class Listing:
         return queryset.filter(**{self.lookup: thing})
 
     def surrogate_keys(self, pk: int) -> set[str]:
-        return {self.thing_key(pk), self.list_key(pk)}
+        return {key(pk) for key in self.keys}
 
 
 CATEGORY = Listing(
@@ -45,28 +50,15 @@ CATEGORY = Listing(
     Category,
     "category",
     "in",
-    surrogate.category,
-    surrogate.category_list,
-    page_text=lambda category: category.description,
-    feed_text=lambda category: category.description,
+    (surrogate.category, surrogate.category_list),
 )
-TOPIC = Listing(
-    "topic",
-    Topic,
-    "topics",
-    "on",
-    surrogate.topic,
-    surrogate.topic_list,
-    page_text=lambda topic: topic.description,
-    feed_text=lambda topic: topic.description,
-)
+TOPIC = Listing("topic", Topic, "topics", "on", (surrogate.topic, surrogate.topic_list))
 AUTHOR = Listing(
     "author",
     Author,
     "bylines__author",
     "by",
-    surrogate.author,
-    surrogate.author_list,
+    (surrogate.author, surrogate.author_list),
     page_text=lambda author: author.bio[:300] if author.bio else "",
     feed_text=lambda author: "",
     profile=True,

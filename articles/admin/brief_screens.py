@@ -12,17 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from articles import brevity, preview, revisions, services
-from articles.forms import (
-    ImportBriefForm,
-    keep_vanished_rows,
-)
-from articles.models import (
-    Article,
-    Author,
-    Byline,
-    PreviewLink,
-    Revision,
-)
+from articles.forms import ImportBriefForm, keep_vanished_rows
+from articles.models import Article, Author, Byline, PreviewLink, Revision
 
 
 class BriefScreens:

@@ -20,15 +20,8 @@ from articles.admin.inlines import (
     SectionInline,
     only_add_related,
 )
-from articles.forms import (
-    ArticleAdminForm,
-    keep_vanished_rows,
-)
-from articles.models import (
-    Article,
-    Author,
-    SlugRedirect,
-)
+from articles.forms import ArticleAdminForm, keep_vanished_rows
+from articles.models import Article, Author, SlugRedirect
 from articles.safety import PublishedBriefDeletionGuard
 
 

@@ -3,19 +3,8 @@ their bullets, corrections."""
 
 import nested_admin
 
-from articles.forms import (
-    BulletForm,
-    BylineForm,
-    SectionForm,
-)
-from articles.models import (
-    Article,
-    Author,
-    Bullet,
-    Byline,
-    Correction,
-    Section,
-)
+from articles.forms import BulletForm, BylineForm, SectionForm
+from articles.models import Article, Author, Bullet, Byline, Correction, Section
 
 
 def only_add_related(formfield, *, add=True) -> None:

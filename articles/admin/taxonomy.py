@@ -6,13 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from articles.models import (
-    Author,
-    Category,
-    Section,
-    SectionLabel,
-    Topic,
-)
+from articles.models import Author, Category, Section, SectionLabel, Topic
 
 
 @admin.register(Category)
