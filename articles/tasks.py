@@ -14,6 +14,9 @@ from django.tasks import task
 
 from articles import images, invalidation
 
+# Retries queued before the task moved to articles/followups.py name it here.
+from articles.followups import retry_follow_up  # noqa: F401
+
 # Model label → {image field: the JSON field that describes its renditions}.
 IMAGE_FIELDS = {
     "articles.Article": {"hero_image": "hero_renditions"},
