@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+
+from articles import jinja_helpers
 
 
 class ArticlesConfig(AppConfig):
@@ -7,13 +8,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Briefs"
 
     def ready(self):
-        from articles import signals  # noqa: F401
-        from articles.roles import sync_after_migrate
-        from articles.search.sqlite import ensure_after_migrate
+        # Here, not at the top: the receivers import the models, which are
+        # not loaded yet when Django imports this module.
+        from articles import signals
 
-        # Roles gain the permissions of models added after their migration.
-        post_migrate.connect(sync_after_migrate, dispatch_uid="articles-roles")
-        # Altering articles_article on SQLite drops the search index's triggers.
-        post_migrate.connect(
-            ensure_after_migrate, sender=self, dispatch_uid="articles-search"
-        )
+        jinja_helpers.register()
+        signals.connect(self)

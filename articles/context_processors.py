@@ -1,5 +1,6 @@
 from django.core.cache import cache
 
+from articles.http import content_version
 from articles.models import Category
 
 # Kept at most this long even if nothing changes (seconds).
@@ -13,8 +14,6 @@ def navigation(request):
     change bumps the version once it has committed, so a render that read the
     old rows meanwhile stored them under a version no longer asked for.
     """
-    from articles.http import content_version
-
     key = f"articles:nav:{content_version().stamp}"
     categories = cache.get(key)
     if categories is None:

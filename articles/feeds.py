@@ -12,16 +12,16 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.files.storage import default_storage
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
-from articles import seo
 from articles.images import current_renditions
-from articles.models import Article, Author, Category, Topic
+from articles.listings import Listing
+from articles.models import Article
 from newsroom import surrogate
+from newsroom.links import absolute_url, site_origin
 
 
 class ContentRssFeed(Rss201rev2Feed):
@@ -63,11 +63,14 @@ class ContentAtomFeed(Atom1Feed):
 
 
 class BriefsFeed(Feed):
-    """The latest published briefs of the whole site."""
+    """The latest published briefs of the whole site, in RSS or in Atom."""
 
-    feed_type = ContentRssFeed
     rss_name = "articles:feed"
     atom_name = "articles:feed-atom"
+
+    def __init__(self, *, atom: bool = False):
+        super().__init__()
+        self.feed_type = ContentAtomFeed if atom else ContentRssFeed
 
     @property
     def language(self):
@@ -83,12 +86,12 @@ class BriefsFeed(Feed):
         return self.subtitle(obj)
 
     def link(self, obj=None):
-        return seo.absolute(obj.get_absolute_url() if obj else reverse("articles:home"))
+        return absolute_url(obj.get_absolute_url() if obj else reverse("articles:home"))
 
     def feed_url(self, obj=None):
         name = self.atom_name if self.feed_type is ContentAtomFeed else self.rss_name
         kwargs = {"slug": obj.slug} if obj is not None else {}
-        return seo.absolute(reverse(name, kwargs=kwargs))
+        return absolute_url(reverse(name, kwargs=kwargs))
 
     def feed_guid(self, obj=None):
         return self.feed_url(obj)
@@ -98,7 +101,7 @@ class BriefsFeed(Feed):
         return settings.SITE_NAME
 
     def author_link(self, obj=None):
-        return seo.site_origin() + "/"
+        return site_origin() + "/"
 
     def feed_copyright(self, obj=None):
         return f"© {settings.SITE_NAME}"
@@ -124,7 +127,7 @@ class BriefsFeed(Feed):
         return escape(item.dek)
 
     def item_link(self, item):
-        return seo.absolute(item.get_absolute_url())
+        return absolute_url(item.get_absolute_url())
 
     def item_guid(self, item):
         # Stable across slug changes, so readers never see a brief twice.
@@ -156,7 +159,7 @@ class BriefsFeed(Feed):
         renditions = item.hero_renditions or {}
         known = renditions.get("source") == item.hero_image.name
         return {
-            "url": seo.absolute(item.hero_image.url),
+            "url": absolute_url(item.hero_image.url),
             "width": item.hero_width,
             "height": item.hero_height,
             "alt": item.hero_alt,
@@ -173,11 +176,11 @@ class BriefsFeed(Feed):
                 "article": item,
                 "image": image,
                 "image_srcset": ", ".join(
-                    f"{seo.absolute(default_storage.url(i['name']))} {i['width']}w"
+                    f"{absolute_url(default_storage.url(i['name']))} {i['width']}w"
                     for i in items
                     if i["type"] != "image/webp"
                 ),
-                "SITE_URL": seo.site_origin(),
+                "SITE_URL": site_origin(),
                 "SITE_NAME": settings.SITE_NAME,
             },
         )
@@ -186,85 +189,33 @@ class BriefsFeed(Feed):
             "content_html": content,
             "image": image,
             "creators": [author["name"] for author in authors],
-            "authors": [(a["name"], seo.absolute(a["url"])) for a in authors],
+            "authors": [(a["name"], absolute_url(a["url"])) for a in authors],
         }
 
 
-class AtomMixin:
-    feed_type = ContentAtomFeed
+class ListingFeed(BriefsFeed):
+    """The latest briefs of one category, topic or author."""
 
-
-class BriefsAtomFeed(AtomMixin, BriefsFeed):
-    pass
-
-
-class CategoryFeed(BriefsFeed):
-    rss_name = "articles:category-feed"
-    atom_name = "articles:category-feed-atom"
+    def __init__(self, listing: Listing, *, atom: bool = False):
+        super().__init__(atom=atom)
+        self.listing = listing
+        self.rss_name = f"articles:{listing.kind}-feed"
+        self.atom_name = f"articles:{listing.kind}-feed-atom"
 
     def get_object(self, request, slug):
-        return get_object_or_404(Category, slug=slug)
+        return self.listing.get(slug)
 
     def title(self, obj):
         return f"{obj.name} · {settings.SITE_NAME}"
 
     def subtitle(self, obj):
-        return obj.description or f"The latest briefs in {obj.name}."
+        return (
+            self.listing.feed_text(obj)
+            or f"The latest briefs {self.listing.preposition} {obj.name}."
+        )
 
     def get_queryset(self, obj):
-        return Article.objects.published().filter(category=obj)
+        return self.listing.briefs(Article.objects.published(), obj)
 
     def surrogate_keys(self, obj):
-        return {surrogate.category(obj.pk), surrogate.category_list(obj.pk)}
-
-
-class CategoryAtomFeed(AtomMixin, CategoryFeed):
-    pass
-
-
-class TopicFeed(BriefsFeed):
-    rss_name = "articles:topic-feed"
-    atom_name = "articles:topic-feed-atom"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Topic, slug=slug)
-
-    def title(self, obj):
-        return f"{obj.name} · {settings.SITE_NAME}"
-
-    def subtitle(self, obj):
-        return obj.description or f"The latest briefs on {obj.name}."
-
-    def get_queryset(self, obj):
-        return Article.objects.published().filter(topics=obj)
-
-    def surrogate_keys(self, obj):
-        return {surrogate.topic(obj.pk), surrogate.topic_list(obj.pk)}
-
-
-class TopicAtomFeed(AtomMixin, TopicFeed):
-    pass
-
-
-class AuthorFeed(BriefsFeed):
-    rss_name = "articles:author-feed"
-    atom_name = "articles:author-feed-atom"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, obj):
-        return f"{obj.name} · {settings.SITE_NAME}"
-
-    def subtitle(self, obj):
-        return f"The latest briefs by {obj.name}."
-
-    def get_queryset(self, obj):
-        return Article.objects.published().filter(bylines__author=obj)
-
-    def surrogate_keys(self, obj):
-        return {surrogate.author(obj.pk), surrogate.author_list(obj.pk)}
-
-
-class AuthorAtomFeed(AtomMixin, AuthorFeed):
-    pass
+        return self.listing.surrogate_keys(obj.pk)

@@ -12,7 +12,7 @@ Each follow-up runs on its own, from an `on_commit(robust=True)` callback, so
 one failing skips neither the other nor anyone else's callbacks. One that
 fails (say the database dropped just after the commit) is retried:
 
-- by the task `retry_follow_up` (articles/tasks.py), later and again with
+- by the task `retry_follow_up` (below), later and again with
   growing delays, when the task backend can hold a task for later;
 - otherwise, or when the backend cannot take it either (the database backend
   is the database that dropped), by this process after the next requests
@@ -24,19 +24,25 @@ invalidation.py reads the touched briefs again after the commit); if that
 read fails, every page is marked stale, which needs no database (see
 pagestate.invalidate), so pages catch up even while the index waits. Any
 cache in front (a CDN, Varnish) is purged by a task (newsroom/purge/).
+
+Each follow-up's work is registered by the module that owns it
+(articles/rendering.py, articles/search/, articles/invalidation.py): they
+call this module from their receivers, so it imports none of them.
 """
 
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.signals import request_finished
 from django.db import transaction
 from django.dispatch import receiver
+from django.tasks import task
 from django.utils import timezone
 
-from newsroom import pagecache
+from newsroom import surrogate
 
 logger = logging.getLogger(__name__)
 
@@ -50,39 +56,19 @@ _backlog_lock = threading.Lock()
 _backlog_next_try = 0.0
 
 
-def _render(article_ids) -> None:
-    from articles import rendering
-
-    rendering.store(article_ids)
-
-
-def _update_index(article_ids) -> None:
-    from articles import search
-
-    for pk in article_ids:
-        search.update_index(pk)
+# Name → the work, registered by its owner; "page_cache" takes the keys.
+FOLLOW_UPS: dict[str, Callable] = {}
+# The keys the committed changes invalidate (articles/invalidation.py).
+_changed_keys: Callable[[], set[str]] = set
 
 
-def _invalidate_pages(keys=None) -> None:
-    from articles import invalidation
-    from newsroom import pagestate, purge, surrogate
-
-    keys = set(keys) if keys is not None else {surrogate.SEARCH}
-    if invalidation.SCHEDULE in keys:
-        keys.discard(invalidation.SCHEDULE)
-        version = pagestate.reschedule()
-        if version is not None:
-            purge.check_schedule_at(version.valid_until)
-    if keys:
-        pagecache.invalidate(keys)
-        purge.purge_soon(keys)
+def register(name: str, work: Callable) -> None:
+    FOLLOW_UPS[name] = work
 
 
-FOLLOW_UPS = {
-    "render": _render,
-    "search_index": _update_index,
-    "page_cache": _invalidate_pages,
-}
+def register_changed_keys(collect: Callable[[], set[str]]) -> None:
+    global _changed_keys
+    _changed_keys = collect
 
 
 def render_after_commit(article_id: int) -> None:
@@ -110,19 +96,7 @@ def invalidate_after_commit() -> None:
     transaction.on_commit(_run, robust=True)
 
 
-def bump_after_commit() -> None:
-    """Mark every cached page stale once the transaction commits."""
-    from articles import invalidation
-    from newsroom import surrogate
-
-    invalidation.add_keys(surrogate.SITE)
-    invalidate_after_commit()
-
-
 def _run() -> None:
-    from articles import invalidation
-    from newsroom import surrogate
-
     rendered = getattr(_pending, "render", set())
     ids = getattr(_pending, "ids", set())
     pages = getattr(_pending, "pages", False)
@@ -135,7 +109,7 @@ def _run() -> None:
         _attempt("search_index", (sorted(ids),))
     if pages:
         try:
-            keys = invalidation.collect()
+            keys = _changed_keys()
         # The database may have dropped right after the commit: then every
         # page is stale, which needs no database to say.
         except Exception:
@@ -183,9 +157,13 @@ def retry(name: str, args, attempt: int) -> str:
     return "done"
 
 
-def retry_later(name: str, args: tuple, attempt: int = 1) -> None:
-    from articles.tasks import retry_follow_up
+@task()
+def retry_follow_up(name: str, args: list, attempt: int = 1) -> str:
+    """Run again a post-commit follow-up that failed."""
+    return retry(name, args, attempt)
 
+
+def retry_later(name: str, args: tuple, attempt: int = 1) -> None:
     if retry_follow_up.get_backend().supports_defer:
         run_after = timezone.now() + timedelta(seconds=RETRY_DELAYS[attempt - 1])
         try:

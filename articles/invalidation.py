@@ -17,6 +17,9 @@ Rows readers never see (revisions, preview links, old addresses) change
 nothing. A rename changes the pages showing the thing renamed: its key.
 A brief scheduled for later is public only when its time comes; then
 `went_live` gives its keys (newsroom/pagestate.py calls it, with no cron).
+
+After the commit the keys go to the page caches here (`tell_page_caches`,
+the "page_cache" follow-up of articles/followups.py) and to any CDN.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from django.db.models.signals import (
 )
 from django.utils import timezone
 
+from articles import followups
 from articles.models import (
     Article,
     Author,
@@ -48,7 +52,7 @@ from articles.models import (
     SlugRedirect,
     Topic,
 )
-from newsroom import surrogate
+from newsroom import pagecache, pagestate, purge, surrogate
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,19 @@ def changed_keys(pk: int, before: Footprint, after: Footprint) -> set[str]:
     return keys
 
 
+def next_scheduled_publication() -> float:
+    """Epoch time of the earliest brief scheduled for the future, or inf."""
+    upcoming = (
+        Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
+        )
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming else float("inf")
+
+
 def went_live(since: float, until: float) -> set[str]:
     """Keys of the briefs whose scheduled time fell in (since, until]."""
     start = datetime.fromtimestamp(since, tz=UTC)
@@ -144,9 +161,18 @@ def add_keys(*keys: str) -> None:
 
 
 def after_commit() -> None:
-    from articles import followups
-
     followups.invalidate_after_commit()
+
+
+def content_changed(sender, pk=None, **kwargs):
+    """A change made around the signals (update()): tell the page caches."""
+    if sender is Article and pk is not None:
+        add_keys(surrogate.brief(pk))
+    elif sender in THING_KEYS and pk is not None:
+        add_keys(*THING_KEYS[sender](pk))
+    else:
+        add_keys(surrogate.SITE)
+    after_commit()
 
 
 def collect() -> set[str]:
@@ -169,6 +195,24 @@ def collect() -> set[str]:
 
 # Not a page: tells the follow-up to move the next scheduled time.
 SCHEDULE = "schedule"
+
+
+def tell_page_caches(keys=None) -> None:
+    """Mark the pages showing `keys` stale, here and in any CDN; a scheduled
+    brief moves the time the page state expires (newsroom/pagestate.py)."""
+    keys = set(keys) if keys is not None else {surrogate.SEARCH}
+    if SCHEDULE in keys:
+        keys.discard(SCHEDULE)
+        version = pagestate.reschedule()
+        if version is not None:
+            purge.check_schedule_at(version.valid_until)
+    if keys:
+        pagecache.invalidate(keys)
+        purge.purge_soon(keys)
+
+
+followups.register("page_cache", tell_page_caches)
+followups.register_changed_keys(collect)
 
 
 def _scheduled(pk) -> bool:

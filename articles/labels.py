@@ -9,6 +9,31 @@ functions. One form everywhere is the Smart Brevity one readers know: the
 label in bold, a colon, then the text on the same line.
 """
 
+# The standard Smart Brevity labels, in the order editors are offered them.
+# Migration 0002 seeds new databases with them and the importer recognises
+# them. The migration reading this constant is safe: it is plain data, the
+# migration only creates missing labels (get_or_create, never a rename or a
+# delete), and an addition here is meant for every new database too.
+STANDARD_LABELS: tuple[str, ...] = (
+    "Why it matters",
+    "Driving the news",
+    "Zoom in",
+    "Zoom out",
+    "Between the lines",
+    "The big picture",
+    "State of play",
+    "What we're watching",
+    "By the numbers",
+    "Yes, but",
+    "Reality check",
+    "The bottom line",
+    "What they're saying",
+    "The other side",
+    "Flashback",
+    "What's next",
+    "Go deeper",
+)
+
 # What may trail a typed or pasted label: “Why it matters:”, “Driving the
 # news —”, “Zoom in -”, a full-width colon from a CJK keyboard.
 _SEPARATORS = ":：-–—"

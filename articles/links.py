@@ -1,8 +1,8 @@
 """Reader URLs without a full reverse() or storage lookup each time.
 
 A brief's page links to its category, authors, topics and related briefs,
-its stylesheets and the logo: some forty URLs, and reverse() or the static
-files manifest costs tens of microseconds each. They are fixed per process
+its stylesheets and the logo: dozens of URLs, and reverse() or the static
+files manifest does real work for each. They are fixed per process
 (per script prefix for URLs), so each is worked out once: a slug URL is then
 the slug put between its pattern's two halves. override_settings (tests)
 empties these caches.

@@ -24,6 +24,7 @@ from django.template.response import TemplateResponse
 from articles import rendering
 from articles.models import Article, PreviewLink
 from articles.views import ArticleView, article_page_queryset
+from articles.workflow import state_label
 
 PREVIEW_TEMPLATE = "articles/preview.html"
 
@@ -46,8 +47,6 @@ def _reader_html(request, article: Article, banner: str) -> str:
 
 
 def _banner(article: Article, what: str) -> str:
-    from articles.workflow import state_label
-
     if what == "unsaved changes":
         return f"Preview of unsaved changes · {state_label(article)} · not saved yet"
     seen = "what readers see now" if article.is_published else "not visible to readers"

@@ -3,12 +3,10 @@
 One query, using the brief's topics as rendered on save (body_parts): the
 published briefs tagged with any of them, counted by how many they share,
 best first. (Four correlated subqueries inside the brief's own query saved a
-round trip but ran the same ranking four times: 32 ms instead of 6 ms on
-3,000 briefs.)
+round trip but ran the same ranking four times.)
 
-The ranking still reads every link to those topics (about 0.7 ms on 3,000
-briefs, growing with the archive), yet its answer only changes when
-published content does. So it is kept in Django's cache under
+The ranking still reads every link to those topics, a cost that grows with
+the archive, yet its answer only changes when published content does. So it is kept in Django's cache under
 the shared content version (newsroom/pagecache.py): any committed change, or
 a scheduled brief going live, makes a new version and so a new key. The
 brief's topics are part of the key, so a preview with other topics ranks
@@ -22,7 +20,9 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
+from articles.http import content_version
 from articles.links import slug_url
+from articles.models import Article
 
 LIMIT = 4
 
@@ -45,8 +45,6 @@ CACHE_SECONDS = 24 * 3600
 
 def related_to(article) -> list[RelatedBrief]:
     """The briefs sharing most topics with `article`; reads its rendered topics."""
-    from articles.http import content_version
-
     topic_ids = sorted(topic["id"] for topic in article.body_parts.get("topics", []))
     if not topic_ids:
         return []
@@ -61,14 +59,11 @@ def related_to(article) -> list[RelatedBrief]:
 
 
 def _ranking(pk, topic_ids, at):
-    from articles.models import Article
-
     # Driven by the topics' own index: the links to these topics (a few
     # hundred rows on 3,000 briefs), each brief checked by primary key and
     # grouped by its id and the four columns shown. Grouping the brief's
     # model rows instead put every column, long texts too, in the GROUP BY;
-    # and a plain join let SQLite start from all published briefs. On the
-    # bench data: 3.7 ms for the old ranking, 0.7 ms of SQLite for this one.
+    # and a plain join let SQLite start from all published briefs.
     published = Article.objects.published(at=at).filter(pk=OuterRef("article_id"))
     return (
         Article.topics.through.objects.filter(topic_id__in=topic_ids)

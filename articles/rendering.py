@@ -34,7 +34,7 @@ from django.tasks import task
 from django.template.loader import get_template
 from markupsafe import Markup
 
-from articles import brevity, followups
+from articles import brevity, followups, invalidation
 from articles.models import (
     Article,
     Author,
@@ -45,6 +45,7 @@ from articles.models import (
     SectionLabel,
     Topic,
 )
+from newsroom import surrogate
 from newsroom.richtext import sanitize
 
 ENGINE = "jinja2"
@@ -161,6 +162,9 @@ def store(article_ids) -> int:
     return count
 
 
+followups.register("render", store)
+
+
 def store_all(batch: int = 200) -> int:
     ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
     return sum(store(ids[i : i + batch]) for i in range(0, len(ids), batch))
@@ -175,9 +179,6 @@ def render_briefs(article_ids: list[int], keys: list[str] | None = None) -> int:
     else the briefs' own keys.
     """
     count = store(article_ids)
-    from articles import invalidation  # imports this module's models' app
-    from newsroom import surrogate
-
     invalidation.add_keys(*(keys or (surrogate.brief(pk) for pk in article_ids)))
     invalidation.after_commit()
     return count
@@ -247,9 +248,6 @@ def _shown_keys(model, pk, article_ids) -> list[str]:
     """The pages that show `model` `pk` as the briefs render it: its own key
     (whole briefs naming a topic, the labels of every whole brief), and for an
     author the briefs themselves, whose teasers carry the rendered byline."""
-    from articles import invalidation  # imports this module's models' app
-    from newsroom import surrogate
-
     keys = set(invalidation.THING_KEYS[model](pk))
     if model is Author:
         keys.update(surrogate.brief(article) for article in article_ids)

@@ -7,7 +7,7 @@ request's Host header, which a client controls.
 
 import json
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -16,28 +16,15 @@ from django.utils.translation import to_locale
 
 from articles.images import current_renditions
 from articles.links import static_url, url
+from newsroom.links import absolute_url, site_origin
 
 LOGO_SIZE = 512  # static/img/logo.png is square
 SOCIAL_IMAGE_WIDTH = 1200
 
 
-def site_origin() -> str:
-    parts = urlsplit(settings.SITE_URL)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-def absolute(url: str) -> str:
-    """`url` (a path from reverse() or storage) made absolute on SITE_URL."""
-    if url.startswith(("http://", "https://")):
-        return url
-    if url.startswith("//"):
-        return f"{urlsplit(settings.SITE_URL).scheme}:{url}"
-    return site_origin() + url
-
-
 def logo() -> dict:
     return {
-        "url": absolute(static_url(settings.SITE_LOGO)),
+        "url": absolute_url(static_url(settings.SITE_LOGO)),
         "width": LOGO_SIZE,
         "height": LOGO_SIZE,
     }
@@ -64,13 +51,13 @@ def image_for_sharing(fieldfile, renditions, width, height) -> dict | None:
     if wide_enough:
         best = min(wide_enough, key=lambda c: c["width"])
         return {
-            "url": absolute(default_storage.url(best["name"])),
+            "url": absolute_url(default_storage.url(best["name"])),
             "width": best["width"],
             "height": best["height"],
             "type": best["type"],
         }
     return {
-        "url": absolute(fieldfile.url),
+        "url": absolute_url(fieldfile.url),
         "width": width,
         "height": height,
         "type": (renditions or {}).get("type", ""),
@@ -115,15 +102,15 @@ def page_url(path: str, page_number: int | None = None, **params) -> str:
     query = {k: v for k, v in params.items() if v}
     if page_number and page_number > 1:
         query["page"] = page_number
-    url = absolute(path)
+    url = absolute_url(path)
     return f"{url}?{urlencode(query)}" if query else url
 
 
 def feeds_for(title: str, rss_name: str, atom_name: str, **kwargs):
     return (
         title,
-        absolute(url(rss_name, **kwargs)),
-        absolute(url(atom_name, **kwargs)),
+        absolute_url(url(rss_name, **kwargs)),
+        absolute_url(url(atom_name, **kwargs)),
     )
 
 
@@ -182,7 +169,7 @@ def publisher() -> dict:
 
 def website() -> dict:
     """schema.org WebSite with the search box search engines may show."""
-    search_url = absolute(url("articles:search"))
+    search_url = absolute_url(url("articles:search"))
     return {
         "@context": "https://schema.org",
         "@type": "WebSite",
@@ -204,14 +191,14 @@ def profile_page(author) -> dict:
     person = {
         "@type": "Person",
         "name": author.name,
-        "url": absolute(author.get_absolute_url()),
+        "url": absolute_url(author.get_absolute_url()),
     }
     if author.title:
         person["jobTitle"] = author.title
     if author.bio:
         person["description"] = author.bio
     if author.photo:
-        person["image"] = absolute(author.photo.url)
+        person["image"] = absolute_url(author.photo.url)
     return {
         "@context": "https://schema.org",
         "@type": "ProfilePage",
@@ -224,23 +211,23 @@ def _iso(value) -> str | None:
 
 
 def article_breadcrumbs(article) -> list[tuple[str, str]]:
-    crumbs = [("Home", absolute(url("articles:home")))]
+    crumbs = [("Home", absolute_url(url("articles:home")))]
     if article.category:
         crumbs.append(
-            (article.category.name, absolute(article.category.get_absolute_url()))
+            (article.category.name, absolute_url(article.category.get_absolute_url()))
         )
-    crumbs.append((article.headline, absolute(article.get_absolute_url())))
+    crumbs.append((article.headline, absolute_url(article.get_absolute_url())))
     return crumbs
 
 
 def news_article(article, image: dict | None) -> dict:
     """schema.org NewsArticle for Google News and other readers of JSON-LD."""
-    url = absolute(article.get_absolute_url())
+    url = absolute_url(article.get_absolute_url())
     authors = [
         {
             "@type": "Person",
             "name": author["name"],
-            "url": absolute(author["url"]),
+            "url": absolute_url(author["url"]),
             **({"jobTitle": author["title"]} if author["title"] else {}),
         }
         for author in article.body_parts.get("authors", [])
@@ -290,7 +277,7 @@ def article_meta(article) -> PageMeta:
     meta = PageMeta(
         title=article.headline,
         description=article.dek,
-        canonical=absolute(article.get_absolute_url()),
+        canonical=absolute_url(article.get_absolute_url()),
         type="article",
         image=image or logo(),
         image_alt=article.hero_alt if image else logo_alt(),
@@ -303,7 +290,7 @@ def article_meta(article) -> PageMeta:
     for topic in article.body_parts.get("topics", []):
         meta.properties.append(("article:tag", topic["name"]))
     for author in article.body_parts.get("authors", []):
-        meta.properties.append(("article:author", absolute(author["url"])))
+        meta.properties.append(("article:author", absolute_url(author["url"])))
     meta.json_ld = [
         news_article(article, image),
         breadcrumb_list(article_breadcrumbs(article)),

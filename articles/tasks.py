@@ -1,5 +1,5 @@
-"""Background work for the reader site: image renditions, and retries of
-the search index and page cache updates that follow a commit.
+"""Background work for the reader site: image renditions (the retries of
+the work that follows a commit are in articles/followups.py).
 
 Uploads are cleaned (metadata stripped) synchronously before they are
 stored; resizing runs in the task worker after the transaction commits, so a
@@ -12,7 +12,10 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.tasks import task
 
-from articles import images
+from articles import images, invalidation
+
+# Retries queued before the task moved to articles/followups.py name it here.
+from articles.followups import retry_follow_up  # noqa: F401
 
 # Model label → {image field: the JSON field that describes its renditions}.
 IMAGE_FIELDS = {
@@ -43,18 +46,8 @@ def make_renditions(model_label: str, pk: int, field_name: str) -> int:
         delete_renditions(renditions)
         return 0
     # update() sends no signal: pages must still learn of the new srcset.
-    from articles.signals import content_changed
-
-    content_changed(sender=model, pk=pk)
+    invalidation.content_changed(sender=model, pk=pk)
     return len(renditions["items"])
-
-
-@task()
-def retry_follow_up(name: str, args: list, attempt: int = 1) -> str:
-    """Run again a post-commit follow-up that failed (articles/followups.py)."""
-    from articles import followups
-
-    return followups.retry(name, args, attempt)
 
 
 def _in_use(source: str) -> bool:

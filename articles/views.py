@@ -3,7 +3,6 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -18,9 +17,11 @@ from django.views.generic import (
 
 from articles import related, search, seo
 from articles.http import public_page
-from articles.models import Article, Author, Category, SlugRedirect, Topic
+from articles.listings import Listing
+from articles.models import Article, SlugRedirect
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
+from newsroom.links import absolute_url
 
 
 class PublishedMixin:
@@ -48,7 +49,7 @@ class PublishedMixin:
 
 
 def _home_crumb():
-    return ("Home", seo.absolute(reverse("articles:home")))
+    return ("Home", absolute_url(reverse("articles:home")))
 
 
 @method_decorator(public_page, name="dispatch")
@@ -72,129 +73,58 @@ class HomeView(PublishedMixin, ListView):
 
 
 @method_decorator(public_page, name="dispatch")
-class CategoryView(PublishedMixin, ListView):
-    template_name = "articles/category.html"
+class ListingView(PublishedMixin, ListView):
+    """The briefs of one category, topic or author: as_view(listing=…)."""
+
+    listing: Listing | None = None
     context_object_name = "articles"
 
-    def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(category=self.category)
-
-    def surrogate_keys(self):
-        pk = self.category.pk
-        return {surrogate.category(pk), surrogate.category_list(pk)}
-
-    def get_meta(self, context):
-        category = self.category
-        return seo.listing_meta(
-            title=category.name,
-            description=category.description or f"Briefs in {category.name}.",
-            path=category.get_absolute_url(),
-            page_obj=context["page_obj"],
-            feeds=[
-                seo.feeds_for(
-                    f"{category.name} · {settings.SITE_NAME}",
-                    "articles:category-feed",
-                    "articles:category-feed-atom",
-                    slug=category.slug,
-                )
-            ],
-            breadcrumbs=[
-                _home_crumb(),
-                (category.name, seo.absolute(category.get_absolute_url())),
-            ],
-        )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(category=self.category, **kwargs)
-
-
-@method_decorator(public_page, name="dispatch")
-class TopicView(PublishedMixin, ListView):
-    template_name = "articles/topic.html"
-    context_object_name = "articles"
+    def get_template_names(self):
+        return [f"articles/{self.listing.kind}.html"]
 
     def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(topics=self.topic)
+        self.thing = self.listing.get(self.kwargs["slug"])
+        return self.listing.briefs(super().get_queryset(), self.thing)
 
     def surrogate_keys(self):
-        pk = self.topic.pk
-        return {surrogate.topic(pk), surrogate.topic_list(pk)}
+        return self.listing.surrogate_keys(self.thing.pk)
 
     def get_meta(self, context):
-        topic = self.topic
-        return seo.listing_meta(
-            title=topic.name,
-            description=topic.description or f"Briefs on {topic.name}.",
-            path=topic.get_absolute_url(),
-            page_obj=context["page_obj"],
-            feeds=[
-                seo.feeds_for(
-                    f"{topic.name} · {settings.SITE_NAME}",
-                    "articles:topic-feed",
-                    "articles:topic-feed-atom",
-                    slug=topic.slug,
-                )
-            ],
-            breadcrumbs=[
-                _home_crumb(),
-                (topic.name, seo.absolute(topic.get_absolute_url())),
-            ],
-        )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(topic=self.topic, **kwargs)
-
-
-@method_decorator(public_page, name="dispatch")
-class AuthorView(PublishedMixin, ListView):
-    template_name = "articles/author.html"
-    context_object_name = "articles"
-
-    def get_queryset(self):
-        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(bylines__author=self.author)
-
-    def surrogate_keys(self):
-        pk = self.author.pk
-        return {surrogate.author(pk), surrogate.author_list(pk)}
-
-    def get_meta(self, context):
-        author = self.author
+        thing, kind = self.thing, self.listing.kind
         meta = seo.listing_meta(
-            title=author.name,
-            description=(author.bio[:300] if author.bio else "")
-            or f"Briefs by {author.name}.",
-            path=author.get_absolute_url(),
+            title=thing.name,
+            description=self.listing.page_text(thing)
+            or f"Briefs {self.listing.preposition} {thing.name}.",
+            path=thing.get_absolute_url(),
             page_obj=context["page_obj"],
             feeds=[
                 seo.feeds_for(
-                    f"{author.name} · {settings.SITE_NAME}",
-                    "articles:author-feed",
-                    "articles:author-feed-atom",
-                    slug=author.slug,
+                    f"{thing.name} · {settings.SITE_NAME}",
+                    f"articles:{kind}-feed",
+                    f"articles:{kind}-feed-atom",
+                    slug=thing.slug,
                 )
             ],
             breadcrumbs=[
                 _home_crumb(),
-                (author.name, seo.absolute(author.get_absolute_url())),
+                (thing.name, absolute_url(thing.get_absolute_url())),
             ],
         )
-        meta.type = "profile"
-        photo = seo.image_for_sharing(
-            author.photo,
-            author.photo_renditions,
-            author.photo_width,
-            author.photo_height,
-        )
-        if photo:
-            meta.image, meta.image_alt = photo, author.name
-        meta.json_ld.append(seo.profile_page(author))
+        if self.listing.profile:
+            meta.type = "profile"
+            photo = seo.image_for_sharing(
+                thing.photo,
+                thing.photo_renditions,
+                thing.photo_width,
+                thing.photo_height,
+            )
+            if photo:
+                meta.image, meta.image_alt = photo, thing.name
+            meta.json_ld.append(seo.profile_page(thing))
         return meta
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(author=self.author, **kwargs)
+        return super().get_context_data(**{self.listing.kind: self.thing}, **kwargs)
 
 
 def article_page_queryset():
@@ -315,8 +245,8 @@ class ArchiveMixin(PublishedMixin):
         title = self.archive_title(context)
         crumbs = [
             _home_crumb(),
-            ("Archive", seo.absolute(reverse("articles:archive"))),
-            (title, seo.absolute(self.request.path)),
+            ("Archive", absolute_url(reverse("articles:archive"))),
+            (title, absolute_url(self.request.path)),
         ]
         return seo.listing_meta(
             title=title,
@@ -375,7 +305,7 @@ class ArchiveIndexView(TemplateView):
             path=reverse("articles:archive"),
             breadcrumbs=[
                 _home_crumb(),
-                ("Archive", seo.absolute(reverse("articles:archive"))),
+                ("Archive", absolute_url(reverse("articles:archive"))),
             ],
         )
         return super().get_context_data(years=years, meta=meta, **kwargs)
@@ -390,7 +320,7 @@ def sitemap_index(request):
         sitemap = sitemap_class()
         name = "articles:sitemap-news" if section == "news" else "articles:sitemap"
         kwargs = {} if section == "news" else {"section": section}
-        location = seo.absolute(reverse(name, kwargs=kwargs))
+        location = absolute_url(reverse(name, kwargs=kwargs))
         lastmod = sitemap.get_latest_lastmod()
         entries.append({"location": location, "last_mod": lastmod})
         for page in range(2, sitemap.paginator.num_pages + 1):
@@ -428,8 +358,8 @@ def robots_txt(request):
         "articles/robots.txt",
         {
             "sitemaps": [
-                seo.absolute(reverse("articles:sitemap-index")),
-                seo.absolute(reverse("articles:sitemap-news")),
+                absolute_url(reverse("articles:sitemap-index")),
+                absolute_url(reverse("articles:sitemap-news")),
             ]
         },
         content_type="text/plain; charset=utf-8",

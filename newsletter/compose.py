@@ -5,21 +5,15 @@ plain-text part and the web archive come from the same structure, so they
 cannot disagree, and editing a brief later does not change a sent edition.
 """
 
-import math
 from datetime import datetime
 
-from django.conf import settings
 from django.utils import timezone
 
-from articles.brevity import WHY_IT_MATTERS, label_key
+from articles.brevity import WHY_IT_MATTERS, count_words, label_key, reading_minutes
 from articles.models import Article
-from newsletter.emails import absolute, render_email
+from newsletter.emails import render_email
+from newsroom.links import absolute_url
 from newsroom.richtext import sanitize, to_text
-
-
-def count_words(text: str) -> int:
-    """Tokens holding a letter or digit: a dash or a bullet sign is not a word."""
-    return sum(1 for token in text.split() if any(c.isalnum() for c in token))
 
 
 def _rich(clean: str) -> dict:
@@ -67,7 +61,7 @@ def item_snapshot(article, keep: set[int] | None) -> dict:
     return {
         "id": article.pk,
         "headline": article.headline,
-        "url": absolute(article.get_absolute_url()),
+        "url": absolute_url(article.get_absolute_url()),
         "category": article.category.name if article.category_id else "",
         "summary": summary,
         "sections": kept,
@@ -82,11 +76,6 @@ def _words_of(snapshot: dict) -> int:
             parts += [section["label"], section["heading"], section["lead"]["text"]]
             parts += [b["text"] for b in section["bullets"]]
     return count_words(" ".join(parts))
-
-
-def reading_minutes(words: int) -> int:
-    wpm = settings.BREVITY.get("WORDS_PER_MINUTE", 230) or 230
-    return max(1, math.ceil(words / wpm)) if words else 0
 
 
 def published_items(edition):
@@ -121,7 +110,7 @@ def build_snapshot(edition, *, when=None) -> dict:
         "intro_text": to_text(intro),
         "items": items,
         "date": (when or timezone.now()).isoformat(),
-        "web_url": absolute(edition.get_absolute_url()) if edition.pk else "",
+        "web_url": absolute_url(edition.get_absolute_url()) if edition.pk else "",
     }
     snapshot["words"] = _words_of(snapshot)
     snapshot["minutes"] = reading_minutes(snapshot["words"])

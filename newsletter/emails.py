@@ -19,6 +19,10 @@ from django.urls import reverse
 
 from newsletter import tokens
 from newsletter.templatetags.newsletter_text import wrap_lines
+from newsroom.links import absolute_url
+
+# The name mime.py and tasks.py call (their refactor moves them to absolute_url).
+absolute = absolute_url
 
 _inliner = None
 
@@ -43,19 +47,15 @@ def inline_css(html: str) -> str:
     return html
 
 
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 def unsubscribe_url(subscriber_id: int, newsletter_id: int | None) -> str:
     # Short root path on purpose: see tokens.py about header folding.
     token = tokens.unsubscribe_token(subscriber_id, newsletter_id)
-    return absolute(reverse("one_click_unsubscribe", kwargs={"token": token}))
+    return absolute_url(reverse("one_click_unsubscribe", kwargs={"token": token}))
 
 
 def preferences_url(subscriber_id: int) -> str:
     token = tokens.preferences_token(subscriber_id)
-    return absolute(reverse("newsletter:preferences", kwargs={"token": token}))
+    return absolute_url(reverse("newsletter:preferences", kwargs={"token": token}))
 
 
 def mail_domain() -> str:
@@ -80,7 +80,7 @@ def base_context(**extra) -> dict:
     return {
         "SITE_NAME": settings.SITE_NAME,
         "SITE_URL": settings.SITE_URL,
-        "home_url": absolute("/"),
+        "home_url": absolute_url("/"),
         **extra,
     }
 

@@ -4,8 +4,8 @@ from newsletter import views
 
 app_name = "newsletter"
 
-# The one-click unsubscribe URL lives at the site root (/u/<token>/, see
-# newsroom/urls.py): List-Unsubscribe headers must stay short.
+# The one-click unsubscribe URL lives at the site root (/u/<token>/,
+# newsletter/root_urls.py): List-Unsubscribe headers must stay short.
 urlpatterns = [
     path("", views.SignupView.as_view(), name="signup"),
     path("check-your-inbox/", views.CheckInboxView.as_view(), name="check_inbox"),

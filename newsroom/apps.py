@@ -4,6 +4,12 @@ from django.apps import AppConfig
 # Django picks an app's default AppConfig among the classes defined here.
 from django.contrib.admin import apps as admin_apps
 
+from newsroom import (
+    checks,  # noqa: F401  (registers the checks)
+    pagestate,
+    purge,
+)
+
 
 class NewsroomConfig(AppConfig):
     """Project-wide pieces: system checks, the admin site, helpers."""
@@ -13,7 +19,8 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from newsroom import checks  # noqa: F401  (registers the checks)
+        # A brief whose scheduled time came is purged from any CDN too.
+        pagestate.on_went_live(purge.purge_soon)
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

@@ -33,8 +33,8 @@ searched for, anchored by a one-character look-behind so that they start
 only where a run starts; fixed words and alternations of them; and, on a
 path of at most MAX_ROUTE_PATH characters, a route value between slashes.
 Anything subtler is done in Python on one token at a time. (The patterns
-this replaces restarted at every character and rescanned the rest: a 4 KB
-path took a second of CPU, 8 KB four.) A text longer than MAX_CHARS is cut
+this replaces restarted at every character and rescanned the rest, so the
+work grew with the square of the path's length.) A text longer than MAX_CHARS is cut
 in the middle first, at token boundaries; its start and its end are what a
 reader needs. `redaction_steps()` counts the work, and
 tests/newsroom/test_logging.py holds it to a few steps per character on

@@ -1,8 +1,8 @@
 """A page cache in front of Django, invalidated exactly when content changes.
 
 Why in front: a hit answered inside Django's request cycle still pays for the
-middleware stack (about 0.3 ms of CPU here, a third of the static-file limit);
-answered in this WSGI wrapper it costs about as much as serving a file.
+whole middleware stack; answered in this WSGI wrapper it costs about as much
+as serving a file (make bench holds it to that).
 
 How it stays correct:
 - Every stored page remembers the stamp of the shared state it was rendered
@@ -265,9 +265,8 @@ _origins: dict[tuple, tuple[str, str] | None] = {}
 def _origin(environ) -> tuple[str, str] | None:
     """(scheme, host) by Django's own rules, remembered per distinct input.
 
-    Building a request and checking ALLOWED_HOSTS took 8.5 µs of CPU here
-    (1.3 µs remembered), against about 110 µs for a whole cache hit; the same
-    few hosts come back on every request.
+    Building a request and checking ALLOWED_HOSTS is a large share of a
+    cache hit's work, and the same few hosts come back on every request.
     """
     proxy_header = settings.SECURE_PROXY_SSL_HEADER
     inputs = tuple(environ.get(name) for name in _ORIGIN_INPUTS)

@@ -16,6 +16,11 @@ cache backend across machines):
   whose time came (articles/invalidation.py), with no cron job;
 - `checked_at`: up to when scheduled publications were handled.
 
+What is scheduled and what went live is the content app's to say: it
+registers both when it is ready (`register_schedule`, articles/signals.py),
+and the CDN purge listens for the keys that went live (`on_went_live`,
+newsroom/apps.py), so this module imports neither.
+
 Telling pages needs no database. If it does not answer, an invalidation
 still happens, current for only UNREACHABLE_SECONDS, after which the
 database is asked again; a state that expires while the database is down
@@ -35,7 +40,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError
+
+from newsroom.surrogate import SITE
 
 logger = logging.getLogger(__name__)
 
@@ -180,8 +188,6 @@ class CacheVersionStore:
         self._seen: Version | None = None
 
     def read(self) -> Version | None:
-        from django.core.cache import cache
-
         head = cache.get(self.head_key)
         if not head:
             return None
@@ -197,8 +203,6 @@ class CacheVersionStore:
         return version
 
     def update(self, change: Callable[[Version | None], Version]) -> Version:
-        from django.core.cache import cache
-
         deadline = time.monotonic() + 5
         while not cache.add(self.lock_key, os.getpid(), 10):
             if time.monotonic() > deadline:
@@ -241,21 +245,33 @@ def version_store():
     return store
 
 
+# What the content app registered (register_schedule): the epoch time of
+# its next scheduled publication (inf for none), and the keys of what went
+# live in a span of time. Until then nothing is ever scheduled.
+_schedule: dict[str, Callable] = {
+    "next_publication": lambda: float("inf"),
+    "went_live": lambda since, until: set(),
+}
+# Told the keys of what went live, after the state has moved on.
+_went_live_listeners: list[Callable[[set[str]], None]] = []
+
+
+def register_schedule(
+    *,
+    next_publication: Callable[[], float],
+    went_live: Callable[[float, float], set[str]],
+) -> None:
+    _schedule.update(next_publication=next_publication, went_live=went_live)
+
+
+def on_went_live(listener: Callable[[set[str]], None]) -> None:
+    if listener not in _went_live_listeners:
+        _went_live_listeners.append(listener)
+
+
 def next_scheduled_publication() -> float:
     """Epoch time of the earliest brief scheduled for the future, or inf."""
-    from django.utils import timezone
-
-    from articles.models import Article
-
-    upcoming = (
-        Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now()
-        )
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return upcoming.timestamp() if upcoming else float("inf")
+    return _schedule["next_publication"]()
 
 
 def _valid_until() -> float | None:
@@ -320,15 +336,11 @@ def reschedule(store=None) -> Version | None:
 
 
 def _everything(keys: frozenset[str]) -> bool:
-    from newsroom.surrogate import SITE
-
     return SITE in keys
 
 
 def bump() -> Version:
     """Mark every cached page stale. Call after the change has committed."""
-    from newsroom.surrogate import SITE
-
     return invalidate({SITE})
 
 
@@ -365,10 +377,8 @@ def current_version(store=None) -> Version:
 
 
 def _publish_due(store, since: float, until: float, valid_until: float) -> Version:
-    from articles.invalidation import went_live
-
     try:
-        keys = went_live(since, until)
+        keys = _schedule["went_live"](since, until)
     except DatabaseError:
         logger.warning("Scheduled briefs not read; every page is refreshed")
         keys = None
@@ -386,7 +396,6 @@ def _publish_due(store, since: float, until: float, valid_until: float) -> Versi
 
     version = store.update(change)
     if keys:
-        from newsroom import purge
-
-        purge.purge_soon(keys)
+        for listener in _went_live_listeners:
+            listener(keys)
     return version

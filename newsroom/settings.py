@@ -362,7 +362,7 @@ PAGE_CACHE_VERSION_FILE = env_str(
     "PAGE_CACHE_VERSION_FILE", str(BASE_DIR / "var" / "content-version")
 )
 # Bytes of pages each web process keeps (bodies and headers), least recently
-# used out first: about 2,900 brief pages of the demo's 11 KB.
+# used out first: a few thousand brief pages of the demo's size.
 PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32_000_000)
 # How a cached page learns it is stale (newsroom/pagecache.py): "keys", only
 # when something it shows changed (its surrogate keys), or "global", after

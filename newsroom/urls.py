@@ -5,8 +5,6 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 
-from newsletter.views import OneClickUnsubscribeView
-
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = f"{settings.SITE_NAME} admin"
 
@@ -14,12 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
     path("newsletter/", include("newsletter.urls")),
-    # Short on purpose: it goes in every List-Unsubscribe header.
-    path(
-        "u/<str:token>/",
-        OneClickUnsubscribeView.as_view(),
-        name="one_click_unsubscribe",
-    ),
+    # Short on purpose: /u/<token>/ goes in every List-Unsubscribe header.
+    path("u/", include("newsletter.root_urls")),
     path("", include("articles.urls")),
 ]
 

@@ -8,30 +8,14 @@ from typing import TYPE_CHECKING
 
 from articles.importer.headings import FINITE_VERBS
 from articles.importer.lines import collapse
+from articles.labels import STANDARD_LABELS
 
 if TYPE_CHECKING:
     from articles.importer.blocks import Block
 
 
-KNOWN_LABELS: tuple[str, ...] = (
-    "Why it matters",
-    "Driving the news",
-    "Zoom in",
-    "Zoom out",
-    "Between the lines",
-    "The big picture",
-    "State of play",
-    "What we're watching",
-    "By the numbers",
-    "Yes, but",
-    "Reality check",
-    "The bottom line",
-    "What they're saying",
-    "The other side",
-    "Flashback",
-    "What's next",
-    "Go deeper",
-)
+# The labels new databases start with (articles/labels.py).
+KNOWN_LABELS: tuple[str, ...] = STANDARD_LABELS
 
 # Other labels Smart Brevity writers use. They are recognised exactly like the
 # known ones (so "Bottom line: …" with text after the colon starts a section)

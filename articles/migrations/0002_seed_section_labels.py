@@ -1,25 +1,11 @@
 from django.db import migrations
 
+from articles.labels import STANDARD_LABELS
+
 # The standard Smart Brevity labels editors start with; they can add more.
-LABELS = [
-    "Why it matters",
-    "Driving the news",
-    "Zoom in",
-    "Zoom out",
-    "Between the lines",
-    "The big picture",
-    "State of play",
-    "What we're watching",
-    "By the numbers",
-    "Yes, but",
-    "Reality check",
-    "The bottom line",
-    "What they're saying",
-    "The other side",
-    "Flashback",
-    "What's next",
-    "Go deeper",
-]
+# One list for the migration and the importer (articles/labels.py says why
+# reading it from here is safe).
+LABELS = STANDARD_LABELS
 
 
 def add_labels(apps, schema_editor):

@@ -109,6 +109,14 @@ def rebuild_index() -> int:
     return len(ids)
 
 
+def _update_documents(article_ids) -> None:
+    for pk in article_ids:
+        update_index(pk)
+
+
+followups.register("search_index", _update_documents)
+
+
 def schedule_update(article_id: int | None) -> None:
     """Update after the commit; many saves in one transaction cost one update."""
     if article_id is not None:

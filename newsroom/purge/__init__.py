@@ -17,50 +17,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from urllib.parse import urlsplit
+from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
+from newsroom.purge.backends import SCHEMES, backend
+from newsroom.purge.http import PurgeError
+from newsroom.purge.tasks import check_schedule, purge_keys
+
+__all__ = [
+    "SCHEMES",
+    "PurgeError",
+    "backend",
+    "check_schedule_at",
+    "purge_soon",
+]
+
 logger = logging.getLogger(__name__)
-
-SCHEMES = ("varnish", "fastly", "cloudflare")
-
-
-class PurgeError(Exception):
-    """The cache in front did not accept a purge (retried by the task)."""
-
-
-def backend():
-    """The configured adapter, or None when nothing is in front."""
-    url = settings.FRONTEND_CACHE_URL
-    if not url:
-        return None
-    scheme = urlsplit(url).scheme
-    if scheme == "varnish":
-        from newsroom.purge.varnish import Varnish
-
-        return Varnish.from_url(url)
-    if scheme == "fastly":
-        from newsroom.purge.fastly import Fastly
-
-        return Fastly.from_url(url)
-    if scheme == "cloudflare":
-        from newsroom.purge.cloudflare import Cloudflare
-
-        return Cloudflare.from_url(url)
-    raise ImproperlyConfigured(
-        f"FRONTEND_CACHE_URL must start with one of {', '.join(SCHEMES)}://"
-    )
 
 
 def purge_soon(keys: Iterable[str]) -> None:
     """Queue a purge of `keys` (call after the commit)."""
     if not settings.FRONTEND_CACHE_URL:
         return
-    from newsroom.purge.tasks import purge_keys
-
     keys = sorted(set(keys))
     try:
         purge_keys.enqueue(keys)
@@ -75,10 +55,6 @@ def check_schedule_at(when: float) -> None:
     if no request reaches Django then."""
     if not settings.FRONTEND_CACHE_URL or when == float("inf"):
         return
-    from datetime import UTC, datetime
-
-    from newsroom.purge.tasks import check_schedule
-
     if not check_schedule.get_backend().supports_defer:
         return
     run_after = max(datetime.fromtimestamp(when, tz=UTC), timezone.now())

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from newsroom.purge import PurgeError
-from newsroom.purge.http import chunks, send_json
+from newsroom.purge.http import PurgeError, chunks, send_json
+from newsroom.purge.urls import urls_for
 
 ITEMS_PER_REQUEST = 30
 
@@ -47,8 +47,6 @@ class Cloudflare:
             for part in chunks(sorted(keys), ITEMS_PER_REQUEST):
                 self._post({"tags": part})
             return
-        from newsroom.purge.urls import urls_for
-
         urls = urls_for(keys)
         if urls is None:
             self._post({"purge_everything": True})

@@ -6,9 +6,11 @@ import http.client
 import json
 from urllib.parse import urlsplit
 
-from newsroom.purge import PurgeError
-
 TIMEOUT = 10
+
+
+class PurgeError(Exception):
+    """The cache in front did not accept a purge (retried by the task)."""
 
 
 def send(method: str, url: str, *, headers: dict, body: bytes | None = None) -> bytes:

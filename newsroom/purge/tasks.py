@@ -1,9 +1,16 @@
 """The purge tasks: retried with growing delays, never run inside a save."""
 
+import logging
 from datetime import timedelta
 
 from django.tasks import task
 from django.utils import timezone
+
+from newsroom import pagestate
+from newsroom.purge.backends import backend
+from newsroom.purge.http import PurgeError
+
+logger = logging.getLogger("newsroom.purge")
 
 # Seconds before each retry; after the last, the task fails (and is logged).
 RETRY_DELAYS = (5, 30, 120, 600, 1800)
@@ -12,17 +19,12 @@ RETRY_DELAYS = (5, 30, 120, 600, 1800)
 @task()
 def purge_keys(keys: list[str], attempt: int = 1) -> str:
     """Send one purge of `keys` to the cache in front."""
-    import logging
-
-    from newsroom import purge
-
-    adapter = purge.backend()
+    adapter = backend()
     if adapter is None:
         return "no cache in front"
     try:
         adapter.purge(keys)
-    except purge.PurgeError:
-        logger = logging.getLogger("newsroom.purge")
+    except PurgeError:
         if attempt > len(RETRY_DELAYS) or not purge_keys.get_backend().supports_defer:
             logger.exception("Purge of %d keys failed; giving up", len(keys))
             raise
@@ -36,7 +38,5 @@ def purge_keys(keys: list[str], attempt: int = 1) -> str:
 @task()
 def check_schedule() -> str:
     """Handle briefs whose scheduled time has come (their keys are purged)."""
-    from newsroom import pagestate
-
     pagestate.current_version()
     return "checked"

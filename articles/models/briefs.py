@@ -1,3 +1,6 @@
+"""A brief and its parts: bylines, sections and their bullets, and the old
+addresses that keep leading to it."""
+
 from datetime import timedelta
 
 from django.conf import settings
@@ -5,121 +8,13 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from articles.images import validate_image
 from articles.labels import clean_label
 from articles.links import slug_url
+from articles.models.taxonomy import Author, Category, SectionLabel, Topic
 from newsroom.richtext import RichTextField
-
-
-class Category(models.Model):
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80)
-    description = models.TextField(blank=True)
-    position = models.PositiveIntegerField(
-        default=0, help_text="Lower numbers come first in the site's navigation."
-    )
-
-    class Meta:
-        ordering = ["position", "name"]
-        verbose_name_plural = "categories"
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="category_slug_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:category", self.slug)
-
-
-class Topic(models.Model):
-    name = models.CharField(max_length=80)
-    slug = models.SlugField(max_length=80)
-    description = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="topic_slug_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:topic", self.slug)
-
-
-class Author(models.Model):
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=120)
-    title = models.CharField(
-        max_length=120,
-        blank=True,
-        help_text="Shown under the name, e.g. “Europe editor”.",
-    )
-    bio = models.TextField(blank=True)
-    photo = models.ImageField(
-        upload_to="authors/",
-        blank=True,
-        width_field="photo_width",
-        height_field="photo_height",
-        validators=[validate_image],
-        help_text="A square portrait shows best; JPEG, PNG, WebP or GIF.",
-    )
-    photo_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    photo_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    # Resized copies made in the background (articles/images.py).
-    photo_renditions = models.JSONField(default=dict, blank=True, editable=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="author",
-        help_text="The admin account that writes as this author, if any.",
-    )
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="author_slug_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:author", self.slug)
-
-
-class SectionLabel(models.Model):
-    """A Smart Brevity label editors pick for a section (“Why it matters”)."""
-
-    name = models.CharField(max_length=60)
-    position = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["position", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["name"], name="sectionlabel_name_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def save(self, *args, **kwargs):
-        # Renderers add the colon (articles.labels), so a typed one would double.
-        self.name = clean_label(self.name)
-        super().save(*args, **kwargs)
-
-    def clean(self):
-        # Before the unique check, so "Zoom in:" is caught as "Zoom in".
-        self.name = clean_label(self.name)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -218,7 +113,7 @@ class Article(models.Model):
         help_text="Writers may edit only the briefs they created or have a byline on.",
     )
     # Optimistic locking: every save bumps it, and the admin refuses a save
-    # made from a form loaded at an older version (see articles/admin.py).
+    # made from a form loaded at an older version (see articles/forms.py).
     version = models.PositiveIntegerField(default=1, editable=False)
     # Plain text of the intro and every section and bullet, kept current by
     # articles/search.py; on PostgreSQL also as a weighted vector.
@@ -473,138 +368,3 @@ class SlugRedirect(models.Model):
 
     def __str__(self):
         return f"/briefs/{self.old_slug}/ → {self.article.slug}"
-
-
-class Revision(models.Model):
-    """A full snapshot of a brief (fields, sections, bullets) at one save."""
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="revisions"
-    )
-    article_version = models.PositiveIntegerField(
-        help_text="The brief's version number right after this save."
-    )
-    snapshot = models.JSONField()
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(
-                fields=["article", "-created_at"], name="revision_article_idx"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.article} · version {self.article_version}"
-
-
-def new_preview_token() -> str:
-    import secrets
-
-    return secrets.token_urlsafe(24)
-
-
-class PreviewLink(models.Model):
-    """A secret address that shows an unpublished brief to anyone who has it."""
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="preview_links"
-    )
-    token = models.CharField(max_length=64, default=new_preview_token, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    revoked_at = models.DateTimeField(
-        null=True, blank=True, help_text="A revoked link shows nothing any more."
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["token"], name="previewlink_token_unique"),
-        ]
-
-    def __str__(self):
-        return f"Preview link for {self.article}"
-
-    def get_absolute_url(self):
-        return reverse("articles:preview", kwargs={"token": self.token})
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-
-class Correction(models.Model):
-    """A correction or update appended to a published brief, shown to readers."""
-
-    class Kind(models.TextChoices):
-        CORRECTION = "correction", "Correction"
-        UPDATE = "update", "Update"
-
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="corrections"
-    )
-    kind = models.CharField(
-        max_length=12, choices=Kind.choices, default=Kind.CORRECTION
-    )
-    text = RichTextField(
-        kind="inline",
-        blank=False,
-        help_text="Shown to readers at the end of the brief, with its time.",
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self):
-        return f"{self.get_kind_display()} on {self.article}"
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # Readers see “Updated …”; update() leaves the brief's version alone,
-        # so an editor with the brief open is not told it changed under them.
-        Article.objects.filter(pk=self.article_id).update(updated_at=timezone.now())
-
-
-class SearchEntry(models.Model):
-    """A brief's entry in SQLite's full-text index (articles/search/sqlite.py).
-
-    Only SQLite has the table: an FTS5 virtual table that triggers keep in
-    step with the brief's row. Nothing is written through this model; it lets
-    a query of briefs join their entries.
-    """
-
-    article = models.OneToOneField(
-        Article,
-        on_delete=models.DO_NOTHING,
-        primary_key=True,
-        db_column="rowid",
-        db_constraint=False,
-        related_name="search_entry",
-    )
-    # FTS5's hidden column named after its table: what MATCH, bm25() and
-    # snippet() are given.
-    fts = models.TextField(db_column="articles_search")
-
-    class Meta:
-        managed = False
-        db_table = "articles_search"
-
-    def __str__(self):
-        return f"Search entry of brief {self.article_id}"
