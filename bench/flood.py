@@ -3,7 +3,7 @@
 The server is gunicorn exactly as shipped (`-c python:newsroom.gunicorn_conf`:
 its worker count, its timeouts, its logging through newsroom.logging), with
 production settings (DEBUG=0, page cache on) on a throwaway SQLite database
-built by bench/data.py; its log goes to a file, as in production.
+built by bench/in_django/data.py; its log goes to a file, as in production.
 
 A probe (wrk, 1 connection) reads a normal page (an article) for --seconds:
   quiet   with nothing else running;

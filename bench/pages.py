@@ -12,7 +12,7 @@ The article page is measured on one brief and again on every brief in turn
 Load comes from wrk in a second process; server CPU per request is read from
 /proc for the gunicorn master and workers (the stabler figure on a shared box).
 Production settings (DEBUG off) on a throwaway SQLite database of thousands of
-briefs built by bench/data.py.
+briefs built by bench/in_django/data.py.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def prepare(workdir: Path, briefs: int) -> None:
     run = {"cwd": ROOT, "env": env, "check": True, "stdout": subprocess.DEVNULL}
     subprocess.run([PY, "manage.py", "migrate", "--noinput"], **run)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput"], **run)
-    subprocess.run([PY, "-m", "bench.data", "--briefs", str(briefs)], **run)
+    subprocess.run([PY, "-m", "bench.in_django.data", "--briefs", str(briefs)], **run)
 
 
 def cpu_ticks(pid: int) -> int:
@@ -228,7 +228,7 @@ def run(args) -> list[Result]:
         args.workers,
     )
     # Every brief in turn, from wrk's one thread (one counter for all
-    # connections); bench.data names them bench-brief-0 to -(N-1).
+    # connections); bench.in_django.data names them bench-brief-0 to -(N-1).
     rotation = workdir / "every-brief.lua"
     rotation.write_text(
         "local n = 0\n"
