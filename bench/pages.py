@@ -55,6 +55,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_options(doc: str, *, briefs: int, **parser) -> argparse.ArgumentParser:
+    """A bench's command line: its docstring as the help, the size of the data
+    set it builds (bench/in_django/data.py) and where that data goes."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **parser
+    )
+    parser.add_argument("--briefs", type=int, default=briefs)
+    parser.add_argument(
+        "--workdir", help="where the throwaway data goes (reuse it between runs)"
+    )
+    return parser
+
+
 def production_env(workdir: Path, **extra) -> dict:
     env = dict(os.environ)
     env.update(
@@ -304,15 +317,11 @@ def report(results: list[Result]) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--briefs", type=int, default=3000)
+    parser = bench_options(__doc__, briefs=3000)
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workdir", help="reuse a data directory between runs")
     args = parser.parse_args(argv)
     report(run(args))
 

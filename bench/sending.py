@@ -21,10 +21,8 @@ Then the worker's peak RSS (ru_maxrss from wait4) sending to --small and to
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from bench.pages import PY, ROOT, bench_options, free_port, production_env
+
 TIMEOUT = 600
 
 
@@ -42,33 +40,17 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_env(workdir: Path, port: int) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="bench-" + "k" * 60,
-        ALLOWED_HOSTS="127.0.0.1",
+    return production_env(
+        workdir,
         SITE_URL="https://news.example.org",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
         DATABASE_URL=f"sqlite:///{workdir / 'sending.sqlite3'}",
-        PAGE_CACHE_VERSION_FILE=str(workdir / "content-version"),
-        CACHE_URL="locmem://bench",
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
         BULK_EMAIL_URL=f"smtp://127.0.0.1:{port}",
         TASKS_BACKEND="db",
         DJANGO_SETTINGS_MODULE="newsroom.settings",
         NEWSLETTER_RATE_LIMIT_PER_SECOND="0",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 class Sink:
@@ -112,16 +94,14 @@ class Sink:
 
 
 def django(env, *args, timeout=TIMEOUT) -> str:
-    done = subprocess.run(
+    return subprocess.check_output(
         [PY, *args],
         cwd=ROOT,
         env=env,
-        check=True,
-        capture_output=True,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
     )
-    return done.stdout
 
 
 def run_worker(env) -> tuple[float, int]:
@@ -291,11 +271,7 @@ def report(data: dict) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench sending",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = bench_options(__doc__, briefs=6, prog="python -m bench sending")
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument(
         "--small",
@@ -303,9 +279,7 @@ def main(argv=None) -> None:
         default=1_000,
         help="the audience the memory is compared with",
     )
-    parser.add_argument("--briefs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workdir", help="where the throwaway database goes")
     args = parser.parse_args(argv)
     report(run(args))
 
