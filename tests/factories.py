@@ -105,6 +105,32 @@ def make_brief(sections: int = 2, bullets: int = 2, **kwargs) -> Article:
     return article
 
 
+def make_filed_brief(
+    *,
+    category: str = "world",
+    topic: str = "trade",
+    author: str = "ana",
+    lead: str = "",
+    bullet: str = "A bullet.",
+    **kwargs,
+) -> Article:
+    """A published brief filed under the category, topic and author with these
+    slugs (made the first time, shared after), with one "Why it matters"
+    section (`lead`) of one bullet: a brief every kind of reader page shows."""
+    article = make_article(
+        category=Category.objects.filter(slug=category).first()
+        or make_category(slug=category),
+        topics=[Topic.objects.filter(slug=topic).first() or make_topic(slug=topic)],
+        authors=[
+            Author.objects.filter(slug=author).first() or make_author(slug=author)
+        ],
+        **kwargs,
+    )
+    section = make_section(article, label=label("Why it matters"), text=lead)
+    make_bullet(section, bullet)
+    return article
+
+
 def make_user(username: str, *, staff: bool = False, superuser: bool = False, **kw):
     User = get_user_model()
     user = User.objects.create_user(
