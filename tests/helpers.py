@@ -1,8 +1,10 @@
-"""Helpers several test modules share: the admin's brief form data and a
-throwaway MEDIA_ROOT for TestCase classes."""
+"""Helpers several test modules share: the admin's brief form data, a
+throwaway MEDIA_ROOT for TestCase classes, and a GET through a WSGI app (the
+page cache in front of Django) as gunicorn passes it."""
 
 import shutil
 import tempfile
+from io import BytesIO
 
 from django.test import override_settings
 
@@ -81,3 +83,40 @@ class MediaRootMixin:
         super().tearDownClass()
         cls.media_override.disable()
         shutil.rmtree(cls.media, ignore_errors=True)
+
+
+def call(app, env):
+    """`app` called with the WSGI environ `env`: (status, headers, body)."""
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(env, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def wsgi_get(app, path, *, scheme="https", host="news.example", query="", **headers):
+    """One GET through `app` as gunicorn would pass it; (status, headers, body)."""
+    env = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": BytesIO(),
+        **headers,
+    }
+    return call(app, env)
+
+
+def reader_get(app, path, query=""):
+    """A reader's GET of http://testserver`path` through `app`: (status, body
+    text, whether the page cache answered it)."""
+    status, headers, body = wsgi_get(
+        app, path, scheme="http", host="testserver", query=query
+    )
+    return status, body.decode(), headers.get("X-Page-Cache") == "hit"

@@ -7,7 +7,6 @@ then reads every page again and sorts them into re-rendered and still cached.
 """
 
 from datetime import timedelta
-from io import BytesIO
 
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
@@ -26,6 +25,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
+from tests.helpers import reader_get
 
 HOME = "/"
 CRANES = "/briefs/cranes/"
@@ -79,24 +79,7 @@ class ExactInvalidationTests(TransactionTestCase):
         )
 
     def get(self, path):
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(),
-            "wsgi.errors": BytesIO(),
-        }
-        seen = {}
-
-        def start_response(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        body = b"".join(self.app(environ, start_response)).decode()
-        return seen["status"], body, seen["headers"].get("X-Page-Cache") == "hit"
+        return reader_get(self.app, path)
 
     def warm(self):
         for path in PAGES:

@@ -9,7 +9,7 @@ import re
 import threading
 from contextlib import ExitStack
 from datetime import timedelta
-from io import BytesIO, StringIO
+from io import StringIO
 from unittest import mock, skipUnless
 
 import time_machine
@@ -31,7 +31,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-from tests.newsroom.test_pagecache import call
+from tests.helpers import reader_get
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
@@ -53,24 +53,7 @@ class NoStalePageTests(TransactionTestCase):
         )
 
     def get(self, path):
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(),
-            "wsgi.errors": BytesIO(),
-        }
-        seen = {}
-
-        def start_response(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        body = b"".join(self.app(environ, start_response)).decode()
-        return seen["status"], body, seen["headers"].get("X-Page-Cache") == "hit"
+        return reader_get(self.app, path)
 
     def assert_cached(self, path):
         self.get(path)
@@ -243,21 +226,8 @@ class FollowUpTests(TransactionTestCase):
         self.section = make_section(self.article, custom_label="Zoom in")
 
     def read(self, path, query=""):
-        status, headers, body = call(
-            self.app,
-            {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": path,
-                "QUERY_STRING": query,
-                "SERVER_NAME": "testserver",
-                "SERVER_PORT": "80",
-                "HTTP_HOST": "testserver",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": BytesIO(),
-                "wsgi.errors": BytesIO(),
-            },
-        )
-        return body.decode(), headers.get("X-Page-Cache") == "hit"
+        _, body, hit = reader_get(self.app, path, query)
+        return body, hit
 
     def assert_cached(self, path, query=""):
         self.read(path, query)
