@@ -19,9 +19,9 @@ from newsroom.pagecache import PageCache
 from tests.factories import (
     label,
     make_article,
-    make_author,
     make_bullet,
     make_category,
+    make_harbour_brief,
     make_section,
     make_topic,
 )
@@ -50,21 +50,12 @@ PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAI
 class ExactInvalidationTests(TransactionTestCase):
     def setUp(self):
         self.app = PageCache(WSGIHandler())
-        self.harbours = make_category(name="Harbours", slug="harbours")
+        self.cranes = make_harbour_brief()
+        self.harbours = self.cranes.category
+        [self.ada] = self.cranes.byline_authors
+        self.section = self.cranes.sections.get()
         self.rail = make_category(name="Rail", slug="rail")
-        self.ada = make_author(name="Ada Quill", slug="ada")
-        self.shipping = make_topic(name="Shipping", slug="shipping")
         self.signals = make_topic(name="Signals", slug="signals")
-        self.cranes = make_article(
-            headline="Cranes return to the port",
-            slug="cranes",
-            category=self.harbours,
-            authors=[self.ada],
-            topics=[self.shipping],
-        )
-        self.section = make_section(
-            self.cranes, label=label("Why it matters"), text="Exports resume."
-        )
         self.trains = make_article(
             headline="Night trains come back",
             slug="trains",

@@ -25,11 +25,10 @@ from newsroom import pagecache
 from newsroom.pagecache import PageCache
 from tests.factories import (
     make_article,
-    make_author,
     make_bullet,
     make_category,
+    make_harbour_brief,
     make_section,
-    make_topic,
 )
 from tests.helpers import reader_get
 
@@ -38,19 +37,11 @@ from tests.helpers import reader_get
 class NoStalePageTests(TransactionTestCase):
     def setUp(self):
         self.app = PageCache(WSGIHandler())
-        self.category = make_category(name="Harbours", slug="harbours")
-        self.author = make_author(name="Ada Quill", slug="ada")
-        self.topic = make_topic(name="Shipping", slug="shipping")
-        self.article = make_article(
-            headline="Cranes return to the port",
-            slug="cranes",
-            category=self.category,
-            authors=[self.author],
-            topics=[self.topic],
-        )
-        self.section = make_section(
-            self.article, custom_label="Why it matters", text="Exports resume."
-        )
+        self.article = make_harbour_brief()
+        self.category = self.article.category
+        [self.author] = self.article.byline_authors
+        self.topic = self.article.topics.get()
+        self.section = self.article.sections.get()
 
     def get(self, path):
         return reader_get(self.app, path)
