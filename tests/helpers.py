@@ -1,15 +1,36 @@
 """Helpers several test modules share: the admin's brief form data, a
-throwaway MEDIA_ROOT for TestCase classes, and a GET through a WSGI app (the
-page cache in front of Django) as gunicorn passes it."""
+throwaway MEDIA_ROOT for TestCase classes, the TASKS settings tests switch to,
+a GET through a WSGI app (the page cache in front of Django) as gunicorn
+passes it, and `manage.py` (or a script in its shell) in a process of its own."""
 
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
 from io import BytesIO
+from pathlib import Path
 
 from django.test import override_settings
 
 from articles.models import Article
 from tests.factories import label
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# TASKS settings for override_settings: tasks run at once, are only recorded
+# (DUMMY), or wait in the database for a worker (DB).
+QUEUES = ["default", "email"]
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": QUEUES,
+    }
+}
+DUMMY_TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": QUEUES}
+}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
 
 
 def brief_form(sections, **fields) -> dict:
@@ -120,3 +141,33 @@ def reader_get(app, path, query=""):
         app, path, scheme="http", host="testserver", query=query
     )
     return status, body.decode(), headers.get("X-Page-Cache") == "hit"
+
+
+def manage(env: dict, *args: str, timeout: float = 180) -> str:
+    """`manage.py` run in a process of its own with `env`: its output; a
+    failure or a timeout fails the test with what it printed."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"manage.py {args[0]} took over {timeout}s") from exc
+    if done.returncode:
+        raise AssertionError(
+            f"manage.py {' '.join(args[:1])} failed ({done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    return done.stdout
+
+
+def shell(env: dict, code: str, timeout: float = 180) -> dict:
+    """Run `code` in `manage.py shell`; it sets `result`, which comes back."""
+    script = f"{code}\nimport json as _json\nprint('RESULT ' + _json.dumps(result))\n"
+    output = manage(env, "shell", "-c", script, timeout=timeout)
+    line = next(li for li in output.splitlines() if li.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))

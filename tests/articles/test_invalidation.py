@@ -25,7 +25,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-from tests.helpers import reader_get
+from tests.helpers import IMMEDIATE_TASKS, reader_get
 
 HOME = "/"
 CRANES = "/briefs/cranes/"
@@ -37,12 +37,6 @@ SIGNALS = "/topic/signals/"
 ADA = "/author/ada/"
 FEED = "/feed/"
 RAIL_FEED = "/category/rail/feed/"
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAIL_FEED)
 
 
@@ -188,7 +182,7 @@ class ExactInvalidationTests(TransactionTestCase):
 
     # A rename re-renders the briefs showing the name in a task: run it the
     # way a worker would, and only then are the pages to show the new name.
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_an_author_refreshes_the_pages_naming_them(self):
         def rename():
             self.ada.name = "Ada Q. Quill"
@@ -199,7 +193,7 @@ class ExactInvalidationTests(TransactionTestCase):
         )
         self.assertIn("Ada Q. Quill", self.get(CRANES)[1])
 
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_topic_refreshes_the_pages_naming_it(self):
         def rename():
             self.signals.name = "Signalling"
@@ -220,7 +214,7 @@ class ExactInvalidationTests(TransactionTestCase):
         self.assert_fresh(rename, fresh=(HOME, CRANES, TRAINS, RAIL, ADA), cached=())
         self.assertIn("Railways", self.get(CRANES)[1])
 
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_label_refreshes_whole_briefs_not_lists(self):
         def rename():
             why = label("Why it matters")

@@ -45,6 +45,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_brief, make_user
+from tests.helpers import DUMMY_TASKS
 from tests.newsletter.factories import (
     default_newsletter,
     make_edition,
@@ -260,13 +261,6 @@ class MarkupIsTextEverywhereTests(SMTPTestMixin, TestCase):
 
 
 # Header injection ------------------------------------------------------------
-
-DUMMY_TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 
 
 class HeaderInjectionTests(SMTPTestMixin, TestCase):

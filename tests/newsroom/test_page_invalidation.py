@@ -30,7 +30,7 @@ from tests.factories import (
     make_harbour_brief,
     make_section,
 )
-from tests.helpers import reader_get
+from tests.helpers import DB_TASKS, DUMMY_TASKS, reader_get
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
@@ -200,10 +200,6 @@ def refuse(only=None):
         return execute(sql, params, many, context)
 
     return wrapper
-
-
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])

@@ -31,23 +31,17 @@ import pytest
 import time_machine
 from django.test import TestCase, override_settings
 
+from tests.helpers import DUMMY_TASKS, shell
 from tests.reliability.conftest import (
     SECRET_KEY,
     pg_rows,
     pg_value,
     request,
-    shell,
     site_env,
     wait_for,
 )
 
 AUDIENCE = 2000
-DUMMY_TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 LOCMEM_MAILERS = {
     "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
     "bulk": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
