@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 import psycopg
 import pytest
 
+from tests.helpers import manage
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get(
@@ -127,34 +129,6 @@ def site_env(tmp: Path, database_url: str, **extra) -> dict:
     )
     env.update({key: str(value) for key, value in extra.items()})
     return env
-
-
-def manage(env: dict, *args: str, timeout: float = 180) -> str:
-    try:
-        done = subprocess.run(
-            [PY, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"manage.py {args[0]} took over {timeout}s") from exc
-    if done.returncode:
-        raise AssertionError(
-            f"manage.py {' '.join(args[:1])} failed ({done.returncode}):\n"
-            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
-    return done.stdout
-
-
-def shell(env: dict, code: str, timeout: float = 180) -> dict:
-    """Run `code` in `manage.py shell`; it sets `result`, which comes back."""
-    script = f"{code}\nimport json as _json\nprint('RESULT ' + _json.dumps(result))\n"
-    output = manage(env, "shell", "-c", script, timeout=timeout)
-    line = next(li for li in output.splitlines() if li.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
 
 
 @pytest.fixture(scope="session")

@@ -37,15 +37,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.reliability.conftest import (
-    ROOT,
-    free_port,
-    manage,
-    shell,
-    site_env,
-    unavailable,
-    wait_for,
-)
+from tests.helpers import manage, shell
+from tests.reliability.conftest import ROOT, free_port, site_env, unavailable, wait_for
 
 HOST = "news.example.com"
 ORIGIN = f"https://{HOST}"

@@ -15,14 +15,8 @@ import re
 import signal
 import time
 
-from tests.reliability.conftest import (
-    Session,
-    pg_rows,
-    pg_value,
-    shell,
-    site_env,
-    wait_for,
-)
+from tests.helpers import shell
+from tests.reliability.conftest import Session, pg_rows, pg_value, site_env, wait_for
 
 AUDIENCE = 300
 REFUSAL = "550 5.7.1 Relaying denied"

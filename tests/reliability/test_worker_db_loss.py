@@ -18,7 +18,8 @@ logged; a round that lands inside a task is logged by whoever meets it.
 import signal
 import time
 
-from tests.reliability.conftest import pg_rows, pg_value, shell, site_env, wait_for
+from tests.helpers import shell
+from tests.reliability.conftest import pg_rows, pg_value, site_env, wait_for
 
 AUDIENCE = 3000
 ROUNDS = 5
