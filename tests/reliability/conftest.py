@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import psycopg
 import pytest
 
-from tests.helpers import manage
+from tests.helpers import manage, shell
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -434,6 +434,58 @@ def wait_for(predicate, timeout: float, what: str, *, process=None, every=0.02):
             )
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def seed_edition(env, slug: str, audience: int, *, sections: int = 3, name=None):
+    """A newsletter `slug` with `audience` confirmed readers at <slug>.example
+    and a started edition of one brief of `sections` sections of as many
+    bullets: {"edition": id, "newsletter": id}."""
+    return shell(
+        env,
+        f"""
+from newsletter import sending
+from tests.factories import make_brief
+from tests.newsletter.factories import make_audience, make_edition, make_newsletter
+newsletter = make_newsletter(name="{name or slug}", slug="{slug}")
+make_audience(newsletter, {audience}, domain="{slug}.example")
+brief = make_brief(sections={sections}, bullets={sections}, slug="{slug}")
+edition = make_edition(newsletter, [brief])
+sending.start(edition.pk)
+result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
+""",
+    )
+
+
+def ledger(url: str, edition: int) -> dict:
+    """The edition's delivery rows by status."""
+    return dict(
+        pg_rows(
+            url,
+            "SELECT status, count(*) FROM newsletter_delivery "
+            "WHERE edition_id = %s GROUP BY status",
+            (edition,),
+        )
+    )
+
+
+def edition_state(url: str, edition: int) -> tuple:
+    return pg_rows(
+        url,
+        "SELECT status, recipients_count, sent_count, failed_count, skipped_count "
+        "FROM newsletter_edition WHERE id = %s",
+        (edition,),
+    )[0]
+
+
+def wait_until_sent(url: str, edition: int, timeout: float, what: str, worker) -> None:
+    """Wait for the edition to be sent; the worker exiting first fails the test."""
+    wait_for(
+        lambda: edition_state(url, edition)[0] == "sent",
+        timeout,
+        what,
+        process=worker,
+        every=0.1,
+    )
 
 
 def request(
