@@ -18,6 +18,27 @@ from tests.factories import label
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The task workers' manage.py arguments as a deployment runs them (make run,
+# deploy/systemd), polling often enough for a test.
+TASK_WORKER = [
+    "worker",
+    "--queue-name",
+    "*",
+    "--interval",
+    "0.1",
+    "--no-startup-delay",
+    "--no-reload",
+]
+# Deferred tasks (retries, a dead worker's lease) need the scheduler.
+RQ_WORKER = [
+    "rqworker",
+    "default",
+    "email",
+    "--job-class",
+    "django_tasks_rq.Job",
+    "--with-scheduler",
+]
+
 # TASKS settings for override_settings: tasks run at once, are only recorded
 # (DUMMY), or wait in the database for a worker (DB).
 QUEUES = ["default", "email"]
@@ -171,3 +192,12 @@ def shell(env: dict, code: str, timeout: float = 180) -> dict:
     output = manage(env, "shell", "-c", script, timeout=timeout)
     line = next(li for li in output.splitlines() if li.startswith("RESULT "))
     return json.loads(line.removeprefix("RESULT "))
+
+
+def delete_selected(client, changelist: str, pks, *, confirmed=True, **kwargs):
+    """The admin's "Delete selected" action on `pks` from `changelist`, as the
+    confirmation page posts it (or, with confirmed=False, as the list does)."""
+    data = {"action": "delete_selected", "_selected_action": list(pks)}
+    if confirmed:
+        data["post"] = "yes"
+    return client.post(changelist, data, **kwargs)

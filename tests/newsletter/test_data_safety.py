@@ -35,6 +35,7 @@ from newsletter.models import (
 )
 from newsroom.logging import RedactSecrets
 from tests.factories import make_brief, make_user
+from tests.helpers import delete_selected
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -93,14 +94,7 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
 
     def test_the_bulk_delete_action_cannot_take_it_either(self):
         before = self.history()
-        self.client.post(
-            "/admin/newsletter/newsletter/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.weekly.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/newsletter/", [self.weekly.pk])
         self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
         self.assertEqual(self.history(), before)
 
@@ -112,14 +106,7 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
             ).status_code,
             403,
         )
-        self.client.post(
-            "/admin/newsletter/edition/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.edition.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/edition/", [self.edition.pk])
         self.assertEqual(self.history(), before)
 
     def test_a_newsletter_nobody_ever_subscribed_to_can_go(self):
@@ -245,14 +232,7 @@ class ConsentHistoryTests(TestCase):
         self.assertContains(page, "untick “Is public”")
         self.assertContains(page, "Erase personal data")
         self.client.post(url, {"post": "yes"})
-        self.client.post(
-            "/admin/newsletter/newsletter/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.weekly.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/newsletter/", [self.weekly.pk])
         self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
         self.assertEqual(self.history(), before)
 

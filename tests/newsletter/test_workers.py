@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, manage
+from tests.helpers import ROOT, RQ_WORKER, TASK_WORKER, manage
 
 AUDIENCE = 400
 
@@ -54,19 +54,7 @@ class Worker:
 
 
 def db_task_worker(env, log):
-    return Worker(
-        env,
-        log,
-        [
-            "worker",
-            "--queue-name",
-            "*",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-        ],
-    )
+    return Worker(env, log, TASK_WORKER)
 
 
 def ledger(site) -> dict:
@@ -266,15 +254,7 @@ def test_the_same_send_runs_on_rq_workers(site):
         "NEWSLETTER_PARALLEL_BATCHES": "2",
     }
     manage(env, "shell", "-c", SETUP)
-    command = [
-        "rqworker",
-        "default",
-        "email",
-        "--job-class",
-        "django_tasks_rq.Job",
-        "--with-scheduler",
-    ]
-    workers = [Worker(env, site["log"], command) for _ in range(2)]
+    workers = [Worker(env, site["log"], RQ_WORKER) for _ in range(2)]
     until_sent(site, workers, 120, "the edition to finish on RQ")
     sent = addresses(site["sink"])
     assert len(sent) == len(set(sent)) == AUDIENCE

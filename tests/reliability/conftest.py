@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 import psycopg
 import pytest
 
-from tests.helpers import manage, shell
+from tests.helpers import RQ_WORKER, TASK_WORKER, manage, shell
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -355,36 +355,14 @@ class Processes:
         deploy/systemd/newsroom-worker.service)."""
         return self.start(
             "worker",
-            [
-                PY,
-                "manage.py",
-                "worker",
-                "--queue-name",
-                "*",
-                "--interval",
-                "0.1",
-                "--no-startup-delay",
-                "--no-reload",
-            ],
+            [PY, "manage.py", *TASK_WORKER],
             env,
         )
 
     def rq_worker(self, env: dict, name: str) -> Process:
         return self.start(
             name,
-            [
-                PY,
-                "manage.py",
-                "rqworker",
-                "default",
-                "email",
-                "--job-class",
-                "django_tasks_rq.Job",
-                # Deferred tasks (retries, a dead worker's lease) need it.
-                "--with-scheduler",
-                "--name",
-                name,
-            ],
+            [PY, "manage.py", *RQ_WORKER, "--name", name],
             env,
         )
 
