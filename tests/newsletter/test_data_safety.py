@@ -55,6 +55,19 @@ def send(edition):
     return edition
 
 
+def erase_from_the_admin(client, subscriber):
+    """The subscriber list's "Erase personal data" action on one subscriber,
+    confirmed."""
+    return client.post(
+        "/admin/newsletter/subscriber/",
+        {
+            "action": "erase_personal_data",
+            "_selected_action": [subscriber.pk],
+            "confirm": "yes",
+        },
+    )
+
+
 class NewsletterDeletionTests(SMTPTestMixin, TestCase):
     def setUp(self):
         super().setUp()
@@ -295,14 +308,7 @@ class ConsentHistoryTests(TestCase):
     def test_erasure_still_works_for_the_newsletter_editor(self):
         before = self.history()
         client = self.newsletter_editor()
-        client.post(
-            "/admin/newsletter/subscriber/",
-            {
-                "action": "erase_personal_data",
-                "_selected_action": [self.ada.pk],
-                "confirm": "yes",
-            },
-        )
+        erase_from_the_admin(client, self.ada)
         self.ada.refresh_from_db()
         self.assertTrue(privacy.is_erased(self.ada))
         after = self.history()
@@ -529,14 +535,7 @@ class ErasureTests(PersonalDataTestCase):
         changelist = client.get("/admin/newsletter/subscriber/")
         actions = dict(changelist.context["action_form"].fields["action"].choices)
         self.assertNotIn("erase_personal_data", actions)
-        client.post(
-            "/admin/newsletter/subscriber/",
-            {
-                "action": "erase_personal_data",
-                "_selected_action": [self.ada.pk],
-                "confirm": "yes",
-            },
-        )
+        erase_from_the_admin(client, self.ada)
         self.ada.refresh_from_db()
         self.assertEqual(self.ada.email, "ada@example.com")
 
