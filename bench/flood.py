@@ -3,7 +3,7 @@
 The server is gunicorn exactly as shipped (`-c python:newsroom.gunicorn_conf`:
 its worker count, its timeouts, its logging through newsroom.logging), with
 production settings (DEBUG=0, page cache on) on a throwaway SQLite database
-built by bench/data.py; its log goes to a file, as in production.
+built by bench/in_django/data.py; its log goes to a file, as in production.
 
 A probe (wrk, 1 connection) reads a normal page (an article) for --seconds:
   quiet   with nothing else running;
@@ -30,7 +30,6 @@ second, so nginx's per-address limit meets the attacker and not the reader.
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import re
 import shutil
@@ -46,7 +45,15 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.pages import CLK_TCK, PY, ROOT, free_port, prepare, production_env
+from bench.pages import (
+    CLK_TCK,
+    PY,
+    ROOT,
+    bench_options,
+    free_port,
+    prepare,
+    production_env,
+)
 
 ATTACKS = {"4kb": 1300, "64kb": 64 * 1024 // 3, "short": 3}  # "aA1" repeated
 PHASES = ("quiet", "4kb", "64kb", "short")
@@ -379,10 +386,7 @@ def report(phases: list[Phase], args) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--briefs", type=int, default=300)
+    parser = bench_options(__doc__, briefs=300)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--page", default="/briefs/bench-brief-1/")
@@ -401,7 +405,6 @@ def main(argv=None) -> None:
         choices=["0", "1"],
         help="ACCESS_LOG for the server (default: the shipped default)",
     )
-    parser.add_argument("--workdir", help="reuse a data directory between runs")
     parser.add_argument(
         "--nginx",
         action="store_true",

@@ -11,7 +11,6 @@ subscribers (bench/sending.py).
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.pages import Server, prepare, production_env
+from bench.pages import Server, bench_options, prepare, production_env
 
 
 def _children(pid: int) -> list[int]:
@@ -75,10 +74,7 @@ def measure(briefs: int, workdir: Path, articles: int, pages: int, cache_mb: int
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--briefs", type=int, default=3000)
+    parser = bench_options(__doc__, briefs=3000)
     parser.add_argument("--factor", type=int, default=10)
     parser.add_argument("--articles", type=int, default=2500)
     parser.add_argument("--pages", type=int, default=20)
@@ -88,7 +84,6 @@ def main(argv=None) -> None:
         default=32,
         help="PAGE_CACHE_MAX_BYTES in MB (the production default)",
     )
-    parser.add_argument("--workdir", help="keep the data sets here between runs")
     args = parser.parse_args(argv)
     base = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-bench-memory-"))
     rows = []

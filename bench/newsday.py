@@ -29,6 +29,7 @@ from pathlib import Path
 
 from bench.invalidation import reader_paths
 from bench.pages import (
+    CLK_TCK,
     PY,
     ROOT,
     Result,
@@ -44,7 +45,7 @@ MIX_SIZE = 20_000
 
 
 def paths_mix(rng: random.Random, briefs: int, categories, topics) -> list[str]:
-    """The same reader mix as the in-process simulation, over bench.data's slugs."""
+    """The same reader mix as the in-process simulation, over bench.in_django.data's slugs."""
     slugs = [f"bench-brief-{rank}" for rank in range(briefs)]
     return reader_paths(rng, MIX_SIZE, slugs, categories, topics)
 
@@ -95,8 +96,6 @@ def measure_mix(server: Server, mode: str, script: Path, args) -> Result:
         server.url + "/", args.seconds, args.connections, script
     )
     used = cpu_ticks(server.proc.pid) - before
-    from bench.pages import CLK_TCK
-
     cpu_ms = used / CLK_TCK * 1000 / max(requests, 1)
     return Result("news day", mode, requests, rps, p50, p99, cpu_ms, errors)
 
@@ -144,7 +143,7 @@ def main(argv=None) -> None:
             [
                 PY,
                 "-m",
-                "bench.editor",
+                "bench.in_django.editor",
                 str(args.warmup + args.seconds + 2),
                 str(record),
             ],

@@ -12,7 +12,7 @@ The article page is measured on one brief and again on every brief in turn
 Load comes from wrk in a second process; server CPU per request is read from
 /proc for the gunicorn master and workers (the stabler figure on a shared box).
 Production settings (DEBUG off) on a throwaway SQLite database of thousands of
-briefs built by bench/data.py.
+briefs built by bench/in_django/data.py.
 """
 
 from __future__ import annotations
@@ -55,6 +55,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bench_options(doc: str, *, briefs: int, **parser) -> argparse.ArgumentParser:
+    """A bench's command line: its docstring as the help, the size of the data
+    set it builds (bench/in_django/data.py) and where that data goes."""
+    parser = argparse.ArgumentParser(
+        description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **parser
+    )
+    parser.add_argument("--briefs", type=int, default=briefs)
+    parser.add_argument(
+        "--workdir", help="where the throwaway data goes (reuse it between runs)"
+    )
+    return parser
+
+
 def production_env(workdir: Path, **extra) -> dict:
     env = dict(os.environ)
     env.update(
@@ -79,7 +92,7 @@ def prepare(workdir: Path, briefs: int) -> None:
     run = {"cwd": ROOT, "env": env, "check": True, "stdout": subprocess.DEVNULL}
     subprocess.run([PY, "manage.py", "migrate", "--noinput"], **run)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput"], **run)
-    subprocess.run([PY, "-m", "bench.data", "--briefs", str(briefs)], **run)
+    subprocess.run([PY, "-m", "bench.in_django.data", "--briefs", str(briefs)], **run)
 
 
 def cpu_ticks(pid: int) -> int:
@@ -228,7 +241,7 @@ def run(args) -> list[Result]:
         args.workers,
     )
     # Every brief in turn, from wrk's one thread (one counter for all
-    # connections); bench.data names them bench-brief-0 to -(N-1).
+    # connections); bench.in_django.data names them bench-brief-0 to -(N-1).
     rotation = workdir / "every-brief.lua"
     rotation.write_text(
         "local n = 0\n"
@@ -304,15 +317,11 @@ def report(results: list[Result]) -> None:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--briefs", type=int, default=3000)
+    parser = bench_options(__doc__, briefs=3000)
     parser.add_argument("--seconds", type=float, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--workdir", help="reuse a data directory between runs")
     args = parser.parse_args(argv)
     report(run(args))
 

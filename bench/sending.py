@@ -21,10 +21,8 @@ Then the worker's peak RSS (ru_maxrss from wait4) sending to --small and to
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,8 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from bench.pages import PY, ROOT, bench_options, free_port, production_env
+
 TIMEOUT = 600
 
 
@@ -42,33 +40,17 @@ def out(text: str = "") -> None:
     sys.stdout.flush()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_env(workdir: Path, port: int) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="bench-" + "k" * 60,
-        ALLOWED_HOSTS="127.0.0.1",
+    return production_env(
+        workdir,
         SITE_URL="https://news.example.org",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
         DATABASE_URL=f"sqlite:///{workdir / 'sending.sqlite3'}",
-        PAGE_CACHE_VERSION_FILE=str(workdir / "content-version"),
-        CACHE_URL="locmem://bench",
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
         BULK_EMAIL_URL=f"smtp://127.0.0.1:{port}",
         TASKS_BACKEND="db",
         DJANGO_SETTINGS_MODULE="newsroom.settings",
         NEWSLETTER_RATE_LIMIT_PER_SECOND="0",
-        LOG_LEVEL="WARNING",
-        PYTHONPATH=str(ROOT),
     )
-    return env
 
 
 class Sink:
@@ -112,146 +94,13 @@ class Sink:
 
 
 def django(env, *args, timeout=TIMEOUT) -> str:
-    done = subprocess.run(
+    return subprocess.check_output(
         [PY, *args],
         cwd=ROOT,
         env=env,
-        check=True,
-        capture_output=True,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=timeout,
-    )
-    return done.stdout
-
-
-# Steps run inside Django, in a child process (python -m bench.sending _step …).
-
-
-def _setup():
-    import django as dj
-
-    dj.setup()
-
-
-def step_prepare(small: int, big: int, rounds: int, briefs: int) -> None:
-    """Briefs, a newsletter of `small` and one of `big` readers, and editions:
-    one for the small list, one per round for the big one. Each edition has
-    the five latest briefs with their first three sections, a usual daily."""
-    _setup()
-    from django.utils import timezone
-
-    from articles.models import Article
-    from bench.data import build
-    from newsletter.models import (
-        Edition,
-        EditionItem,
-        Newsletter,
-        Subscriber,
-        Subscription,
-    )
-
-    build(briefs)
-    latest = list(Article.objects.published().order_by("-published_at")[:5])
-    now = timezone.now()
-    editions = {}
-    start = 0
-    for label, size, count in (("small", small, 1), ("big", big, rounds)):
-        newsletter = Newsletter.objects.create(
-            name=f"Bench {label}", slug=f"bench-{label}"
-        )
-        people = Subscriber.objects.bulk_create(
-            (Subscriber(email=f"reader{start + i}@example.com") for i in range(size)),
-            batch_size=2000,
-        )
-        start += size
-        Subscription.objects.bulk_create(
-            (
-                Subscription(
-                    subscriber=p,
-                    newsletter=newsletter,
-                    status="confirmed",
-                    confirmed_at=now,
-                )
-                for p in people
-            ),
-            batch_size=2000,
-        )
-        editions[label] = []
-        for _ in range(count):
-            edition = Edition.objects.create(
-                newsletter=newsletter,
-                subject="Ports reopen, rates hold, and three more briefs",
-                preheader="The day's essential briefs.",
-                intro="<p>Good morning. Five briefs, five minutes.</p>",
-            )
-            for position, article in enumerate(latest):
-                item = EditionItem.objects.create(
-                    edition=edition,
-                    article=article,
-                    position=position,
-                    all_sections=False,
-                )
-                item.sections.set(article.sections.order_by("position")[:3])
-            editions[label].append(edition.pk)
-    out(json.dumps(editions))
-
-
-def step_limit(edition_id: int, count: int) -> None:
-    """Pre-built bytes over one smtplib connection, `count` times."""
-    _setup()
-    import smtplib
-
-    from django.conf import settings
-
-    from newsletter import mime, starting
-    from newsletter.models import Edition
-
-    edition = Edition.objects.select_related("newsletter").get(pk=edition_id)
-    starting.freeze(edition)
-    prepared = mime.PreparedEdition.for_edition(edition)
-    to_addr, raw = prepared.personalise(
-        delivery_id=1, subscriber_id=1, address="reader0@example.com"
-    )
-    options = settings.MAILERS["bulk"]["OPTIONS"]
-    smtp = smtplib.SMTP(options["host"], options["port"], timeout=20)
-    smtp.ehlo()
-    started = time.perf_counter()
-    for _ in range(count):
-        smtp.sendmail(prepared.envelope_from, [to_addr], raw)
-    elapsed = time.perf_counter() - started
-    smtp.quit()
-    out(json.dumps({"seconds": elapsed, "bytes": len(raw)}))
-
-
-def step_start(edition_id: int) -> None:
-    _setup()
-    from newsletter import tasks
-
-    tasks.start(edition_id)
-
-
-def step_result(edition_id: int) -> None:
-    _setup()
-    from django.db.models import Max, Min
-
-    from newsletter.models import Delivery, Edition
-
-    edition = Edition.objects.get(pk=edition_id)
-    span = Delivery.objects.filter(edition=edition, status="sent").aggregate(
-        first=Min("sent_at"), last=Max("sent_at")
-    )
-    out(
-        json.dumps(
-            {
-                "status": edition.status,
-                "sent": edition.sent_count,
-                "failed": edition.failed_count,
-                "recipients": edition.recipients_count,
-                "span": (span["last"] - span["first"]).total_seconds()
-                if span["first"]
-                else 0,
-            }
-        )
     )
 
 
@@ -296,7 +145,7 @@ def run(args) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     sink = Sink(workdir)
     env = bench_env(workdir, sink.port)
-    me = ["-m", "bench.sending"]
+    me = ["-m", "bench.in_django.sending_steps"]
 
     def send(edition: int) -> dict:
         before = sink.settle()
@@ -422,21 +271,7 @@ def report(data: dict) -> None:
 
 
 def main(argv=None) -> None:
-    if argv is None:
-        argv = sys.argv[1:]
-    if argv and argv[0].startswith("_"):
-        steps = {
-            "_prepare": step_prepare_cli,
-            "_limit": step_limit_cli,
-            "_start": step_start_cli,
-            "_result": step_result_cli,
-        }
-        return steps[argv[0]](argv[1:])
-    parser = argparse.ArgumentParser(
-        prog="python -m bench sending",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = bench_options(__doc__, briefs=6, prog="python -m bench sending")
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument(
         "--small",
@@ -444,27 +279,9 @@ def main(argv=None) -> None:
         default=1_000,
         help="the audience the memory is compared with",
     )
-    parser.add_argument("--briefs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--workdir", help="where the throwaway database goes")
     args = parser.parse_args(argv)
     report(run(args))
-
-
-def step_prepare_cli(argv):
-    step_prepare(int(argv[0]), int(argv[1]), int(argv[2]), briefs=6)
-
-
-def step_limit_cli(argv):
-    step_limit(int(argv[0]), int(argv[1]))
-
-
-def step_start_cli(argv):
-    step_start(int(argv[0]))
-
-
-def step_result_cli(argv):
-    step_result(int(argv[0]))
 
 
 if __name__ == "__main__":

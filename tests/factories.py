@@ -105,6 +105,52 @@ def make_brief(sections: int = 2, bullets: int = 2, **kwargs) -> Article:
     return article
 
 
+def make_filed_brief(
+    *,
+    category: str = "world",
+    topic: str = "trade",
+    author: str = "ana",
+    lead: str = "",
+    bullet: str = "A bullet.",
+    **kwargs,
+) -> Article:
+    """A published brief filed under the category, topic and author with these
+    slugs (made the first time, named after the slug, shared after), with one
+    "Why it matters" section (`lead`) of one bullet: a brief every kind of
+    reader page shows."""
+    filed = {}
+    for model, make, slug in (
+        (Category, make_category, category),
+        (Topic, make_topic, topic),
+        (Author, make_author, author),
+    ):
+        filed[model] = model.objects.filter(slug=slug).first() or make(
+            slug=slug, name=slug.title()
+        )
+    article = make_article(
+        category=filed[Category],
+        topics=[filed[Topic]],
+        authors=[filed[Author]],
+        **kwargs,
+    )
+    section = make_section(article, label=label("Why it matters"), text=lead)
+    make_bullet(section, bullet)
+    return article
+
+
+def make_harbour_brief() -> Article:
+    """ "Cranes return to the port" (/briefs/cranes/) in Harbours, Shipping and
+    by Ada, its lead "Exports resume.": the brief the page cache tests change."""
+    return make_filed_brief(
+        headline="Cranes return to the port",
+        slug="cranes",
+        category="harbours",
+        topic="shipping",
+        author="ada",
+        lead="Exports resume.",
+    )
+
+
 def make_user(username: str, *, staff: bool = False, superuser: bool = False, **kw):
     User = get_user_model()
     user = User.objects.create_user(

@@ -1,13 +1,57 @@
-"""Helpers several test modules share: the admin's brief form data and a
-throwaway MEDIA_ROOT for TestCase classes."""
+"""Helpers several test modules share: the admin's brief form data, a
+throwaway MEDIA_ROOT for TestCase classes, the TASKS settings tests switch to,
+a GET through a WSGI app (the page cache in front of Django) as gunicorn
+passes it, and `manage.py` (or a script in its shell) in a process of its own."""
 
+import json
 import shutil
+import subprocess
+import sys
 import tempfile
+from io import BytesIO
+from pathlib import Path
 
 from django.test import override_settings
 
 from articles.models import Article
 from tests.factories import label
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The task workers' manage.py arguments as a deployment runs them (make run,
+# deploy/systemd), polling often enough for a test.
+TASK_WORKER = [
+    "worker",
+    "--queue-name",
+    "*",
+    "--interval",
+    "0.1",
+    "--no-startup-delay",
+    "--no-reload",
+]
+# Deferred tasks (retries, a dead worker's lease) need the scheduler.
+RQ_WORKER = [
+    "rqworker",
+    "default",
+    "email",
+    "--job-class",
+    "django_tasks_rq.Job",
+    "--with-scheduler",
+]
+
+# TASKS settings for override_settings: tasks run at once, are only recorded
+# (DUMMY), or wait in the database for a worker (DB).
+QUEUES = ["default", "email"]
+IMMEDIATE_TASKS = {
+    "default": {
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": QUEUES,
+    }
+}
+DUMMY_TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": QUEUES}
+}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": QUEUES}}
 
 
 def brief_form(sections, **fields) -> dict:
@@ -81,3 +125,79 @@ class MediaRootMixin:
         super().tearDownClass()
         cls.media_override.disable()
         shutil.rmtree(cls.media, ignore_errors=True)
+
+
+def call(app, env):
+    """`app` called with the WSGI environ `env`: (status, headers, body)."""
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(env, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def wsgi_get(app, path, *, scheme="https", host="news.example", query="", **headers):
+    """One GET through `app` as gunicorn would pass it; (status, headers, body)."""
+    env = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": BytesIO(),
+        "wsgi.errors": BytesIO(),
+        **headers,
+    }
+    return call(app, env)
+
+
+def reader_get(app, path, query=""):
+    """A reader's GET of http://testserver`path` through `app`: (status, body
+    text, whether the page cache answered it)."""
+    status, headers, body = wsgi_get(
+        app, path, scheme="http", host="testserver", query=query
+    )
+    return status, body.decode(), headers.get("X-Page-Cache") == "hit"
+
+
+def manage(env: dict, *args: str, timeout: float = 180) -> str:
+    """`manage.py` run in a process of its own with `env`: its output; a
+    failure or a timeout fails the test with what it printed."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"manage.py {args[0]} took over {timeout}s") from exc
+    if done.returncode:
+        raise AssertionError(
+            f"manage.py {' '.join(args[:1])} failed ({done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    return done.stdout
+
+
+def shell(env: dict, code: str, timeout: float = 180) -> dict:
+    """Run `code` in `manage.py shell`; it sets `result`, which comes back."""
+    script = f"{code}\nimport json as _json\nprint('RESULT ' + _json.dumps(result))\n"
+    output = manage(env, "shell", "-c", script, timeout=timeout)
+    line = next(li for li in output.splitlines() if li.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def delete_selected(client, changelist: str, pks, *, confirmed=True, **kwargs):
+    """The admin's "Delete selected" action on `pks` from `changelist`, as the
+    confirmation page posts it (or, with confirmed=False, as the list does)."""
+    data = {"action": "delete_selected", "_selected_action": list(pks)}
+    if confirmed:
+        data["post"] = "yes"
+    return client.post(changelist, data, **kwargs)

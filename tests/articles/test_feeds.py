@@ -16,7 +16,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-from tests.helpers import MediaRootMixin
+from tests.helpers import IMMEDIATE_TASKS, MediaRootMixin
 from tests.imagefiles import upload
 
 NS = {
@@ -31,7 +31,7 @@ SITE = "https://news.example.org"
 @override_settings(
     SITE_URL=SITE,
     ALLOWED_HOSTS=["testserver", "evil.example"],
-    TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    TASKS=IMMEDIATE_TASKS,
 )
 class FeedTests(MediaRootMixin, TestCase):
     @classmethod

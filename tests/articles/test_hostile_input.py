@@ -37,11 +37,11 @@ from articles.models import (
 )
 from newsroom.richtext import RichTextField, sanitize
 from tests.factories import (
-    label,
     make_article,
     make_author,
     make_bullet,
     make_category,
+    make_filed_brief,
     make_section,
     make_topic,
     make_user,
@@ -749,19 +749,9 @@ class ReaderUrlPropertyTests(HypothesisTestCase):
 
     @classmethod
     def setUpTestData(cls):
-        category = make_category(slug="world")
-        topic = make_topic(slug="trade")
-        author = make_author(slug="ana")
         for n in range(3):
-            article = make_article(
-                slug=f"brief-{n}",
-                category=category,
-                topics=[topic],
-                authors=[author],
-                published_at=timezone.now() - timedelta(days=n),
-            )
-            make_bullet(
-                make_section(article, label=label("Why it matters")), "A bullet."
+            make_filed_brief(
+                slug=f"brief-{n}", published_at=timezone.now() - timedelta(days=n)
             )
         cls.known = ["world", "trade", "ana", "brief-0", "brief-1", "2026"]
 

@@ -14,11 +14,8 @@ from PIL import Image
 
 from articles.models import Article, Author
 from tests.factories import make_article, make_author, make_category
-from tests.helpers import MediaRootMixin
+from tests.helpers import DUMMY_TASKS, IMMEDIATE_TASKS, MediaRootMixin
 from tests.imagefiles import GPS_IFD, image_bytes, upload
-
-IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
 
 
 def png_header_only(width: int, height: int) -> bytes:
@@ -44,7 +41,7 @@ class HeroForm(forms.ModelForm):
         fields = ["headline", "slug", "hero_image", "hero_alt"]
 
 
-@override_settings(TASKS=DUMMY)
+@override_settings(TASKS=DUMMY_TASKS)
 class UploadValidationTests(MediaRootMixin, TestCase):
     def form(self, name, data, alt="A harbour at dawn", content_type="image/jpeg"):
         return HeroForm(
@@ -107,7 +104,7 @@ class UploadValidationTests(MediaRootMixin, TestCase):
         article.full_clean()  # no image, no alt: fine
 
 
-@override_settings(TASKS=DUMMY)
+@override_settings(TASKS=DUMMY_TASKS)
 class MetadataTests(MediaRootMixin, TestCase):
     def stored(self, fieldfile) -> Image.Image:
         with default_storage.open(fieldfile.name) as file:
@@ -145,7 +142,7 @@ class MetadataTests(MediaRootMixin, TestCase):
         self.assertEqual((article.hero_width, article.hero_height), (300, 400))
 
 
-@override_settings(TASKS=IMMEDIATE)
+@override_settings(TASKS=IMMEDIATE_TASKS)
 class RenditionTests(MediaRootMixin, TestCase):
     def make(self, size=(1600, 900), fmt="JPEG", name="harbour.jpg"):
         with self.captureOnCommitCallbacks(execute=True):
@@ -244,7 +241,7 @@ class RenditionTests(MediaRootMixin, TestCase):
     def test_a_replaced_image_drops_the_old_renditions(self):
         article = self.make()
         with (
-            override_settings(TASKS=DUMMY),
+            override_settings(TASKS=DUMMY_TASKS),
             self.captureOnCommitCallbacks(execute=True),
         ):
             article.hero_image = upload("new.jpg", image_bytes("JPEG", (1000, 500)))
@@ -301,7 +298,7 @@ class RenditionTests(MediaRootMixin, TestCase):
         self.assertTrue(all(default_storage.exists(name) for name in copies))
 
 
-@override_settings(TASKS=DUMMY)
+@override_settings(TASKS=DUMMY_TASKS)
 class BeforeRenditionsTests(MediaRootMixin, TestCase):
     def test_the_original_shows_with_its_dimensions(self):
         with self.captureOnCommitCallbacks(execute=True):
@@ -319,7 +316,7 @@ class BeforeRenditionsTests(MediaRootMixin, TestCase):
         self.assertIn("photo", caught.exception.message_dict)
 
 
-@override_settings(TASKS=DUMMY)
+@override_settings(TASKS=DUMMY_TASKS)
 class StoredExtensionTests(MediaRootMixin, TestCase):
     """A stored image's name ends in the format Pillow found, whatever the
     upload was called: servers pick the Content-Type from that ending."""

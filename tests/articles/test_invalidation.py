@@ -7,7 +7,6 @@ then reads every page again and sorts them into re-rendered and still cached.
 """
 
 from datetime import timedelta
-from io import BytesIO
 
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
@@ -20,12 +19,13 @@ from newsroom.pagecache import PageCache
 from tests.factories import (
     label,
     make_article,
-    make_author,
     make_bullet,
     make_category,
+    make_harbour_brief,
     make_section,
     make_topic,
 )
+from tests.helpers import IMMEDIATE_TASKS, reader_get
 
 HOME = "/"
 CRANES = "/briefs/cranes/"
@@ -37,12 +37,6 @@ SIGNALS = "/topic/signals/"
 ADA = "/author/ada/"
 FEED = "/feed/"
 RAIL_FEED = "/category/rail/feed/"
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAIL_FEED)
 
 
@@ -50,21 +44,12 @@ PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAI
 class ExactInvalidationTests(TransactionTestCase):
     def setUp(self):
         self.app = PageCache(WSGIHandler())
-        self.harbours = make_category(name="Harbours", slug="harbours")
+        self.cranes = make_harbour_brief()
+        self.harbours = self.cranes.category
+        [self.ada] = self.cranes.byline_authors
+        self.section = self.cranes.sections.get()
         self.rail = make_category(name="Rail", slug="rail")
-        self.ada = make_author(name="Ada Quill", slug="ada")
-        self.shipping = make_topic(name="Shipping", slug="shipping")
         self.signals = make_topic(name="Signals", slug="signals")
-        self.cranes = make_article(
-            headline="Cranes return to the port",
-            slug="cranes",
-            category=self.harbours,
-            authors=[self.ada],
-            topics=[self.shipping],
-        )
-        self.section = make_section(
-            self.cranes, label=label("Why it matters"), text="Exports resume."
-        )
         self.trains = make_article(
             headline="Night trains come back",
             slug="trains",
@@ -79,24 +64,7 @@ class ExactInvalidationTests(TransactionTestCase):
         )
 
     def get(self, path):
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(),
-            "wsgi.errors": BytesIO(),
-        }
-        seen = {}
-
-        def start_response(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        body = b"".join(self.app(environ, start_response)).decode()
-        return seen["status"], body, seen["headers"].get("X-Page-Cache") == "hit"
+        return reader_get(self.app, path)
 
     def warm(self):
         for path in PAGES:
@@ -214,7 +182,7 @@ class ExactInvalidationTests(TransactionTestCase):
 
     # A rename re-renders the briefs showing the name in a task: run it the
     # way a worker would, and only then are the pages to show the new name.
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_an_author_refreshes_the_pages_naming_them(self):
         def rename():
             self.ada.name = "Ada Q. Quill"
@@ -225,7 +193,7 @@ class ExactInvalidationTests(TransactionTestCase):
         )
         self.assertIn("Ada Q. Quill", self.get(CRANES)[1])
 
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_topic_refreshes_the_pages_naming_it(self):
         def rename():
             self.signals.name = "Signalling"
@@ -246,7 +214,7 @@ class ExactInvalidationTests(TransactionTestCase):
         self.assert_fresh(rename, fresh=(HOME, CRANES, TRAINS, RAIL, ADA), cached=())
         self.assertIn("Railways", self.get(CRANES)[1])
 
-    @override_settings(TASKS=IMMEDIATE)
+    @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_label_refreshes_whole_briefs_not_lists(self):
         def rename():
             why = label("Why it matters")

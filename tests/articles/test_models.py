@@ -6,15 +6,21 @@ from django.db.models import ProtectedError
 from django.test import TestCase
 from django.utils import timezone
 
-from articles.models import Article, SectionLabel, SlugRedirect
+from articles.models import (
+    Article,
+    Author,
+    Category,
+    SectionLabel,
+    SlugRedirect,
+    Topic,
+)
 from tests.factories import (
     label,
     make_article,
     make_author,
     make_bullet,
-    make_category,
+    make_filed_brief,
     make_section,
-    make_topic,
 )
 
 
@@ -58,11 +64,10 @@ class ArticleTests(TestCase):
         self.assertEqual(article.byline_authors, [first, second])
 
     def test_deleting_a_category_topic_or_author_keeps_the_brief(self):
-        category, topic, author = make_category(), make_topic(), make_author()
-        article = make_article(category=category, topics=[topic], authors=[author])
-        category.delete()
-        topic.delete()
-        author.delete()
+        article = make_filed_brief(category="world", topic="trade", author="ana")
+        Category.objects.get(slug="world").delete()
+        Topic.objects.get(slug="trade").delete()
+        Author.objects.get(slug="ana").delete()
 
         article.refresh_from_db()
         self.assertIsNone(article.category)

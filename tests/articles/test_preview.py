@@ -29,13 +29,16 @@ def assert_no_inline_code(test, html: str):
     test.assertNotIn(" style=", html)
 
 
+def log_in_with_a_draft(test, **brief):
+    """Log the test's client in as an editor; a draft brief, never published."""
+    test.client.force_login(make_user("ed", superuser=True))
+    return make_brief(status=Article.Status.DRAFT, published_at=None, **brief)
+
+
 class StaffPreviewTests(TestCase):
     def setUp(self):
-        self.editor = make_user("ed", superuser=True)
-        self.client.force_login(self.editor)
-        self.draft = make_brief(
-            status=Article.Status.DRAFT,
-            published_at=None,
+        self.draft = log_in_with_a_draft(
+            self,
             headline="Draft nobody has seen",
             slug="draft-unseen",
             sections=2,
@@ -151,11 +154,8 @@ class UnsavedPreviewTests(TestCase):
 
 class PreviewLinkTests(TestCase):
     def setUp(self):
-        self.editor = make_user("ed", superuser=True)
-        self.client.force_login(self.editor)
-        self.draft = make_brief(
-            status=Article.Status.DRAFT,
-            published_at=None,
+        self.draft = log_in_with_a_draft(
+            self,
             headline="Embargoed until Monday",
             slug="embargoed",
         )

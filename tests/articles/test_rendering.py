@@ -19,8 +19,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-
-DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+from tests.helpers import DUMMY_TASKS
 
 
 class RenderOnSaveTests(TestCase):
@@ -117,7 +116,7 @@ class StoredBodyReadersTests(TestCase):
             self.assertNotIn(table, sql)
 
 
-@override_settings(TASKS=DUMMY)
+@override_settings(TASKS=DUMMY_TASKS)
 class SharedRenameTests(TestCase):
     """A rename re-renders the briefs that show the name, in a background task."""
 

@@ -16,6 +16,7 @@ from tests.factories import (
     make_topic,
     make_user,
 )
+from tests.helpers import delete_selected
 
 CHANGELIST = "/admin/articles/article/"
 
@@ -72,13 +73,8 @@ class DeletingWhatBriefsReferToTests(TestCase):
             ("topic", self.topic.pk),
         ]:
             with self.subTest(model=model):
-                response = self.client.post(
-                    f"/admin/articles/{model}/",
-                    {
-                        "action": "delete_selected",
-                        "_selected_action": [pk],
-                        "post": "yes",
-                    },
+                response = delete_selected(
+                    self.client, f"/admin/articles/{model}/", [pk]
                 )
                 self.assertEqual(response.status_code, 302)
         self.assertBriefIntact()
@@ -153,15 +149,13 @@ class PublishedBriefDeletionTests(TestCase):
     ):
         draft = make_article(status=Article.Status.DRAFT)
         live = make_brief(headline="Live one")
-        for confirmed in ({}, {"post": "yes"}):
-            with self.subTest(confirmed=bool(confirmed)):
-                response = self.client.post(
+        for confirmed in (False, True):
+            with self.subTest(confirmed=confirmed):
+                response = delete_selected(
+                    self.client,
                     CHANGELIST,
-                    {
-                        "action": "delete_selected",
-                        "_selected_action": [draft.pk, live.pk],
-                        **confirmed,
-                    },
+                    [draft.pk, live.pk],
+                    confirmed=confirmed,
                     follow=True,
                 )
                 self.assertContains(response, "Nothing was deleted")
@@ -172,14 +166,9 @@ class PublishedBriefDeletionTests(TestCase):
     def test_the_bulk_action_still_deletes_briefs_that_are_not_published(self):
         drafts = [make_article(status=Article.Status.DRAFT) for _ in range(2)]
         pks = [d.pk for d in drafts]
-        confirm = self.client.post(
-            CHANGELIST, {"action": "delete_selected", "_selected_action": pks}
-        )
+        confirm = delete_selected(self.client, CHANGELIST, pks, confirmed=False)
         self.assertContains(confirm, "Are you sure")
-        self.client.post(
-            CHANGELIST,
-            {"action": "delete_selected", "_selected_action": pks, "post": "yes"},
-        )
+        delete_selected(self.client, CHANGELIST, pks)
         self.assertFalse(Article.objects.filter(pk__in=pks).exists())
 
     def test_publishing_between_confirmation_and_post_stops_the_deletion(self):

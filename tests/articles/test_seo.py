@@ -15,7 +15,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-from tests.helpers import MediaRootMixin
+from tests.helpers import IMMEDIATE_TASKS, MediaRootMixin
 from tests.imagefiles import upload
 
 SITE = "https://news.example.org"
@@ -65,7 +65,7 @@ def canonical(parser) -> list[str]:
 @override_settings(
     SITE_URL=SITE,
     ALLOWED_HOSTS=["testserver", "evil.example"],
-    TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+    TASKS=IMMEDIATE_TASKS,
 )
 class ArticleSeoTests(MediaRootMixin, TestCase):
     @classmethod

@@ -3,7 +3,6 @@
 import re
 import tempfile
 from datetime import UTC, datetime, timedelta
-from io import BytesIO
 from pathlib import Path
 
 import time_machine
@@ -19,6 +18,7 @@ from articles.models import Article
 from articles.roles import EDITOR, WRITER
 from newsroom.pagecache import FileVersionStore, PageCache
 from tests.factories import change_form_data, make_brief, make_category, make_role_user
+from tests.helpers import wsgi_get
 
 NOON = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -168,23 +168,8 @@ class ScheduledThroughThePageCacheTests(TestCase):
             self.addCleanup(signal.connect, close_old_connections)
 
     def get(self, path):
-        seen = {}
-
-        def start_response(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        env = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "HTTP_HOST": "testserver",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(),
-        }
-        body = b"".join(self.app(env, start_response)).decode()
-        return seen["headers"], body
+        _, headers, body = wsgi_get(self.app, path, scheme="http", host="testserver")
+        return headers, body.decode()
 
     def test_cached_pages_and_feeds_show_it_once_its_time_has_come(self):
         at = NOON + timedelta(hours=1)

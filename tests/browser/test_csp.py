@@ -10,13 +10,8 @@ import pytest
 
 from articles.models import Article
 from tests.factories import (
-    label,
     make_article,
-    make_author,
-    make_bullet,
-    make_category,
-    make_section,
-    make_topic,
+    make_filed_brief,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,14 +72,11 @@ def test_the_watch_sees_a_violation_when_there_is_one(watched):
 
 
 def test_reader_pages_run_under_the_policy_without_violations(watched):
-    category = make_category(slug="world")
-    topic = make_topic(slug="trade")
-    author = make_author(slug="ana")
-    article = make_article(
-        slug="ports", category=category, topics=[topic], authors=[author]
+    make_filed_brief(
+        slug="ports",
+        lead="<p>Lead.</p>",
+        bullet="<p>A <strong>bold</strong> bullet.</p>",
     )
-    section = make_section(article, label=label("Why it matters"), text="<p>Lead.</p>")
-    make_bullet(section, "<p>A <strong>bold</strong> bullet.</p>")
     for url in [
         "/",
         "/briefs/ports/",

@@ -11,22 +11,16 @@ from articles.models import Article
 from newsletter import pausing, sending, tasks
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief
+from tests.helpers import DB_TASKS, DUMMY_TASKS, IMMEDIATE_TASKS
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-DUMMY = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 
 
 def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
     admin_page, settings
 ):
-    settings.TASKS = DUMMY  # nothing sends: the test moves the ledger itself
+    settings.TASKS = DUMMY_TASKS  # nothing sends: the test moves the ledger itself
     daily = default_newsletter()
     make_audience(daily, 6)
     edition = make_edition(daily, [make_brief()], subject="Live progress")
@@ -53,7 +47,7 @@ def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
 
 
 def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, settings):
-    settings.TASKS = DUMMY  # nothing sends: the test pauses the send itself
+    settings.TASKS = DUMMY_TASKS  # nothing sends: the test pauses the send itself
     daily = default_newsletter()
     make_audience(daily, 6)
     edition = make_edition(daily, [make_brief()], subject="Paused send")
@@ -81,18 +75,6 @@ def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, se
     assert page.js_errors == []
 
 
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
-DB_TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 INTRO = (
     "<p>Good morning. Three briefs today: a defence pact in the making, a "
     'central bank in no hurry, and export rules the <a href="https://example.com/'
@@ -148,7 +130,7 @@ def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings)
     # Send now… asks first, then sends; the page becomes the record.
     page.get_by_role("button", name="Send now…").click()
     expect(page.locator("#content-main")).to_contain_text("goes to 4 confirmed")
-    settings.TASKS = IMMEDIATE  # the send runs inside the request, to locmem
+    settings.TASKS = IMMEDIATE_TASKS  # the send runs inside the request, to locmem
     page.get_by_role("button", name="Yes, send it now").click()
     expect(page.locator(".messagelist")).to_contain_text("Sent to 4 subscribers.")
     expect(page.locator(".nl-state strong")).to_have_text("Sent")

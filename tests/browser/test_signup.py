@@ -7,21 +7,15 @@ from django.core import mail
 
 from newsletter.models import Subscriber, Subscription
 from tests.factories import make_brief
+from tests.helpers import IMMEDIATE_TASKS
 from tests.newsletter.factories import default_newsletter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
-
 
 @pytest.fixture(autouse=True)
 def _inline_tasks(settings):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture

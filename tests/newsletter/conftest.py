@@ -2,21 +2,15 @@ import logging
 
 import pytest
 
+from tests.helpers import IMMEDIATE_TASKS
 from tests.smtp_sink import SMTPSink
-
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 
 
 @pytest.fixture(autouse=True)
 def _newsletter_settings(settings):
     # Tasks run inline unless a test asks for a real backend; back-off is
     # instant so retry paths do not sleep.
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     settings.SITE_URL = "https://news.example.org"
     settings.NEWSLETTER = {**settings.NEWSLETTER, "RETRY_BASE_SECONDS": 0}
 

@@ -19,6 +19,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_article, make_brief, make_user
+from tests.helpers import DB_TASKS
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -29,12 +30,6 @@ from tests.newsletter.factories import (
 from tests.smtp_sink import SMTPTestMixin
 
 S = Subscription.Status
-DB_TASKS = {
-    "default": {
-        "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 
 
 class AdminTestCase(TestCase):

@@ -6,10 +6,7 @@ database cannot hold concurrent writers (its shared cache fails at once with
 subprocess against a migrated SQLite file: the configuration `make run` uses.
 """
 
-import json
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -19,9 +16,9 @@ from django.test import TransactionTestCase
 
 from newsletter import services
 from newsletter.models import Subscriber, Subscription, SubscriptionEvent
+from tests.helpers import manage, shell
 from tests.newsletter.factories import default_newsletter
 
-ROOT = Path(__file__).resolve().parents[2]
 SPELLINGS = ["ada@example.com", "ADA@example.com", " Ada@Example.com\u00a0"]
 THREADS = 8
 
@@ -62,14 +59,12 @@ def race() -> dict:
 
 
 SCRIPT = """
-import json
 from django.core import mail
 from django.test.utils import setup_test_environment
 setup_test_environment()
 from tests.newsletter.test_concurrency import race
 result = race()
 result["emails"] = len(mail.outbox)
-print("RESULT " + json.dumps(result))
 """
 
 
@@ -86,19 +81,8 @@ class ConcurrentSignupTests(TransactionTestCase):
             "TASKS_BACKEND": "immediate",
             "PAGE_CACHE_VERSION_FILE": str(Path(self._tmp) / "version"),
         }
-        run = lambda *args: subprocess.run(  # noqa: E731
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        run("migrate", "--noinput")
-        output = run("shell", "-c", SCRIPT).stdout
-        line = next(li for li in output.splitlines() if li.startswith("RESULT "))
-        return json.loads(line.removeprefix("RESULT "))
+        manage(env, "migrate", "--noinput")
+        return shell(env, SCRIPT)
 
     def setUp(self):
         import tempfile

@@ -17,6 +17,7 @@ from newsletter import sending, tasks
 from newsletter.models import Delivery
 from tests.connection_loss import ConnectionLoss
 from tests.factories import make_brief
+from tests.helpers import DUMMY_TASKS
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -25,12 +26,6 @@ from tests.newsletter.factories import (
 )
 
 D = Delivery.Status
-DUMMY = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 MARK_SENT = "smtp_code = 250"  # only the statement that marks a row sent
 STILL_OURS = "d.claimed_by = %s"  # the check made just before each message
 
@@ -42,7 +37,7 @@ class ConnectionLossTests(TransactionTestCase):
         self.daily = default_newsletter()
         self.readers = make_audience(self.daily, 5)
         self.edition = make_edition(self.daily, [make_brief()])
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(self.edition.pk)
 
     def received(self) -> Counter:
@@ -90,7 +85,7 @@ class ConnectionLossTests(TransactionTestCase):
     def test_a_batch_task_cut_short_queues_the_next_batch_on_a_new_connection(self):
         loss = ConnectionLoss(STILL_OURS, skip=2)
         with (
-            self.settings(TASKS=DUMMY),
+            self.settings(TASKS=DUMMY_TASKS),
             connection.execute_wrapper(loss),
             self.assertLogs("newsroom.db", "WARNING") as logs,
         ):
@@ -110,7 +105,7 @@ class ConnectionLossTests(TransactionTestCase):
         edition = make_edition(self.daily, [make_brief()])
         loss = ConnectionLoss('FROM "newsletter_edition"')
         with (
-            self.settings(TASKS=DUMMY),
+            self.settings(TASKS=DUMMY_TASKS),
             connection.execute_wrapper(loss),
             self.assertLogs("newsroom.db", "WARNING"),
         ):
@@ -122,7 +117,7 @@ class ConnectionLossTests(TransactionTestCase):
         self.assertEqual(loss.dropped, 1)
         # A scheduled edition would otherwise never go out.
         self.assertEqual(queued, [("start_edition", [edition.pk], None)])
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             self.assertEqual(tasks.start_edition.call(*queued[0][1]), "started")
         edition.refresh_from_db()
         self.assertEqual(edition.status, "sending")
@@ -133,7 +128,7 @@ class ConnectionLossTests(TransactionTestCase):
         )
         loss = ConnectionLoss('FROM "newsletter_subscriber"')
         with (
-            self.settings(TASKS=DUMMY),
+            self.settings(TASKS=DUMMY_TASKS),
             connection.execute_wrapper(loss),
             self.assertLogs("newsroom.db", "WARNING"),
         ):
@@ -146,6 +141,6 @@ class ConnectionLossTests(TransactionTestCase):
         # Or the reader would get nothing, and the flood guard would keep
         # them from asking again for a day.
         self.assertEqual(queued, [("send_confirmation", [reader.pk], {})])
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             self.assertEqual(tasks.send_confirmation.call(reader.pk), "sent")
         self.assertEqual(self.received(), {"new@example.com": 1})

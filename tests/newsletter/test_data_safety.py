@@ -35,6 +35,7 @@ from newsletter.models import (
 )
 from newsroom.logging import RedactSecrets
 from tests.factories import make_brief, make_user
+from tests.helpers import delete_selected
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -52,6 +53,19 @@ def send(edition):
     tasks.start(edition.pk)
     edition.refresh_from_db()
     return edition
+
+
+def erase_from_the_admin(client, subscriber):
+    """The subscriber list's "Erase personal data" action on one subscriber,
+    confirmed."""
+    return client.post(
+        "/admin/newsletter/subscriber/",
+        {
+            "action": "erase_personal_data",
+            "_selected_action": [subscriber.pk],
+            "confirm": "yes",
+        },
+    )
 
 
 class NewsletterDeletionTests(SMTPTestMixin, TestCase):
@@ -93,14 +107,7 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
 
     def test_the_bulk_delete_action_cannot_take_it_either(self):
         before = self.history()
-        self.client.post(
-            "/admin/newsletter/newsletter/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.weekly.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/newsletter/", [self.weekly.pk])
         self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
         self.assertEqual(self.history(), before)
 
@@ -112,14 +119,7 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
             ).status_code,
             403,
         )
-        self.client.post(
-            "/admin/newsletter/edition/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.edition.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/edition/", [self.edition.pk])
         self.assertEqual(self.history(), before)
 
     def test_a_newsletter_nobody_ever_subscribed_to_can_go(self):
@@ -245,14 +245,7 @@ class ConsentHistoryTests(TestCase):
         self.assertContains(page, "untick “Is public”")
         self.assertContains(page, "Erase personal data")
         self.client.post(url, {"post": "yes"})
-        self.client.post(
-            "/admin/newsletter/newsletter/",
-            {
-                "action": "delete_selected",
-                "_selected_action": [self.weekly.pk],
-                "post": "yes",
-            },
-        )
+        delete_selected(self.client, "/admin/newsletter/newsletter/", [self.weekly.pk])
         self.assertTrue(Newsletter.objects.filter(pk=self.weekly.pk).exists())
         self.assertEqual(self.history(), before)
 
@@ -315,14 +308,7 @@ class ConsentHistoryTests(TestCase):
     def test_erasure_still_works_for_the_newsletter_editor(self):
         before = self.history()
         client = self.newsletter_editor()
-        client.post(
-            "/admin/newsletter/subscriber/",
-            {
-                "action": "erase_personal_data",
-                "_selected_action": [self.ada.pk],
-                "confirm": "yes",
-            },
-        )
+        erase_from_the_admin(client, self.ada)
         self.ada.refresh_from_db()
         self.assertTrue(privacy.is_erased(self.ada))
         after = self.history()
@@ -549,14 +535,7 @@ class ErasureTests(PersonalDataTestCase):
         changelist = client.get("/admin/newsletter/subscriber/")
         actions = dict(changelist.context["action_form"].fields["action"].choices)
         self.assertNotIn("erase_personal_data", actions)
-        client.post(
-            "/admin/newsletter/subscriber/",
-            {
-                "action": "erase_personal_data",
-                "_selected_action": [self.ada.pk],
-                "confirm": "yes",
-            },
-        )
+        erase_from_the_admin(client, self.ada)
         self.ada.refresh_from_db()
         self.assertEqual(self.ada.email, "ada@example.com")
 

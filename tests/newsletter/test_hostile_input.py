@@ -45,6 +45,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_brief, make_user
+from tests.helpers import DUMMY_TASKS
 from tests.newsletter.factories import (
     default_newsletter,
     make_edition,
@@ -261,13 +262,6 @@ class MarkupIsTextEverywhereTests(SMTPTestMixin, TestCase):
 
 # Header injection ------------------------------------------------------------
 
-DUMMY_TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
-
 
 class HeaderInjectionTests(SMTPTestMixin, TestCase):
     def setUp(self):
@@ -294,6 +288,16 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
             return [v for v in INJECTIONS if "\x00" not in v]
         return INJECTIONS
 
+    def start_afresh(self):
+        """No mail, edition or reader left from the last value tried (the
+        consent log protects its rows, so they go first)."""
+        self.sink.messages.clear()
+        Delivery.objects.all().delete()
+        Edition.objects.all().delete()
+        SubscriptionEvent.objects.all().delete()
+        Subscription.objects.all().delete()
+        Subscriber.objects.all().delete()
+
     def test_a_list_name_or_subject_cannot_add_headers_to_any_mail(self):
         from newsletter import tasks
 
@@ -301,13 +305,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
         for value in self.injections():
             tried(2)
             with self.subTest(value=value):
-                self.sink.messages.clear()
-                Delivery.objects.all().delete()
-                Edition.objects.all().delete()
-                # The consent log protects its rows; a test starts afresh.
-                SubscriptionEvent.objects.all().delete()
-                Subscription.objects.all().delete()
-                Subscriber.objects.all().delete()
+                self.start_afresh()
                 Newsletter.objects.filter(pk=self.daily.pk).update(name=value)
                 reader = make_subscriber(
                     "ada@example.com", newsletters=[self.daily], status=S.PENDING
@@ -362,12 +360,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
         for value in self.injections():
             tried()
             with self.subTest(value=value):
-                self.sink.messages.clear()
-                Delivery.objects.all().delete()
-                Edition.objects.all().delete()
-                SubscriptionEvent.objects.all().delete()
-                Subscription.objects.all().delete()
-                Subscriber.objects.all().delete()
+                self.start_afresh()
                 make_subscriber("ada@example.com", newsletters=[self.daily], name=value)
                 edition = make_edition(self.daily, [make_brief()])
                 with self.captureOnCommitCallbacks(execute=True):

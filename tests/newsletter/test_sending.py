@@ -22,6 +22,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_brief
+from tests.helpers import DUMMY_TASKS
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -31,12 +32,6 @@ from tests.newsletter.factories import (
 from tests.smtp_sink import SMTPTestMixin, free_port
 
 D = Delivery.Status
-DUMMY = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 
 
 def parse(raw):
@@ -256,7 +251,7 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual(edition.sent_count, 3)
 
     def start_without_sending(self, edition):
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(edition.pk)
 
     def test_an_unsubscribe_after_the_rows_were_claimed_still_stops_the_message(self):
@@ -388,7 +383,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         daily = default_newsletter()
         make_audience(daily, 3)
         edition = make_edition(daily, [make_brief()])
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(edition.pk)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_batch(edition.pk, worker="w")
@@ -416,7 +411,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         daily = default_newsletter()
         make_audience(daily, 2)
         edition = make_edition(daily, [make_brief()])
-        with self.settings(TASKS=DUMMY):
+        with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(edition.pk)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_all(edition.pk)

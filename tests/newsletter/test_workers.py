@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, RQ_WORKER, TASK_WORKER, manage
+
 AUDIENCE = 400
 
 SETUP = f"""
@@ -30,18 +31,6 @@ make_audience(newsletter, {AUDIENCE})
 edition = make_edition(newsletter, [make_brief(sections=3, bullets=3)])
 tasks.start(edition.pk)
 """
-
-
-def manage(env, *args, timeout=120):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
 
 
 class Worker:
@@ -65,19 +54,7 @@ class Worker:
 
 
 def db_task_worker(env, log):
-    return Worker(
-        env,
-        log,
-        [
-            "worker",
-            "--queue-name",
-            "*",
-            "--interval",
-            "0.1",
-            "--no-startup-delay",
-            "--no-reload",
-        ],
-    )
+    return Worker(env, log, TASK_WORKER)
 
 
 def ledger(site) -> dict:
@@ -106,6 +83,15 @@ def wait_for(predicate, timeout, what):
             return
         time.sleep(0.01)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def until_sent(site, workers, timeout, what="the edition to finish"):
+    """Wait for the edition to be sent, then stop `workers` whatever happened."""
+    try:
+        wait_for(lambda: ledger(site)["edition"][0] == "sent", timeout, what)
+    finally:
+        for worker in workers:
+            worker.kill(signal.SIGTERM)
 
 
 def postgres_server() -> dict | None:
@@ -206,14 +192,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
     assert state["rows"].get("sending", 0) > 0, state  # its claimed batch, orphaned
 
     restarted = db_task_worker(site["env"], site["log"])
-    try:
-        wait_for(
-            lambda: ledger(site)["edition"][0] == "sent",
-            90,
-            "the edition to finish",
-        )
-    finally:
-        restarted.kill(signal.SIGTERM)
+    until_sent(site, [restarted], 90)
 
     sent = addresses(sink)
     duplicates = len(sent) - len(set(sent))
@@ -238,14 +217,7 @@ def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(s
     assert state["rows"]["sent"] == sink.count() < AUDIENCE
 
     restarted = db_task_worker(site["env"], site["log"])
-    try:
-        wait_for(
-            lambda: ledger(site)["edition"][0] == "sent",
-            60,
-            "the edition to finish",
-        )
-    finally:
-        restarted.kill(signal.SIGTERM)
+    until_sent(site, [restarted], 60)
     sent = addresses(sink)
     assert sorted(sent) == sorted(set(sent)) and len(sent) == AUDIENCE
 
@@ -255,15 +227,7 @@ def test_two_workers_share_one_edition_exactly_once(site):
     env = {**site["env"], "NEWSLETTER_PARALLEL_BATCHES": "2"}
     manage(env, "shell", "-c", SETUP)
     workers = [db_task_worker(env, site["log"]) for _ in range(2)]
-    try:
-        wait_for(
-            lambda: ledger(site)["edition"][0] == "sent",
-            90,
-            "the edition to finish",
-        )
-    finally:
-        for worker in workers:
-            worker.kill(signal.SIGTERM)
+    until_sent(site, workers, 90)
     sent = addresses(site["sink"])
     assert len(sent) == len(set(sent)) == AUDIENCE
 
@@ -290,23 +254,7 @@ def test_the_same_send_runs_on_rq_workers(site):
         "NEWSLETTER_PARALLEL_BATCHES": "2",
     }
     manage(env, "shell", "-c", SETUP)
-    command = [
-        "rqworker",
-        "default",
-        "email",
-        "--job-class",
-        "django_tasks_rq.Job",
-        "--with-scheduler",
-    ]
-    workers = [Worker(env, site["log"], command) for _ in range(2)]
-    try:
-        wait_for(
-            lambda: ledger(site)["edition"][0] == "sent",
-            120,
-            "the edition to finish on RQ",
-        )
-    finally:
-        for worker in workers:
-            worker.kill(signal.SIGTERM)
+    workers = [Worker(env, site["log"], RQ_WORKER) for _ in range(2)]
+    until_sent(site, workers, 120, "the edition to finish on RQ")
     sent = addresses(site["sink"])
     assert len(sent) == len(set(sent)) == AUDIENCE

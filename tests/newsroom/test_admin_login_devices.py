@@ -14,16 +14,17 @@ OFFICE = "198.51.100.10"  # the editors' address, and here an attacker's too
 ELSEWHERE = "192.0.2.77"
 T0 = 1_800_000_000
 DAY = 24 * 3600
+THROTTLE = {
+    "FAILURES_PER_USER_AND_IP": 5,
+    "FAILURES_PER_IP": 50,
+    "FAILURES_PER_USER": 20,
+    "FAILURES_PER_DEVICE": 5,
+    "WINDOW_SECONDS": 900,
+}
 
 
 @override_settings(
-    ADMIN_LOGIN_THROTTLE={
-        "FAILURES_PER_USER_AND_IP": 5,
-        "FAILURES_PER_IP": 50,
-        "FAILURES_PER_USER": 20,
-        "FAILURES_PER_DEVICE": 5,
-        "WINDOW_SECONDS": 900,
-    },
+    ADMIN_LOGIN_THROTTLE=THROTTLE,
     TRUSTED_PROXIES=[],
 )
 class TrustedBrowserTests(TestCase):
@@ -173,13 +174,7 @@ class TrustedBrowserTests(TestCase):
 
 
 @override_settings(
-    ADMIN_LOGIN_THROTTLE={
-        "FAILURES_PER_USER_AND_IP": 5,
-        "FAILURES_PER_IP": 50,
-        "FAILURES_PER_USER": 20,
-        "FAILURES_PER_DEVICE": 5,
-        "WINDOW_SECONDS": 900,
-    },
+    ADMIN_LOGIN_THROTTLE=THROTTLE,
     TRUSTED_PROXIES=["10.0.0.0/8"],
 )
 class BehindABalancerTests(TrustedBrowserTests):

@@ -8,7 +8,8 @@ import pytest
 
 from newsroom import compression
 from newsroom.pagecache import PageCache
-from tests.newsroom.test_pagecache import FakeApp, call, environ
+from tests.helpers import call
+from tests.newsroom.test_pagecache import FakeApp, environ
 
 SIZES = {"/": 4000}
 

@@ -24,8 +24,7 @@ from django.test import SimpleTestCase, TestCase
 import newsroom.logging as redaction
 from newsroom import gunicorn_conf
 from newsroom.logging import REDACTED, RedactSecrets, redact
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import ROOT, manage
 
 
 def a_token() -> str:
@@ -342,13 +341,7 @@ class RunserverLogTests(SimpleTestCase):
             "PAGE_CACHE": "0",
             "TASKS_BACKEND": "dummy",
         }
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
-        )
+        manage(env, "migrate", "--noinput", "-v0", timeout=120)
         port = free_port()
         stderr_path = Path(tmp) / "stderr.log"
         with open(stderr_path, "w") as stderr:
@@ -431,13 +424,7 @@ class GunicornLogTests(RunserverLogTests):
             "WEB_CONCURRENCY": "1",
             **env,
         }
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            timeout=120,
-        )
+        manage(env, "migrate", "--noinput", "-v0", timeout=120)
         log_path = Path(tmp) / "gunicorn.log"
         with open(log_path, "w") as log:
             server = subprocess.Popen(

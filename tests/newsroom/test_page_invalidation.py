@@ -9,7 +9,7 @@ import re
 import threading
 from contextlib import ExitStack
 from datetime import timedelta
-from io import BytesIO, StringIO
+from io import StringIO
 from unittest import mock, skipUnless
 
 import time_machine
@@ -25,52 +25,26 @@ from newsroom import pagecache
 from newsroom.pagecache import PageCache
 from tests.factories import (
     make_article,
-    make_author,
     make_bullet,
     make_category,
+    make_harbour_brief,
     make_section,
-    make_topic,
 )
-from tests.newsroom.test_pagecache import call
+from tests.helpers import DB_TASKS, DUMMY_TASKS, reader_get
 
 
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
 class NoStalePageTests(TransactionTestCase):
     def setUp(self):
         self.app = PageCache(WSGIHandler())
-        self.category = make_category(name="Harbours", slug="harbours")
-        self.author = make_author(name="Ada Quill", slug="ada")
-        self.topic = make_topic(name="Shipping", slug="shipping")
-        self.article = make_article(
-            headline="Cranes return to the port",
-            slug="cranes",
-            category=self.category,
-            authors=[self.author],
-            topics=[self.topic],
-        )
-        self.section = make_section(
-            self.article, custom_label="Why it matters", text="Exports resume."
-        )
+        self.article = make_harbour_brief()
+        self.category = self.article.category
+        [self.author] = self.article.byline_authors
+        self.topic = self.article.topics.get()
+        self.section = self.article.sections.get()
 
     def get(self, path):
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "testserver",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "testserver",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": BytesIO(),
-            "wsgi.errors": BytesIO(),
-        }
-        seen = {}
-
-        def start_response(status, headers, exc_info=None):
-            seen["status"], seen["headers"] = status, dict(headers)
-
-        body = b"".join(self.app(environ, start_response)).decode()
-        return seen["status"], body, seen["headers"].get("X-Page-Cache") == "hit"
+        return reader_get(self.app, path)
 
     def assert_cached(self, path):
         self.get(path)
@@ -228,10 +202,6 @@ def refuse(only=None):
     return wrapper
 
 
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-
-
 @override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
 class FollowUpTests(TransactionTestCase):
     """After a commit the search index, then the page cache, catch up, each on
@@ -243,21 +213,8 @@ class FollowUpTests(TransactionTestCase):
         self.section = make_section(self.article, custom_label="Zoom in")
 
     def read(self, path, query=""):
-        status, headers, body = call(
-            self.app,
-            {
-                "REQUEST_METHOD": "GET",
-                "PATH_INFO": path,
-                "QUERY_STRING": query,
-                "SERVER_NAME": "testserver",
-                "SERVER_PORT": "80",
-                "HTTP_HOST": "testserver",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": BytesIO(),
-                "wsgi.errors": BytesIO(),
-            },
-        )
-        return body.decode(), headers.get("X-Page-Cache") == "hit"
+        _, body, hit = reader_get(self.app, path, query)
+        return body, hit
 
     def assert_cached(self, path, query=""):
         self.read(path, query)

@@ -20,6 +20,7 @@ from tests.factories import (
     make_category,
     make_topic,
 )
+from tests.helpers import call, wsgi_get
 
 
 def environ(path="/", method="GET", query="", **extra):
@@ -56,16 +57,6 @@ class FakeApp:
         body = f"render {self.calls}".encode()
         size = self.sizes.get(environ["PATH_INFO"])
         return [body.ljust(size, b".") if size else body]
-
-
-def call(app, env):
-    seen = {}
-
-    def start_response(status, headers, exc_info=None):
-        seen["status"], seen["headers"] = status, dict(headers)
-
-    body = b"".join(app(env, start_response))
-    return seen["status"], seen["headers"], body
 
 
 @pytest.fixture
@@ -338,23 +329,6 @@ class InvalidationTests(TransactionTestCase):
             get_user_model().objects.create(username="someone")
             make_article(status=Article.Status.DRAFT)
         invalidate.assert_not_called()
-
-
-def wsgi_get(app, path, *, scheme="https", host="news.example", query="", **headers):
-    """One GET through `app` as gunicorn would pass it; (status, headers, body)."""
-    env = {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "HTTP_HOST": host,
-        "wsgi.url_scheme": scheme,
-        "wsgi.input": BytesIO(),
-        "wsgi.errors": BytesIO(),
-        **headers,
-    }
-    return call(app, env)
 
 
 @override_settings(

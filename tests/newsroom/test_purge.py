@@ -18,9 +18,7 @@ from articles.models import Article
 from newsroom import purge
 from newsroom.purge.tasks import purge_keys
 from tests.factories import make_article, make_author, make_category
-
-IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+from tests.helpers import DUMMY_TASKS, IMMEDIATE_TASKS
 
 
 class RecordingAPI:
@@ -80,7 +78,7 @@ class PurgeTestCase(TransactionTestCase):
 
 
 class FastlyTests(PurgeTestCase):
-    def settings_for_fastly(self, tasks=IMMEDIATE):
+    def settings_for_fastly(self, tasks=IMMEDIATE_TASKS):
         return self.settings(
             FRONTEND_CACHE_URL="fastly://SERVICE42",
             FASTLY_API_TOKEN="fastly-token",
@@ -115,7 +113,7 @@ class FastlyTests(PurgeTestCase):
     def test_a_save_only_queues_the_purge(self):
         from django.tasks import default_task_backend
 
-        with self.settings_for_fastly(tasks=DUMMY):
+        with self.settings_for_fastly(tasks=DUMMY_TASKS):
             self.edit()
             [queued] = default_task_backend.results
         self.assertEqual(queued.task.name, "purge_keys")
@@ -126,7 +124,7 @@ class FastlyTests(PurgeTestCase):
         from django.tasks import default_task_backend
 
         self.api.status = 503
-        with self.settings_for_fastly(tasks=DUMMY):
+        with self.settings_for_fastly(tasks=DUMMY_TASKS):
             outcome = purge_keys.call(["brief-1"])
             [retry] = default_task_backend.results
         self.assertEqual(outcome, "retry scheduled")
@@ -143,7 +141,7 @@ class CloudflareTests(PurgeTestCase):
             CLOUDFLARE_API_URL=self.api.url,
             CLOUDFLARE_PURGE_BY=by,
             SITE_URL="https://news.example.org",
-            TASKS=IMMEDIATE,
+            TASKS=IMMEDIATE_TASKS,
         )
 
     def payloads(self):

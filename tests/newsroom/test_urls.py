@@ -19,13 +19,8 @@ from django.utils import timezone
 from articles.models import PreviewLink
 from newsletter import tokens
 from tests.factories import (
-    label,
     make_article,
-    make_author,
-    make_bullet,
-    make_category,
-    make_section,
-    make_topic,
+    make_filed_brief,
 )
 from tests.newsletter.factories import make_edition, make_newsletter, make_subscriber
 from tests.newsroom.test_csrf import walk
@@ -135,18 +130,8 @@ class HostileUrlTests(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        world = make_category(slug="world")
-        trade = make_topic(slug="trade")
-        ana = make_author(slug="ana")
         published = timezone.now() - timedelta(days=1)
-        brief = make_article(
-            slug="ports",
-            category=world,
-            topics=[trade],
-            authors=[ana],
-            published_at=published,
-        )
-        make_bullet(make_section(brief, label=label("Why it matters")), "A bullet.")
+        brief = make_filed_brief(slug="ports", published_at=published)
         draft = make_article(slug="draft", status="draft")
         preview = PreviewLink.objects.create(article=draft)
         daily = make_newsletter(slug="daily-test", is_public=True)

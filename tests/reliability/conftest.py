@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 import psycopg
 import pytest
 
+from tests.helpers import RQ_WORKER, TASK_WORKER, manage, shell
+
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get(
@@ -127,34 +129,6 @@ def site_env(tmp: Path, database_url: str, **extra) -> dict:
     )
     env.update({key: str(value) for key, value in extra.items()})
     return env
-
-
-def manage(env: dict, *args: str, timeout: float = 180) -> str:
-    try:
-        done = subprocess.run(
-            [PY, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"manage.py {args[0]} took over {timeout}s") from exc
-    if done.returncode:
-        raise AssertionError(
-            f"manage.py {' '.join(args[:1])} failed ({done.returncode}):\n"
-            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
-    return done.stdout
-
-
-def shell(env: dict, code: str, timeout: float = 180) -> dict:
-    """Run `code` in `manage.py shell`; it sets `result`, which comes back."""
-    script = f"{code}\nimport json as _json\nprint('RESULT ' + _json.dumps(result))\n"
-    output = manage(env, "shell", "-c", script, timeout=timeout)
-    line = next(li for li in output.splitlines() if li.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
 
 
 @pytest.fixture(scope="session")
@@ -381,36 +355,14 @@ class Processes:
         deploy/systemd/newsroom-worker.service)."""
         return self.start(
             "worker",
-            [
-                PY,
-                "manage.py",
-                "worker",
-                "--queue-name",
-                "*",
-                "--interval",
-                "0.1",
-                "--no-startup-delay",
-                "--no-reload",
-            ],
+            [PY, "manage.py", *TASK_WORKER],
             env,
         )
 
     def rq_worker(self, env: dict, name: str) -> Process:
         return self.start(
             name,
-            [
-                PY,
-                "manage.py",
-                "rqworker",
-                "default",
-                "email",
-                "--job-class",
-                "django_tasks_rq.Job",
-                # Deferred tasks (retries, a dead worker's lease) need it.
-                "--with-scheduler",
-                "--name",
-                name,
-            ],
+            [PY, "manage.py", *RQ_WORKER, "--name", name],
             env,
         )
 
@@ -460,6 +412,58 @@ def wait_for(predicate, timeout: float, what: str, *, process=None, every=0.02):
             )
         time.sleep(every)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def seed_edition(env, slug: str, audience: int, *, sections: int = 3, name=None):
+    """A newsletter `slug` with `audience` confirmed readers at <slug>.example
+    and a started edition of one brief of `sections` sections of as many
+    bullets: {"edition": id, "newsletter": id}."""
+    return shell(
+        env,
+        f"""
+from newsletter import tasks
+from tests.factories import make_brief
+from tests.newsletter.factories import make_audience, make_edition, make_newsletter
+newsletter = make_newsletter(name="{name or slug}", slug="{slug}")
+make_audience(newsletter, {audience}, domain="{slug}.example")
+brief = make_brief(sections={sections}, bullets={sections}, slug="{slug}")
+edition = make_edition(newsletter, [brief])
+tasks.start(edition.pk)
+result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
+""",
+    )
+
+
+def ledger(url: str, edition: int) -> dict:
+    """The edition's delivery rows by status."""
+    return dict(
+        pg_rows(
+            url,
+            "SELECT status, count(*) FROM newsletter_delivery "
+            "WHERE edition_id = %s GROUP BY status",
+            (edition,),
+        )
+    )
+
+
+def edition_state(url: str, edition: int) -> tuple:
+    return pg_rows(
+        url,
+        "SELECT status, recipients_count, sent_count, failed_count, skipped_count "
+        "FROM newsletter_edition WHERE id = %s",
+        (edition,),
+    )[0]
+
+
+def wait_until_sent(url: str, edition: int, timeout: float, what: str, worker) -> None:
+    """Wait for the edition to be sent; the worker exiting first fails the test."""
+    wait_for(
+        lambda: edition_state(url, edition)[0] == "sent",
+        timeout,
+        what,
+        process=worker,
+        every=0.1,
+    )
 
 
 def request(

@@ -37,15 +37,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.reliability.conftest import (
-    ROOT,
-    free_port,
-    manage,
-    shell,
-    site_env,
-    unavailable,
-    wait_for,
-)
+from tests.helpers import manage, shell
+from tests.reliability.conftest import ROOT, free_port, site_env, unavailable, wait_for
 
 HOST = "news.example.com"
 ORIGIN = f"https://{HOST}"
@@ -629,6 +622,25 @@ def test_the_plain_http_port_refuses_with_the_security_headers_too(site):
     headers = headers_of(headers)
     assert headers["x-content-type-options"] == "nosniff"
     assert "default-src 'none'" in headers["content-security-policy"]
+
+
+def test_each_error_page_arrives_whole_in_the_one_frame(site):
+    # The pages hold only their words; nginx's server-side includes add the
+    # frame. A page nginx did not process would show its directives instead.
+    pages = sorted((DEPLOY / "errors").glob("[0-9]*.html"))
+    assert len(pages) == 6
+    for page in pages:
+        words = dict(re.findall(r'set var="(\w+)" value="([^"]*)"', page.read_text()))
+        status, headers, body = site.fetch(f"/_errors/{page.name}")
+        text = body.decode()
+        assert status == 200, page.name
+        assert headers["Content-Type"] == "text/html", page.name
+        assert text.startswith("<!doctype html>"), page.name
+        assert f"<title>{words['title']}</title>" in text, page.name
+        assert f"<h1>{words['title']}</h1>" in text, page.name
+        assert f'<p class="kicker">{words["kicker"]}</p>' in text, page.name
+        assert text.rstrip().endswith("</html>"), page.name
+        assert "<!--#" not in text, page.name
 
 
 def test_djangos_own_400_for_an_unknown_host_carries_the_security_headers(site):

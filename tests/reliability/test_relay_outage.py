@@ -15,13 +15,15 @@ import re
 import signal
 import time
 
+from tests.helpers import shell
 from tests.reliability.conftest import (
     Session,
+    ledger,
     pg_rows,
     pg_value,
-    shell,
     site_env,
     wait_for,
+    wait_until_sent,
 )
 
 AUDIENCE = 300
@@ -44,17 +46,6 @@ def consent_events(url: str) -> dict:
     return dict(
         pg_rows(
             url, "SELECT kind, count(*) FROM newsletter_subscriptionevent GROUP BY kind"
-        )
-    )
-
-
-def ledger(url: str, edition: int) -> dict:
-    return dict(
-        pg_rows(
-            url,
-            "SELECT status, count(*) FROM newsletter_delivery "
-            "WHERE edition_id = %s GROUP BY status",
-            (edition,),
         )
     )
 
@@ -201,19 +192,12 @@ result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
     recovered = time.time()
     resume_from_the_admin(session, web.url, edition)
     resumed = time.monotonic()
-    wait_for(
-        lambda: (
-            pg_value(
-                pg_database,
-                "SELECT status FROM newsletter_edition WHERE id = %s",
-                (edition,),
-            )
-            == "sent"
-        ),
+    wait_until_sent(
+        pg_database,
+        edition,
         120,
         "the edition to finish after the relay recovered",
-        process=worker,
-        every=0.1,
+        worker,
     )
     assert worker.stop(signal.SIGTERM) == 0
 

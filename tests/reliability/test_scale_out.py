@@ -12,14 +12,8 @@ import signal
 import time
 from collections import Counter
 
-from tests.reliability.conftest import (
-    Session,
-    pg_rows,
-    pg_value,
-    shell,
-    site_env,
-    wait_for,
-)
+from tests.helpers import shell
+from tests.reliability.conftest import Session, pg_rows, pg_value, site_env, wait_for
 
 AUDIENCE = 5000
 PASSWORD = "correct horse battery staple 42"

@@ -31,66 +31,27 @@ import pytest
 import time_machine
 from django.test import TestCase, override_settings
 
+from tests.helpers import DUMMY_TASKS, shell
 from tests.reliability.conftest import (
     SECRET_KEY,
+    edition_state,
+    ledger,
     pg_rows,
     pg_value,
     request,
-    shell,
+    seed_edition,
     site_env,
     wait_for,
+    wait_until_sent,
 )
 
 AUDIENCE = 2000
-DUMMY_TASKS = {
-    "default": {
-        "BACKEND": "django.tasks.backends.dummy.DummyBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
 LOCMEM_MAILERS = {
     "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
     "bulk": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
 }
 LEAVERS = 10
 KILLS = ["SIGKILL"] * 3 + ["SIGTERM"] * 3
-
-
-def seed(env, slug: str, audience: int) -> dict:
-    """A newsletter with `audience` confirmed readers and a started edition."""
-    return shell(
-        env,
-        f"""
-from newsletter import sending, tasks
-from tests.factories import make_brief
-from tests.newsletter.factories import make_audience, make_edition, make_newsletter
-newsletter = make_newsletter(name="{slug}", slug="{slug}")
-make_audience(newsletter, {audience}, domain="{slug}.example")
-edition = make_edition(newsletter, [make_brief(sections=3, bullets=3, slug="{slug}")])
-tasks.start(edition.pk)
-result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
-""",
-    )
-
-
-def ledger(url: str, edition: int) -> dict:
-    return dict(
-        pg_rows(
-            url,
-            "SELECT status, count(*) FROM newsletter_delivery "
-            "WHERE edition_id = %s GROUP BY status",
-            (edition,),
-        )
-    )
-
-
-def edition_state(url: str, edition: int) -> tuple:
-    return pg_rows(
-        url,
-        "SELECT status, recipients_count, sent_count, failed_count, skipped_count "
-        "FROM newsletter_edition WHERE id = %s",
-        (edition,),
-    )[0]
 
 
 def held_by(url: str, edition: int, pid: int) -> list[tuple[int, str]]:
@@ -155,7 +116,7 @@ def test_killed_and_restarted_workers_deliver_everything_once(
         NEWSLETTER_RETRY_BASE_SECONDS=1,
     )
     web = processes.gunicorn(env)
-    ids = seed(env, "killed", AUDIENCE)
+    ids = seed_edition(env, "killed", AUDIENCE)
     edition = ids["edition"]
     # The readers sent to last leave early in the send, through the site.
     leavers = pg_rows(
@@ -207,12 +168,8 @@ def test_killed_and_restarted_workers_deliver_everything_once(
         )
 
     last = processes.worker(env)
-    wait_for(
-        lambda: edition_state(pg_database, edition)[0] == "sent",
-        120,
-        "the edition to finish after the last restart",
-        process=last,
-        every=0.1,
+    wait_until_sent(
+        pg_database, edition, 120, "the edition to finish after the last restart", last
     )
     assert last.stop(signal.SIGTERM) == 0
 
@@ -351,13 +308,7 @@ result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
     )
     edition = ids["edition"]
     worker = processes.worker(env)
-    wait_for(
-        lambda: edition_state(pg_database, edition)[0] == "sent",
-        90,
-        "the edition to finish",
-        process=worker,
-        every=0.1,
-    )
+    wait_until_sent(pg_database, edition, 90, "the edition to finish", worker)
     assert worker.stop(signal.SIGTERM) == 0
 
     rows = {
@@ -489,7 +440,7 @@ def test_a_relay_that_never_answers_times_out_instead_of_hanging(
         NEWSLETTER_RETRY_BASE_SECONDS=2,
         NEWSLETTER_LEASE_SECONDS=5,
     )
-    ids = seed(env, "silent", 5)
+    ids = seed_edition(env, "silent", 5)
     edition = ids["edition"]
     # A confirmation mail queued too: transactional mail has the timeout.
     shell(
@@ -546,12 +497,8 @@ result = {}
     sink = processes.sink()
     env.update(EMAIL_URL=sink.url, BULK_EMAIL_URL=sink.url)
     worker = processes.worker(env)
-    wait_for(
-        lambda: edition_state(pg_database, edition)[0] == "sent",
-        60,
-        "the edition to finish once the relay answers",
-        process=worker,
-        every=0.1,
+    wait_until_sent(
+        pg_database, edition, 60, "the edition to finish once the relay answers", worker
     )
     assert worker.stop(signal.SIGTERM) == 0
     received = sink.recipients()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import shell
 from tests.reliability.conftest import (
     ROOT,
     free_port,
     request,
-    shell,
     site_env,
     task_backlog,
     unavailable,

@@ -18,7 +18,15 @@ logged; a round that lands inside a task is logged by whoever meets it.
 import signal
 import time
 
-from tests.reliability.conftest import pg_rows, pg_value, shell, site_env, wait_for
+from tests.reliability.conftest import (
+    edition_state,
+    pg_rows,
+    pg_value,
+    seed_edition,
+    site_env,
+    wait_for,
+    wait_until_sent,
+)
 
 AUDIENCE = 3000
 ROUNDS = 5
@@ -26,18 +34,6 @@ ROUNDS = 5
 # (the worker's loop, a batch's mark-sent retry, a batch cut short).
 LOST = "lost the database connection"
 SECOND_AUDIENCE = 20
-
-
-SECOND_EDITION = f"""
-from newsletter import sending, tasks
-from tests.factories import make_brief
-from tests.newsletter.factories import make_audience, make_edition, make_newsletter
-newsletter = make_newsletter(name="After", slug="after")
-make_audience(newsletter, {SECOND_AUDIENCE}, domain="after.example")
-edition = make_edition(newsletter, [make_brief(slug="after")])
-tasks.start(edition.pk)
-result = edition.pk
-"""
 
 
 def terminate_everyone_else(url: str) -> int:
@@ -49,15 +45,6 @@ def terminate_everyone_else(url: str) -> int:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()",
         )
     )
-
-
-def edition_state(url: str, edition: int) -> tuple:
-    return pg_rows(
-        url,
-        "SELECT status, recipients_count, sent_count, failed_count, skipped_count "
-        "FROM newsletter_edition WHERE id = %s",
-        (edition,),
-    )[0]
 
 
 def test_the_worker_survives_its_database_connections_being_dropped_mid_send(
@@ -75,19 +62,7 @@ def test_the_worker_survives_its_database_connections_being_dropped_mid_send(
         NEWSLETTER_LEASE_SECONDS=5,
         NEWSLETTER_RETRY_BASE_SECONDS=1,
     )
-    edition = shell(
-        env,
-        f"""
-from newsletter import sending, tasks
-from tests.factories import make_brief
-from tests.newsletter.factories import make_audience, make_edition, make_newsletter
-newsletter = make_newsletter(name="Dropped", slug="dropped")
-make_audience(newsletter, {AUDIENCE}, domain="dropped.example")
-edition = make_edition(newsletter, [make_brief(sections=3, bullets=3, slug="dropped")])
-tasks.start(edition.pk)
-result = edition.pk
-""",
-    )
+    edition = seed_edition(env, "dropped", AUDIENCE, name="Dropped")["edition"]
 
     worker = processes.worker(env)
     started = time.monotonic()
@@ -101,23 +76,16 @@ result = edition.pk
             process=worker,
         )
         rounds.append((sink.count(), terminate_everyone_else(pg_database)))
-    wait_for(
-        lambda: edition_state(pg_database, edition)[0] == "sent",
-        90,
-        "the edition to finish after the last round",
-        process=worker,
-        every=0.1,
+    wait_until_sent(
+        pg_database, edition, 90, "the edition to finish after the last round", worker
     )
     duration = time.monotonic() - started
     # Once more after the send, and the next edition still goes out.
     idle_killed = terminate_everyone_else(pg_database)
-    second = shell(env, SECOND_EDITION)
-    wait_for(
-        lambda: edition_state(pg_database, second)[0] == "sent",
-        60,
-        "a second edition after the idle round",
-        process=worker,
-        every=0.1,
+    second = seed_edition(env, "after", SECOND_AUDIENCE, sections=2, name="After")
+    second = second["edition"]
+    wait_until_sent(
+        pg_database, second, 60, "a second edition after the idle round", worker
     )
     # The same process all along: nobody restarted it.
     assert worker.alive, worker.output()[-3000:]

@@ -1,7 +1,7 @@
 """The news-day editor: a draft save every 2 s, a public change every 10 s.
 
 Run by bench/newsday.py inside Django (production settings, the bench data):
-    python -m bench.editor SECONDS RECORD_FILE
+    python -m bench.in_django.editor SECONDS RECORD_FILE
 Public changes alternate: a new brief published (it heads the home page) and
 the most read brief's headline edited. After each one has committed (and so
 been invalidated), it writes to RECORD_FILE what readers must now see: the
@@ -15,17 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from django.utils import timezone
+
+from articles.models import Article, Category
+
 
 def main() -> None:
     seconds, record = float(sys.argv[1]), Path(sys.argv[2])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    import django
-
-    django.setup()
-    from django.utils import timezone
-
-    from articles.models import Article, Category
-
     category = Category.objects.order_by("pk").first()
     draft = Article.objects.create(
         headline="A draft in the works", slug=f"draft-{os.getpid()}", status="draft"

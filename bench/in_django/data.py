@@ -1,32 +1,32 @@
 """Build a realistic data set for the benchmarks: thousands of briefs.
 
 Run inside Django (the caller sets DATABASE_URL to a throwaway database):
-    python -m bench.data --briefs 3000
+    python -m bench.in_django.data --briefs 3000
 Each brief gets 2 authors, 3 topics and 6 sections of 0–4 bullets, like the
 demo briefs; rows are bulk-inserted so building 3,000 takes seconds.
 """
 
 import argparse
-import os
 import random
 from datetime import timedelta
 
+from django.db import transaction
+from django.utils import timezone
+
+from articles import rendering
+from articles.models import (
+    Article,
+    Author,
+    Bullet,
+    Byline,
+    Category,
+    Section,
+    SectionLabel,
+    Topic,
+)
+
 
 def build(briefs: int, seed: int = 7) -> int:
-    from django.db import transaction
-    from django.utils import timezone
-
-    from articles.models import (
-        Article,
-        Author,
-        Bullet,
-        Byline,
-        Category,
-        Section,
-        SectionLabel,
-        Topic,
-    )
-
     if Article.objects.count() >= briefs:
         return 0
     rng = random.Random(seed)
@@ -101,8 +101,6 @@ def build(briefs: int, seed: int = 7) -> int:
             for b in range(rng.randint(0, 4))
         )
     # Bulk inserts send no signals: render the bodies as saves would.
-    from articles import rendering
-
     rendering.store_all()
     return len(articles)
 
@@ -111,10 +109,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--briefs", type=int, default=3000)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
-    import django
-
-    django.setup()
     print(f"created {build(args.briefs)} briefs")  # noqa: T201
 
 
