@@ -28,6 +28,13 @@ bounded by bytes (PAGE_CACHE_MAX_BYTES), so memory stays flat however many
 briefs exist, and query strings that only track where a reader came from
 (utm_*, fbclid, gclid…) are left out of the key: a shared campaign link is
 one page, not thousands evicting the others.
+
+With PAGE_CACHE_SHARED (on when Django's cache is shared, e.g. Redis), a
+page one process renders is also put in Django's cache, and another process
+that misses looks there before rendering: a page is rendered (and
+compressed) once for all gunicorn workers, not once per worker. The shared
+copy carries its stamp and keys and is checked exactly like a local one, so
+it is never served after an invalidation of what it shows.
 """
 
 from __future__ import annotations
@@ -142,6 +149,10 @@ class PageCache:
                 self.entries.move_to_end(key)
             else:
                 entry = None
+        if entry is None and settings.PAGE_CACHE_SHARED:
+            entry = _shared_get(key, version)
+            if entry is not None:
+                self._put(key, entry)
         if entry is not None:
             return self._replay(entry, environ, start_response)
         return self._render_and_store(key, version, environ, start_response)
@@ -209,6 +220,8 @@ class PageCache:
         )
         if environ["REQUEST_METHOD"] == "GET":
             self._put(key, entry)
+            if settings.PAGE_CACHE_SHARED:
+                _shared_set(key, entry)
         return self._replay(entry, environ, start_response, hit=False)
 
     def _put(self, key: tuple, entry: Entry) -> None:
@@ -224,6 +237,37 @@ class PageCache:
             while self.size > limit:
                 _, evicted = self.entries.popitem(last=False)
                 self.size -= evicted.size
+
+
+def _shared_name(key: tuple) -> str:
+    # Hashed: a path may be long or hold characters memcached refuses.
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return f"newsroom:page:{digest}"
+
+
+def _shared_get(key: tuple, version: Version) -> Entry | None:
+    """The shared copy of the page, if one is stored and still current."""
+    from django.core.cache import cache
+
+    try:
+        entry = cache.get(_shared_name(key))
+    except Exception:  # an unreachable cache must not stop pages: render
+        logger.warning("Shared page cache not read", exc_info=True)
+        return None
+    if isinstance(entry, Entry) and entry.fresh(version):
+        return entry
+    return None
+
+
+def _shared_set(key: tuple, entry: Entry) -> None:
+    from django.core.cache import cache
+
+    if entry.size > settings.PAGE_CACHE_MAX_BYTES:
+        return
+    try:
+        cache.set(_shared_name(key), entry, settings.PAGE_CACHE_SHARED_SECONDS)
+    except Exception:
+        logger.warning("Shared page cache not written", exc_info=True)
 
 
 def page_key(environ) -> tuple[str, str, str, str] | None:
