@@ -105,11 +105,20 @@ class Entry:
     bodies: dict[str, bytes]  # "identity", and "br"/"gzip" when compressed
     etag: str
     size: int  # bytes held: bodies, headers and key
+    # The last state's stamp this page was found current under. Every
+    # invalidation makes a new stamp, so while the stamp stays the same the
+    # page stays current without checking its keys again.
+    verified: int = -1
 
     def fresh(self, version: Version) -> bool:
-        if self.keys is None or settings.PAGE_CACHE_INVALIDATION == "global":
+        if self.keys is None or _conf().global_invalidation:
             return self.stamp == version.stamp
-        return version.fresh(self.stamp, self.keys)
+        if self.verified == version.stamp:
+            return True
+        if version.fresh(self.stamp, self.keys):
+            self.verified = version.stamp
+            return True
+        return False
 
 
 class PageCache:
@@ -125,18 +134,14 @@ class PageCache:
 
     @property
     def store(self):
-        # Not remembered: version_store() follows the settings (tests change
-        # them), and keeps one store per setting itself.
-        return self._store or version_store()
+        return self._store or _conf().store
 
     def __call__(self, environ, start_response):
-        if not settings.PAGE_CACHE_ENABLED or environ["REQUEST_METHOD"] not in (
-            "GET",
-            "HEAD",
-        ):
+        conf = _conf()
+        if not conf.enabled or environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         path = environ.get("PATH_INFO", "")
-        if path.startswith(settings.PAGE_CACHE_SKIP_PREFIXES):
+        if path.startswith(conf.skip_prefixes):
             return self.app(environ, start_response)
 
         key = page_key(environ)
@@ -149,7 +154,7 @@ class PageCache:
                 self.entries.move_to_end(key)
             else:
                 entry = None
-        if entry is None and settings.PAGE_CACHE_SHARED:
+        if entry is None and conf.shared:
             entry = _shared_get(key, version)
             if entry is not None:
                 self._put(key, entry)
@@ -220,7 +225,7 @@ class PageCache:
         )
         if environ["REQUEST_METHOD"] == "GET":
             self._put(key, entry)
-            if settings.PAGE_CACHE_SHARED:
+            if _conf().shared:
                 _shared_set(key, entry)
         return self._replay(entry, environ, start_response, hit=False)
 
@@ -293,16 +298,9 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMETERS
 
 
-# What HttpRequest.get_host() and .scheme read from the environ (besides the
-# proxy's scheme header, whose name is a setting).
-_ORIGIN_INPUTS = (
-    "HTTP_HOST",
-    "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "wsgi.url_scheme",
-)
+# _origin() keys its memory by what HttpRequest.get_host() and .scheme read
+# from the environ: the host and port headers, the server's name, port and
+# scheme, and the proxy's scheme header, whose name is a setting.
 _origins: dict[tuple, tuple[str, str] | None] = {}
 
 
@@ -313,10 +311,16 @@ def _origin(environ) -> tuple[str, str] | None:
     (1.3 µs remembered), against about 110 µs for a whole cache hit; the same
     few hosts come back on every request.
     """
-    proxy_header = settings.SECURE_PROXY_SSL_HEADER
-    inputs = tuple(environ.get(name) for name in _ORIGIN_INPUTS)
-    if proxy_header:
-        inputs += (environ.get(proxy_header[0]),)
+    get = environ.get
+    inputs = (
+        get("HTTP_HOST"),
+        get("HTTP_X_FORWARDED_HOST"),
+        get("HTTP_X_FORWARDED_PORT"),
+        get("SERVER_NAME"),
+        get("SERVER_PORT"),
+        get("wsgi.url_scheme"),
+        get(_conf().proxy_header),
+    )
     try:
         return _origins[inputs]
     except KeyError:
@@ -336,9 +340,42 @@ def _origin(environ) -> tuple[str, str] | None:
     return origin
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    enabled: bool
+    skip_prefixes: tuple[str, ...]
+    shared: bool
+    global_invalidation: bool
+    proxy_header: str | None  # the environ name of SECURE_PROXY_SSL_HEADER
+    store: object  # pagestate.version_store() for these settings
+
+
+_settings: _Settings | None = None
+
+
+def _conf() -> _Settings:
+    """The settings every request reads, read once: a hit does little else,
+    and django.conf.settings' lazy lookups were a good part of it. Read
+    again when a setting changes (tests)."""
+    global _settings
+    if _settings is None:
+        proxy = settings.SECURE_PROXY_SSL_HEADER
+        _settings = _Settings(
+            enabled=settings.PAGE_CACHE_ENABLED,
+            skip_prefixes=tuple(settings.PAGE_CACHE_SKIP_PREFIXES),
+            shared=settings.PAGE_CACHE_SHARED,
+            global_invalidation=settings.PAGE_CACHE_INVALIDATION == "global",
+            proxy_header=proxy[0] if proxy else None,
+            store=version_store(),
+        )
+    return _settings
+
+
 @receiver(setting_changed)
 def _forget_origins(**kwargs):
+    global _settings
     _origins.clear()
+    _settings = None
 
 
 def _cacheable(headers: list[tuple[str, str]]) -> bool:
