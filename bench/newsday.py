@@ -7,6 +7,13 @@ and topic pages and feeds, accepting gzip, while an editor process
 draft every 2 s. The same request mix, for the same time, goes to a bare
 WSGI app answering each page's response (gzip body) from memory: the limit.
 
+The site runs as deployed (deploy/README.md): its Django cache is a Redis
+the bench starts when redis-server is installed (else a per-process locmem,
+said in the report), so the web processes share rendered pages. The day
+starts with the caches as warm as readers keep them: each distinct page is
+asked once (--prewarm, on by default, for the limit too), then the mix runs
+--warmup seconds before the measured --seconds.
+
 Stale answers are counted by a checker beside wrk: after each public change
 has committed, the editor writes what the changed page must now show; the
 checker keeps asking for it, and an answer without it (asked after the
@@ -21,10 +28,14 @@ import json
 import pickle
 import random
 import re
+import shutil
+import socket
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.invalidation import reader_paths
@@ -36,6 +47,7 @@ from bench.pages import (
     Server,
     cpu_ticks,
     fetch,
+    free_port,
     prepare,
     production_env,
     wrk,
@@ -88,8 +100,61 @@ class Checker(threading.Thread):
                     self.stale += 1
 
 
-def measure_mix(server: Server, mode: str, script: Path, args) -> Result:
+def prewarm(server: Server, paths: list[str], connections: int) -> None:
+    """Ask for every distinct page once, as readers had before the day."""
+
+    def ask(path):
+        request = urllib.request.Request(
+            server.url + path, headers={"Accept-Encoding": "gzip"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            answer.read()
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(ask, dict.fromkeys(paths)))
+
+
+class Redis:
+    """A throwaway redis-server on a free port, as the deployed cache."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def measure_mix(server: Server, mode: str, script: Path, paths, args) -> Result:
     # The day starts with the caches as warm as readers keep them.
+    if args.prewarm:
+        prewarm(server, paths, args.connections)
     wrk(server.url + "/", args.warmup, args.connections, script)
     before = cpu_ticks(server.proc.pid)
     requests, rps, p50, p99, errors = wrk(
@@ -108,12 +173,28 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir")
+    parser.add_argument(
+        "--prewarm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="ask for each distinct page once before the warm-up",
+    )
+    parser.add_argument(
+        "--redis",
+        action=argparse.BooleanOptionalAction,
+        default=shutil.which("redis-server") is not None,
+        help="the site's cache is a redis-server the bench starts (as deployed)",
+    )
     args = parser.parse_args(argv)
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-newsday-"))
     workdir.mkdir(parents=True, exist_ok=True)
     prepare(workdir, args.briefs)
-    env = production_env(workdir, PAGE_CACHE="1", TASKS_BACKEND="immediate")
+    redis = Redis(workdir) if args.redis else None
+    cache_url = redis.url if redis else "locmem://bench"
+    env = production_env(
+        workdir, PAGE_CACHE="1", TASKS_BACKEND="immediate", CACHE_URL=cache_url
+    )
     site = Server("newsroom.wsgi:application", env, args.workers)
     try:
         categories = [f"bench-{i}" for i in range(8)]
@@ -134,7 +215,7 @@ def main(argv=None) -> None:
             args.workers,
         )
         try:
-            limit = measure_mix(static, "static", script, args)
+            limit = measure_mix(static, "static", script, paths, args)
         finally:
             static.stop()
 
@@ -155,18 +236,23 @@ def main(argv=None) -> None:
         checker = Checker(site.url, record)
         checker.start()
         try:
-            day = measure_mix(site, "newsroom", script, args)
+            day = measure_mix(site, "newsroom", script, paths, args)
         finally:
             checker.stop.set()
             checker.join(15)
             out, _ = editor.communicate(timeout=60)
     finally:
         site.stop()
+        if redis:
+            redis.stop()
 
     edits = json.loads(out.strip().splitlines()[-1])
     print(  # noqa: T201
         f"news day: {args.seconds:g} s each, {len(set(paths))} distinct pages, "
-        f"{args.workers} gunicorn workers, {args.connections} connections, gzip"
+        f"{args.workers} gunicorn workers, {args.connections} connections, gzip; "
+        f"cache {'redis (shared)' if redis else 'locmem (per process)'}, "
+        f"{'each page asked once, then ' if args.prewarm else ''}"
+        f"{args.warmup:g} s warm-up"
     )
     header = (
         f"{'mode':9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'cpu/req ms':>10} "

@@ -144,3 +144,9 @@ def parse_cache_url(url: str) -> dict:
     raise ImproperlyConfigured(
         f"CACHE_URL scheme {scheme!r} is not supported: use locmem, redis, file or dummy."
     )
+
+
+def cache_is_shared(cache: dict) -> bool:
+    """Whether a CACHES entry is one store for every process (Redis, files),
+    not a copy per process (locmem) or nothing (dummy)."""
+    return not cache["BACKEND"].endswith(("LocMemCache", "DummyCache"))

@@ -28,6 +28,13 @@ bounded by bytes (PAGE_CACHE_MAX_BYTES), so memory stays flat however many
 briefs exist, and query strings that only track where a reader came from
 (utm_*, fbclid, gclid…) are left out of the key: a shared campaign link is
 one page, not thousands evicting the others.
+
+With PAGE_CACHE_SHARED (on when Django's cache is shared, e.g. Redis), a
+page one process renders is also put in Django's cache, and another process
+that misses looks there before rendering: a page is rendered (and
+compressed) once for all gunicorn workers, not once per worker. The shared
+copy carries its stamp and keys and is checked exactly like a local one, so
+it is never served after an invalidation of what it shows.
 """
 
 from __future__ import annotations
@@ -98,11 +105,20 @@ class Entry:
     bodies: dict[str, bytes]  # "identity", and "br"/"gzip" when compressed
     etag: str
     size: int  # bytes held: bodies, headers and key
+    # The last state's stamp this page was found current under. Every
+    # invalidation makes a new stamp, so while the stamp stays the same the
+    # page stays current without checking its keys again.
+    verified: int = -1
 
     def fresh(self, version: Version) -> bool:
-        if self.keys is None or settings.PAGE_CACHE_INVALIDATION == "global":
+        if self.keys is None or _conf().global_invalidation:
             return self.stamp == version.stamp
-        return version.fresh(self.stamp, self.keys)
+        if self.verified == version.stamp:
+            return True
+        if version.fresh(self.stamp, self.keys):
+            self.verified = version.stamp
+            return True
+        return False
 
 
 class PageCache:
@@ -118,18 +134,14 @@ class PageCache:
 
     @property
     def store(self):
-        # Not remembered: version_store() follows the settings (tests change
-        # them), and keeps one store per setting itself.
-        return self._store or version_store()
+        return self._store or _conf().store
 
     def __call__(self, environ, start_response):
-        if not settings.PAGE_CACHE_ENABLED or environ["REQUEST_METHOD"] not in (
-            "GET",
-            "HEAD",
-        ):
+        conf = _conf()
+        if not conf.enabled or environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             return self.app(environ, start_response)
         path = environ.get("PATH_INFO", "")
-        if path.startswith(settings.PAGE_CACHE_SKIP_PREFIXES):
+        if path.startswith(conf.skip_prefixes):
             return self.app(environ, start_response)
 
         key = page_key(environ)
@@ -142,6 +154,10 @@ class PageCache:
                 self.entries.move_to_end(key)
             else:
                 entry = None
+        if entry is None and conf.shared:
+            entry = _shared_get(key, version)
+            if entry is not None:
+                self._put(key, entry)
         if entry is not None:
             return self._replay(entry, environ, start_response)
         return self._render_and_store(key, version, environ, start_response)
@@ -209,6 +225,8 @@ class PageCache:
         )
         if environ["REQUEST_METHOD"] == "GET":
             self._put(key, entry)
+            if _conf().shared:
+                _shared_set(key, entry)
         return self._replay(entry, environ, start_response, hit=False)
 
     def _put(self, key: tuple, entry: Entry) -> None:
@@ -224,6 +242,37 @@ class PageCache:
             while self.size > limit:
                 _, evicted = self.entries.popitem(last=False)
                 self.size -= evicted.size
+
+
+def _shared_name(key: tuple) -> str:
+    # Hashed: a path may be long or hold characters memcached refuses.
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+    return f"newsroom:page:{digest}"
+
+
+def _shared_get(key: tuple, version: Version) -> Entry | None:
+    """The shared copy of the page, if one is stored and still current."""
+    from django.core.cache import cache
+
+    try:
+        entry = cache.get(_shared_name(key))
+    except Exception:  # an unreachable cache must not stop pages: render
+        logger.warning("Shared page cache not read", exc_info=True)
+        return None
+    if isinstance(entry, Entry) and entry.fresh(version):
+        return entry
+    return None
+
+
+def _shared_set(key: tuple, entry: Entry) -> None:
+    from django.core.cache import cache
+
+    if entry.size > settings.PAGE_CACHE_MAX_BYTES:
+        return
+    try:
+        cache.set(_shared_name(key), entry, settings.PAGE_CACHE_SHARED_SECONDS)
+    except Exception:
+        logger.warning("Shared page cache not written", exc_info=True)
 
 
 def page_key(environ) -> tuple[str, str, str, str] | None:
@@ -249,16 +298,9 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in TRACKING_PARAMETERS
 
 
-# What HttpRequest.get_host() and .scheme read from the environ (besides the
-# proxy's scheme header, whose name is a setting).
-_ORIGIN_INPUTS = (
-    "HTTP_HOST",
-    "HTTP_X_FORWARDED_HOST",
-    "HTTP_X_FORWARDED_PORT",
-    "SERVER_NAME",
-    "SERVER_PORT",
-    "wsgi.url_scheme",
-)
+# _origin() keys its memory by what HttpRequest.get_host() and .scheme read
+# from the environ: the host and port headers, the server's name, port and
+# scheme, and the proxy's scheme header, whose name is a setting.
 _origins: dict[tuple, tuple[str, str] | None] = {}
 
 
@@ -268,10 +310,16 @@ def _origin(environ) -> tuple[str, str] | None:
     Building a request and checking ALLOWED_HOSTS is a large share of a
     cache hit's work, and the same few hosts come back on every request.
     """
-    proxy_header = settings.SECURE_PROXY_SSL_HEADER
-    inputs = tuple(environ.get(name) for name in _ORIGIN_INPUTS)
-    if proxy_header:
-        inputs += (environ.get(proxy_header[0]),)
+    get = environ.get
+    inputs = (
+        get("HTTP_HOST"),
+        get("HTTP_X_FORWARDED_HOST"),
+        get("HTTP_X_FORWARDED_PORT"),
+        get("SERVER_NAME"),
+        get("SERVER_PORT"),
+        get("wsgi.url_scheme"),
+        get(_conf().proxy_header),
+    )
     try:
         return _origins[inputs]
     except KeyError:
@@ -291,9 +339,42 @@ def _origin(environ) -> tuple[str, str] | None:
     return origin
 
 
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    enabled: bool
+    skip_prefixes: tuple[str, ...]
+    shared: bool
+    global_invalidation: bool
+    proxy_header: str | None  # the environ name of SECURE_PROXY_SSL_HEADER
+    store: object  # pagestate.version_store() for these settings
+
+
+_settings: _Settings | None = None
+
+
+def _conf() -> _Settings:
+    """The settings every request reads, read once: a hit does little else,
+    and django.conf.settings' lazy lookups were a good part of it. Read
+    again when a setting changes (tests)."""
+    global _settings
+    if _settings is None:
+        proxy = settings.SECURE_PROXY_SSL_HEADER
+        _settings = _Settings(
+            enabled=settings.PAGE_CACHE_ENABLED,
+            skip_prefixes=tuple(settings.PAGE_CACHE_SKIP_PREFIXES),
+            shared=settings.PAGE_CACHE_SHARED,
+            global_invalidation=settings.PAGE_CACHE_INVALIDATION == "global",
+            proxy_header=proxy[0] if proxy else None,
+            store=version_store(),
+        )
+    return _settings
+
+
 @receiver(setting_changed)
 def _forget_origins(**kwargs):
+    global _settings
     _origins.clear()
+    _settings = None
 
 
 def _cacheable(headers: list[tuple[str, str]]) -> bool:

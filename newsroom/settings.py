@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from newsroom.env import (
+    cache_is_shared,
     env_bool,
     env_float,
     env_int,
@@ -364,6 +365,10 @@ PAGE_CACHE_VERSION_FILE = env_str(
 # Bytes of pages each web process keeps (bodies and headers), least recently
 # used out first: a few thousand brief pages of the demo's size.
 PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32_000_000)
+# Pages rendered by one web process are shared with the others through
+# Django's cache (newsroom/pagecache.py): on by default when that cache is
+# shared by the processes (Redis, files), pointless with locmem or dummy.
+PAGE_CACHE_SHARED = env_bool("PAGE_CACHE_SHARED", cache_is_shared(CACHES["default"]))
 # How a cached page learns it is stale (newsroom/pagecache.py): "keys", only
 # when something it shows changed (its surrogate keys), or "global", after
 # any public change. docs: the Decision on per-key invalidation.

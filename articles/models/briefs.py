@@ -29,9 +29,28 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now()
         )
 
+    # What a teaser shows (jinja2/includes/article_card.html), and what
+    # lists order and key it by. Only these: the long columns (the body, its
+    # parts, the search document) would be read and decoded for nothing.
+    TEASER_FIELDS = (
+        "slug",
+        "headline",
+        "dek",
+        "byline_html",
+        "published_at",
+        "status",
+        "category__name",
+        "category__slug",
+        "hero_image",
+        "hero_width",
+        "hero_height",
+        "hero_renditions",
+        "hero_alt",
+    )
+
     def for_listing(self):
         """What a teaser needs: its category, and its byline as rendered."""
-        return self.select_related("category").defer("body_html", "body_parts")
+        return self.select_related("category").only(*self.TEASER_FIELDS)
 
     def for_page(self):
         """Everything the article page shows: the brief's row as rendered on
