@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
     path("newsletter/", include("newsletter.urls")),
+    # Providers' tracking webhooks: bounces, complaints, deliveries.
+    path("anymail/", include("newsletter.webhooks")),
     # Short on purpose: it goes in every List-Unsubscribe header.
     path(
         "u/<str:token>/",

@@ -11,6 +11,7 @@ from newsletter.models.lists import (
     normalize_email,
     validate_one_line,
 )
+from newsletter.models.suppression import Suppression
 
 __all__ = [
     "Delivery",
@@ -21,6 +22,7 @@ __all__ = [
     "SubscriberImport",
     "Subscription",
     "SubscriptionEvent",
+    "Suppression",
     "normalize_email",
     "validate_one_line",
 ]
