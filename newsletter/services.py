@@ -20,6 +20,7 @@ from newsletter.models import (
     Subscriber,
     Subscription,
     SubscriptionEvent,
+    normalize_email,
 )
 
 Status = Subscription.Status
@@ -35,6 +36,7 @@ class SignupOutcome:
     pending: list[Newsletter] = field(default_factory=list)
     already: list[Newsletter] = field(default_factory=list)
     mail: str = ""  # "confirmation", "notice" or "" when throttled
+    suppressed: bool = False  # on the suppression list: nothing done, no mail
 
 
 def record(subscription, kind, source="", detail="", at=None):
@@ -77,9 +79,18 @@ def signup(
 
     The caller shows the same answer whatever happened here, so nobody can
     learn from the form whether an address is on a list.
-    """
-    from newsletter import tasks
 
+    An address on the suppression list (it bounced, marked our mail as spam,
+    or was blocked) gets nothing: no row, no mail. An erased person's own
+    signup is fresh consent and goes ahead (newsletter/suppression.py).
+    """
+    from newsletter import suppression, tasks
+
+    if suppression.blocks_signup(email):
+        subscriber = Subscriber.objects.filter(email=normalize_email(email)).first()
+        return SignupOutcome(
+            subscriber=subscriber or Subscriber(email=email), suppressed=True
+        )
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(
             email=email, defaults={"name": name[:100]}

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, Value, When
 from django.utils import timezone
 
 from newsletter.models import (
@@ -67,16 +67,21 @@ def _hashes(address: str) -> list[str]:
     return [address_hash(address, key) for key in keys]
 
 
-def find(address: str) -> Suppression | None:
-    """The suppression that stops mail to `address`, if any."""
+def _rows(address: str):
     address = normalize_email(address)
     if not address:
-        return None
+        return Suppression.objects.none()
+    return Suppression.objects.filter(
+        Q(address=address) | Q(address_hash__in=_hashes(address))
+    )
+
+
+def find(address: str) -> Suppression | None:
+    """The suppression that stops mail to `address`, if any (an erasure's
+    last: any other reason says more)."""
     return (
-        Suppression.objects.filter(
-            Q(address=address) | Q(address_hash__in=_hashes(address))
-        )
-        .order_by("pk")
+        _rows(address)
+        .order_by(Case(When(reason=R.ERASED, then=Value(1)), default=Value(0)), "pk")
         .first()
     )
 
@@ -85,18 +90,28 @@ def is_suppressed(address: str) -> bool:
     return find(address) is not None
 
 
+def blocks_signup(address: str) -> bool:
+    """Whether a signup of `address` must be ignored. Every reason does,
+    except an erasure: a person who had us forget them and now signs up
+    again (and confirms) gives fresh consent."""
+    return _rows(address).exclude(reason=R.ERASED).exists()
+
+
+ON_THE_LIST = "On the suppression list"
+
+
 def explain(suppression: Suppression) -> str:
     """Why we do not mail this address, for the people running the list."""
     when = f"{suppression.created_at:%Y-%m-%d}"
     return {
-        R.HARD_BOUNCE: f"On the suppression list: the mailbox does not exist "
+        R.HARD_BOUNCE: f"{ON_THE_LIST}: the mailbox does not exist "
         f"(hard bounce on {when}).",
-        R.SOFT_BOUNCES: f"On the suppression list: mail to it kept failing "
+        R.SOFT_BOUNCES: f"{ON_THE_LIST}: mail to it kept failing "
         f"(soft bounces, the last on {when}).",
-        R.COMPLAINT: f"On the suppression list: it marked our mail as spam on {when}.",
-        R.ERASED: "On the suppression list: this person asked for their data to "
-        "be erased.",
-        R.BLOCKED: f"On the suppression list: blocked by hand on {when}.",
+        R.COMPLAINT: f"{ON_THE_LIST}: it marked our mail as spam on {when}.",
+        R.ERASED: f"{ON_THE_LIST}: this person had their data erased; only "
+        "they can sign up again, through the form.",
+        R.BLOCKED: f"{ON_THE_LIST}: blocked by hand on {when}.",
     }[suppression.reason]
 
 
@@ -117,7 +132,7 @@ def suppress(
     address = normalize_email(address)
     at = at or timezone.now()
     with transaction.atomic():
-        existing = find(address)
+        existing = Suppression.objects.filter(address=address).first()
         if existing is not None:
             created = False
             row = existing
@@ -184,6 +199,31 @@ def _skip_waiting(subscriber) -> int:
         status=Delivery.Status.SKIPPED,
         last_error="On the suppression list before its turn came.",
     )
+
+
+def forget(address: str, *, source: str = "erasure") -> None:
+    """An erasure: keep the address's suppressions as keyed hashes only, and
+    add one that says it was erased, so an old spreadsheet cannot import the
+    person again. Their own signup later is fresh consent (blocks_signup)."""
+    address = normalize_email(address)
+    if not address:
+        return
+    digest = address_hash(address)
+    with transaction.atomic():
+        rows = list(Suppression.objects.filter(address=address))
+        if Suppression.objects.filter(address_hash=digest).exists():
+            Suppression.objects.filter(address=address).delete()
+        elif rows:
+            first, *others = rows
+            # The provider's words often quote the address: they go too.
+            Suppression.objects.filter(pk=first.pk).update(
+                address="", address_hash=digest, detail=""
+            )
+            Suppression.objects.filter(pk__in=[o.pk for o in others]).delete()
+        else:
+            Suppression.objects.create(
+                address="", address_hash=digest, reason=R.ERASED, source=source
+            )
 
 
 def lift(suppression: Suppression, *, by: str) -> None:
