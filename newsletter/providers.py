@@ -47,10 +47,12 @@ def build_message(from_addr: str, to_addr: str, raw: bytes) -> EmailMultiAlterna
     text = html = ""
     for part in parsed.walk():
         kind = part.get_content_type()
+        # The parts as text, with the line ends a Python string uses: the
+        # API encodes them for the wire itself.
         if kind == "text/plain" and not text:
-            text = part.get_content()
+            text = part.get_content().replace("\r\n", "\n")
         elif kind == "text/html" and not html:
-            html = part.get_content()
+            html = part.get_content().replace("\r\n", "\n")
     headers = {
         name: " ".join(str(parsed[name]).split())
         for name in PASSED_HEADERS

@@ -46,7 +46,7 @@ from django.utils import timezone
 from newsletter import compose
 from newsletter.breaker import Breaker
 from newsletter.mime import PreparedEdition, placeholder_links
-from newsletter.models import Delivery, Edition, Subscription
+from newsletter.models import Delivery, Edition, Subscriber, Subscription, Suppression
 from newsletter.transport import (
     BOUNCE,
     CONNECTION,
@@ -132,9 +132,12 @@ def claim(edition_id: int, worker: str, limit: int) -> list[int]:
 
 
 def snapshot_audience(edition) -> int:
-    """One pending row per confirmed subscriber, in one statement (no rows in Python)."""
+    """One pending row per confirmed subscriber not on the suppression list,
+    in one statement (no rows in Python)."""
     delivery = Delivery._meta.db_table
     subscription = Subscription._meta.db_table
+    subscriber = Subscriber._meta.db_table
+    suppressed = Suppression._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
@@ -143,6 +146,8 @@ def snapshot_audience(edition) -> int:
             "claimed_by, last_error) "
             f"SELECT %s, subscriber_id, %s, 0, %s, '', '' FROM {subscription} "
             "WHERE newsletter_id = %s AND status = %s "
+            f"AND subscriber_id NOT IN (SELECT r.id FROM {subscriber} r "
+            f"INNER JOIN {suppressed} x ON x.address = r.email) "
             "ON CONFLICT DO NOTHING",
             [
                 edition.pk,
@@ -355,8 +360,9 @@ def _hot_sql() -> tuple[str, str]:
         "AND s.newsletter_id = %s AND s.status = %s"
     )
     sent = (
-        f"UPDATE {delivery} SET status = %s, sent_at = %s, smtp_code = 250, "
-        "claimed_by = '', lease_until = NULL, last_error = '' WHERE id = %s"
+        f"UPDATE {delivery} SET status = %s, sent_at = %s, smtp_code = %s, "
+        "message_id = %s, claimed_by = '', lease_until = NULL, last_error = '' "
+        "WHERE id = %s"
     )
     return check, sent
 
@@ -454,7 +460,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         address=address,
                         name=name,
                     )
-                    transport.send(prepared.envelope_from, to_addr, raw)
+                    provider_id = transport.send(prepared.envelope_from, to_addr, raw)
                 except Exception as exc:  # every failure is classified and recorded
                     failure = classify(exc)
                     _record_failure(
@@ -494,6 +500,10 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                 params = [
                     D.SENT,
                     connection.ops.adapt_datetimefield_value(timezone.now()),
+                    None if transport.is_provider else 250,
+                    # The provider's id for it, or our own Message-ID: either
+                    # is how a bounce or complaint report finds this row.
+                    provider_id or prepared.message_id(pk, subscriber_id),
                     pk,
                 ]
                 try:
@@ -587,8 +597,6 @@ def _refund(ids: list[int], result: BatchResult) -> None:
 
 
 def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, result):
-    from newsletter import services
-
     kind, code, text = failure.kind, failure.code, failure.text[:1000]
     retry = kind in (TEMPORARY, *OURS)
     if retry and attempts < config("MAX_ATTEMPTS"):
@@ -615,16 +623,22 @@ def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, resu
     result.errors.append((pk, code, text))
     if kind == BOUNCE:
         # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):
-        # stop mailing it.
-        from newsletter.models import Subscriber
+        # a hard bounce. The address goes on the suppression list and every
+        # list of this reader is marked bounced (newsletter/suppression.py).
+        from newsletter import suppression
 
-        subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-        if subscriber is not None:
-            services.unsubscribe(
-                subscriber,
-                edition.newsletter,
+        address = (
+            Subscriber.objects.filter(pk=subscriber_id)
+            .values_list("email", flat=True)
+            .first()
+        )
+        if address:
+            suppression.suppress(
+                address,
+                Suppression.Reason.HARD_BOUNCE,
+                detail=failure.reply,
                 source=f"SMTP {code} {failure.status}".strip(),
-                status=Subscription.Status.BOUNCED,
+                edition=edition,
             )
 
 

@@ -31,7 +31,7 @@ DUMMY = {
         "QUEUES": ["default", "email"],
     }
 }
-MARK_SENT = "smtp_code = 250"  # only the statement that marks a row sent
+MARK_SENT = "message_id = %s, claimed_by"  # only the statement that marks a row sent
 STILL_OURS = "d.claimed_by = %s"  # the check made just before each message
 
 

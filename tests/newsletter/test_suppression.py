@@ -216,3 +216,28 @@ class ErasureTests(TestCase):
             [(s["reason"], s["source"]) for s in data["suppressed"]],
             [("blocked", "admin (ed)")],
         )
+
+
+class AudienceTests(TestCase):
+    def test_the_snapshot_skips_a_blocked_address_and_takes_it_back_once_lifted(self):
+        from newsletter import sending
+        from newsletter.models import Delivery
+        from tests.newsletter.factories import make_edition
+
+        daily = default_newsletter()
+        make_subscriber("ada@example.com", newsletters=[daily])
+        make_subscriber("bob@example.com", newsletters=[daily])
+        row, _ = suppression.suppress("ada@example.com", R.BLOCKED, source="admin")
+        first = make_edition(daily)
+        self.assertEqual(sending.snapshot_audience(first), 1)
+        self.assertEqual(
+            list(
+                Delivery.objects.filter(edition=first).values_list(
+                    "subscriber__email", flat=True
+                )
+            ),
+            ["bob@example.com"],
+        )
+        with self.assertLogs("newsletter.suppression", "WARNING"):
+            suppression.lift(row, by="ed")
+        self.assertEqual(sending.snapshot_audience(make_edition(daily)), 2)
