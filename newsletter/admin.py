@@ -1142,3 +1142,6 @@ class EditionAdmin(admin.ModelAdmin):
         else:
             return None
         return self._back(edition)
+
+# The suppression list (newsletter/suppression_admin.py).
+from newsletter import suppression_admin  # noqa: E402, F401

@@ -163,6 +163,11 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
             )
             record(subscription, Kind.CONFIRMED, source)
         if pending:
+            # A confirmed link proves the inbox works and wants our mail: a
+            # bounce or complaint on the list is over (a block by hand stays).
+            from newsletter import suppression
+
+            suppression.lift_on_confirmation(subscriber.email)
             ids = [s.newsletter_id for s in pending]
             transaction.on_commit(
                 lambda: tasks.send_welcome.enqueue(subscriber.pk, ids)

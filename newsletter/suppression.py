@@ -240,6 +240,21 @@ def lift(suppression: Suppression, *, by: str) -> None:
     suppression.delete()
 
 
+def lift_on_confirmation(address: str) -> int:
+    """The reader confirmed a subscription (through a link mailed to this
+    address, so the inbox works and wants our mail): lift its bounces and
+    complaints. A manual block stays until a person lifts it."""
+    rows = list(
+        Suppression.objects.filter(
+            address=normalize_email(address),
+            reason__in=[R.HARD_BOUNCE, R.SOFT_BOUNCES, R.COMPLAINT],
+        )
+    )
+    for row in rows:
+        lift(row, by="the reader, confirming a subscription")
+    return len(rows)
+
+
 # Provider reports -------------------------------------------------------
 
 

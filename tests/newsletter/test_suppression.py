@@ -241,3 +241,26 @@ class AudienceTests(TestCase):
         with self.assertLogs("newsletter.suppression", "WARNING"):
             suppression.lift(row, by="ed")
         self.assertEqual(sending.snapshot_audience(make_edition(daily)), 2)
+
+
+class ComingBackTests(TestCase):
+    def test_confirming_through_a_mailed_link_lifts_a_bounce_or_complaint(self):
+        daily = default_newsletter()
+        reader = make_subscriber("ada@example.com", newsletters=[daily])
+        suppression.suppress("ada@example.com", R.COMPLAINT, source="Postmark webhook")
+        # The preferences page (a signed link from an old edition) asks for a
+        # fresh confirmation; following it is the reader's own choice.
+        services.set_preferences(reader, [daily])
+        with self.assertLogs("newsletter.suppression", "WARNING"):
+            services.confirm(reader)
+        self.assertFalse(suppression.is_suppressed("ada@example.com"))
+        self.assertEqual(reader.subscriptions.get().status, S.CONFIRMED)
+
+    def test_a_manual_block_stays_when_the_reader_confirms(self):
+        daily = default_newsletter()
+        reader = make_subscriber(
+            "ada@example.com", newsletters=[daily], status=S.PENDING
+        )
+        suppression.suppress("ada@example.com", R.BLOCKED, source="admin (ed)")
+        services.confirm(reader)
+        self.assertTrue(suppression.is_suppressed("ada@example.com"))
