@@ -3,6 +3,8 @@ provider's documented payloads: bounces, complaints and deliveries reach the
 ledger and the suppression list; forged and malformed posts change nothing."""
 
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -22,7 +24,13 @@ from newsletter.models import (
     SubscriptionEvent,
     Suppression,
 )
-from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
+from tests.newsletter.factories import (
+    default_newsletter,
+    make_audience,
+    make_edition,
+    make_subscriber,
+)
+from tests.smtp_sink import SMTPTestMixin
 
 S = Subscription.Status
 SECRET = "anymail-user:s3cret-pass"
@@ -670,3 +678,49 @@ class SuppressedAudienceTests(TestCase):
             self.assertEqual(response.status_code, 200)
         following = make_edition(daily)
         self.assertEqual(sending.snapshot_audience(following), 3)
+
+
+@override_settings(ANYMAIL=ANYMAIL)
+class SMTPSendThenProviderReportsTests(SMTPTestMixin, TestCase):
+    """An edition sent over SMTP (the real sink) through a relay that reports
+    back by webhook with each message's Message-ID."""
+
+    def test_a_bounce_and_a_complaint_leave_the_next_edition_two_readers_short(self):
+        from tests.factories import make_brief
+
+        daily = default_newsletter()
+        readers = make_audience(daily, 20)
+        edition = make_edition(daily, [make_brief()])
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(edition.pk)
+        self.assertEqual(len(self.sink.messages), 20)
+        rows = {
+            row.subscriber.email: row
+            for row in Delivery.objects.filter(edition=edition).select_related(
+                "subscriber"
+            )
+        }
+        sent_ids = {
+            email.message_from_bytes(m.raw, policy=email.policy.default)["Message-ID"]
+            for m in self.sink.messages
+        }
+        self.assertEqual({row.message_id for row in rows.values()}, sent_ids)
+        gone, annoyed = readers[3].email, readers[7].email
+        for kind, address in (("bounce", gone), ("complaint", annoyed)):
+            payload = postmark(kind, rows[address].message_id, address, timezone.now())
+            response = self.client.post(
+                "/anymail/postmark/tracking/",
+                json.dumps(payload),
+                content_type="application/json",
+                HTTP_AUTHORIZATION=basic(SECRET),
+            )
+            self.assertEqual(response.status_code, 200)
+        outcome = Delivery.objects.filter(edition=edition)
+        self.assertEqual(outcome.filter(bounce_type="hard").count(), 1)
+        self.assertEqual(outcome.exclude(complained_at=None).count(), 1)
+        following = make_edition(daily, [make_brief()])
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(following.pk)
+        following.refresh_from_db()
+        self.assertEqual(following.recipients_count, 18)
+        self.assertEqual(following.sent_count, 18)
