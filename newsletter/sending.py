@@ -143,8 +143,8 @@ def snapshot_audience(edition) -> int:
         cursor.execute(
             f"INSERT INTO {delivery} "
             "(edition_id, subscriber_id, status, attempts, next_attempt_at, "
-            "claimed_by, last_error) "
-            f"SELECT %s, subscriber_id, %s, 0, %s, '', '' FROM {subscription} "
+            "claimed_by, last_error, message_id, bounce_type) "
+            f"SELECT %s, subscriber_id, %s, 0, %s, '', '', '', '' FROM {subscription} "
             "WHERE newsletter_id = %s AND status = %s "
             f"AND subscriber_id NOT IN (SELECT r.id FROM {subscriber} r "
             f"INNER JOIN {suppressed} x ON x.address = r.email) "
