@@ -49,12 +49,9 @@ class Delivery(models.Model):
     # What happened after the relay or provider took the message. A provider
     # reports these later, through its tracking webhook; an SMTP relay that
     # refuses during our own session is recorded above (smtp_code).
-    # db_default: the audience snapshot inserts rows in raw SQL (sending.py).
     message_id = models.CharField(
         max_length=255,
         blank=True,
-        default="",
-        db_default="",
         db_index=True,
         help_text="The Message-ID we gave the message, or the provider's id for it.",
     )
@@ -63,8 +60,6 @@ class Delivery(models.Model):
     bounce_type = models.CharField(
         max_length=4,
         blank=True,
-        default="",
-        db_default="",
         choices=[("hard", "Hard bounce"), ("soft", "Soft bounce")],
     )
     complained_at = models.DateTimeField(null=True, blank=True)
