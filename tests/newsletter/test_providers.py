@@ -214,3 +214,23 @@ class MailURLTests(TestCase):
             }
         ):
             self.assertTrue(transport.Transport().is_provider)
+
+
+class ProviderCheckTests(TestCase):
+    def run_checks(self, deploy=False):
+        from django.core import checks
+
+        return [
+            m.id
+            for m in checks.run_checks(include_deployment_checks=deploy)
+            if m.id.startswith("newsletter.")
+        ]
+
+    def test_a_provider_without_the_webhook_secret_is_flagged_at_deploy(self):
+        postmark = parse_email_url("anymail+postmark://?token=t")
+        with self.settings(MAILERS={"default": ANYMAIL_TEST, "bulk": postmark}):
+            with self.settings(ANYMAIL={}):
+                self.assertIn("newsletter.W001", self.run_checks(deploy=True))
+                self.assertNotIn("newsletter.W001", self.run_checks())
+            with self.settings(ANYMAIL={"WEBHOOK_SECRET": "a:b"}):
+                self.assertNotIn("newsletter.W001", self.run_checks(deploy=True))
