@@ -202,25 +202,17 @@ def _skip_waiting(subscriber) -> int:
 
 
 def forget(address: str, *, source: str = "erasure") -> None:
-    """An erasure: keep the address's suppressions as keyed hashes only, and
-    add one that says it was erased, so an old spreadsheet cannot import the
+    """An erasure: the address's suppressions (bounces, complaints, blocks)
+    are forgotten with the rest of the person, and one entry stays that holds
+    only a keyed hash of the address, so an old spreadsheet cannot import the
     person again. Their own signup later is fresh consent (blocks_signup)."""
     address = normalize_email(address)
     if not address:
         return
     digest = address_hash(address)
     with transaction.atomic():
-        rows = list(Suppression.objects.filter(address=address))
-        if Suppression.objects.filter(address_hash=digest).exists():
-            Suppression.objects.filter(address=address).delete()
-        elif rows:
-            first, *others = rows
-            # The provider's words often quote the address: they go too.
-            Suppression.objects.filter(pk=first.pk).update(
-                address="", address_hash=digest, detail=""
-            )
-            Suppression.objects.filter(pk__in=[o.pk for o in others]).delete()
-        else:
+        Suppression.objects.filter(address=address).delete()
+        if not Suppression.objects.filter(address_hash=digest).exists():
             Suppression.objects.create(
                 address="", address_hash=digest, reason=R.ERASED, source=source
             )

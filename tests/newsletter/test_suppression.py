@@ -191,7 +191,7 @@ class ErasureTests(TestCase):
         self.assertFalse(outcome.suppressed)
         self.assertEqual(outcome.pending, [self.daily])
 
-    def test_a_bounce_suppression_keeps_its_reason_but_loses_its_address(self):
+    def test_an_erasure_forgets_a_bounce_and_keeps_only_the_erased_entry(self):
         suppression.suppress(
             "ada@example.com",
             R.HARD_BOUNCE,
@@ -199,8 +199,9 @@ class ErasureTests(TestCase):
         )
         privacy.erase(self.ada)
         row = Suppression.objects.get()
-        self.assertEqual((row.address, row.reason, row.detail), ("", R.HARD_BOUNCE, ""))
-        self.assertTrue(suppression.blocks_signup("ada@example.com"))
+        self.assertEqual((row.address, row.reason, row.detail), ("", R.ERASED, ""))
+        self.assertFalse(suppression.blocks_signup("ada@example.com"))
+        self.assertTrue(suppression.is_suppressed("ada@example.com"))
 
     def test_a_key_rotation_still_finds_erased_addresses(self):
         privacy.erase(self.ada)

@@ -724,3 +724,37 @@ class SMTPSendThenProviderReportsTests(SMTPTestMixin, TestCase):
         following.refresh_from_db()
         self.assertEqual(following.recipients_count, 18)
         self.assertEqual(following.sent_count, 18)
+
+    def test_a_mailbox_our_relay_says_is_gone_is_suppressed_on_every_list(self):
+        from newsletter.models import Newsletter
+        from tests.factories import make_brief
+
+        daily = default_newsletter()
+        weekly = Newsletter.objects.create(name="Weekly", slug="weekly")
+        gone = make_subscriber("gone@example.com", newsletters=[daily, weekly])
+        make_audience(daily, 2)
+        self.sink.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
+        edition = make_edition(daily, [make_brief()])
+        with self.captureOnCommitCallbacks(execute=True):
+            sending.start(edition.pk)
+        row = Suppression.objects.get()
+        self.assertEqual(
+            (row.address, row.reason, row.source, row.edition),
+            (
+                "gone@example.com",
+                Suppression.Reason.HARD_BOUNCE,
+                "SMTP 550 5.1.1",
+                edition,
+            ),
+        )
+        self.assertEqual(
+            set(gone.subscriptions.values_list("status", flat=True)), {S.BOUNCED}
+        )
+        self.assertEqual(
+            set(
+                SubscriptionEvent.objects.filter(kind="bounced").values_list(
+                    "edition", flat=True
+                )
+            ),
+            {edition.pk},
+        )
