@@ -310,36 +310,20 @@ def record(
             address = normalize_email(recipient)
         if not address:
             return
-        edition = delivery.edition if delivery is not None else None
-        if outcome.kind == HARD:
-            suppress(
-                address,
-                R.HARD_BOUNCE,
-                detail=outcome.detail,
-                source=source,
-                edition=edition,
-                at=at,
-            )
-        elif outcome.kind == "complaint":
-            suppress(
-                address,
-                R.COMPLAINT,
-                detail=outcome.detail,
-                source=source,
-                edition=edition,
-                at=at,
-            )
-        elif outcome.kind == SOFT and subscriber is not None:
+        reason = {HARD: R.HARD_BOUNCE, "complaint": R.COMPLAINT}.get(outcome.kind)
+        detail = outcome.detail
+        if outcome.kind == SOFT and subscriber is not None:
             limit = settings.NEWSLETTER["SOFT_BOUNCE_LIMIT"]
             count = soft_bounces_in_a_row(subscriber.pk)
             if limit and count >= limit:
-                suppress(
-                    address,
-                    R.SOFT_BOUNCES,
-                    detail=f"{count} soft bounces in a row; the last: {outcome.detail}"[
-                        :300
-                    ],
-                    source=source,
-                    edition=edition,
-                    at=at,
-                )
+                reason = R.SOFT_BOUNCES
+                detail = f"{count} soft bounces in a row; the last: {detail}"
+        if reason:
+            suppress(
+                address,
+                reason,
+                detail=detail,
+                source=source,
+                edition=delivery.edition if delivery is not None else None,
+                at=at,
+            )
