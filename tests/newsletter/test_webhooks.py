@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from django.test import TestCase, override_settings
+from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 
 from newsletter import sending
@@ -460,6 +460,12 @@ class ProviderWebhookTests(TestCase):
         second.refresh_from_db()
         self.assertEqual(second.bounce_type, "soft")
         self.assertEqual(soft_bounces_in_a_row(self.reader.pk), 1)
+
+    def test_a_provider_needs_no_csrf_token(self):
+        delivery = self.deliver("postmark")
+        self.client = Client(enforce_csrf_checks=True)
+        response = self.post("postmark", self.event("postmark", "delivery", delivery))
+        self.assertEqual(response.status_code, 200)
 
     def test_a_repeated_report_changes_nothing_more(self):
         delivery = self.deliver("postmark")
