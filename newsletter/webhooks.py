@@ -13,12 +13,14 @@ ours wrap them so that:
   provider retries it later: the event is not lost.
 
 `on_tracking` (connected in apps.py) matches each event to its ledger row by
-message id and hands it to newsletter/suppression.py.
+message id (else by address: the last edition sent to it within a week) and
+hands it to newsletter/suppression.py.
 """
 
 import importlib.util
 import logging
 import warnings
+from datetime import timedelta
 
 from anymail.exceptions import (
     AnymailAPIError,
@@ -38,7 +40,7 @@ from django.urls import path
 from django.utils import timezone
 
 from newsletter import suppression
-from newsletter.models import Delivery
+from newsletter.models import Delivery, normalize_email
 
 logger = logging.getLogger(__name__)
 
@@ -227,14 +229,30 @@ def _message_ids(event) -> list[str]:
     return list(dict.fromkeys(v for v in with_brackets if v and v != "<>"))
 
 
+# A report with no id of ours is put down to the last edition sent to its
+# address this recently (a relay that reports only its own id for SMTP mail).
+MATCH_BY_ADDRESS_WITHIN = timedelta(days=7)
+
+
 def find_delivery(event) -> Delivery | None:
+    rows = Delivery.objects.select_related("subscriber", "edition")
     ids = _message_ids(event)
-    if not ids:
+    if ids:
+        found = rows.filter(message_id__in=ids).order_by("-pk").first()
+        if found is not None:
+            return found
+    address = normalize_email(event.recipient or "")
+    if not address:
         return None
+    at = event.timestamp or timezone.now()
     return (
-        Delivery.objects.select_related("subscriber", "edition")
-        .filter(message_id__in=ids)
-        .order_by("-pk")
+        rows.filter(
+            subscriber__email=address,
+            status=Delivery.Status.SENT,
+            sent_at__lte=at,
+            sent_at__gte=at - MATCH_BY_ADDRESS_WITHIN,
+        )
+        .order_by("-sent_at", "-pk")
         .first()
     )
 

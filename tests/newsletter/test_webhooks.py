@@ -478,6 +478,37 @@ class ProviderWebhookTests(TestCase):
         self.assertEqual(Suppression.objects.count(), 1)
         self.assertEqual(Delivery.objects.get(pk=delivery.pk).bounced_at, first)
 
+    def test_a_report_without_our_id_is_matched_to_the_last_edition_sent_to_it(
+        self,
+    ):
+        older = self.deliver("postmark")
+        Delivery.objects.filter(pk=older.pk).update(
+            message_id="", sent_at=self.now - timedelta(days=2)
+        )
+        latest = Delivery.objects.create(
+            edition=make_edition(self.daily, status=Edition.Status.SENT),
+            subscriber=self.reader,
+            status=Delivery.Status.SENT,
+            sent_at=self.now - timedelta(hours=1),
+        )
+        payload = postmark("bounce", "a-postmark-id", "ADA@example.com", self.now)
+        self.assertEqual(self.post("postmark", payload).status_code, 200)
+        latest.refresh_from_db()
+        older.refresh_from_db()
+        self.assertEqual((latest.bounce_type, older.bounce_type), ("hard", ""))
+        self.assertEqual(Suppression.objects.get().edition, latest.edition)
+
+    def test_a_report_about_mail_sent_over_a_week_before_names_no_edition(self):
+        old = self.deliver("postmark")
+        Delivery.objects.filter(pk=old.pk).update(
+            message_id="", sent_at=self.now - timedelta(days=8)
+        )
+        payload = postmark("bounce", "a-postmark-id", "ada@example.com", self.now)
+        self.assertEqual(self.post("postmark", payload).status_code, 200)
+        old.refresh_from_db()
+        self.assertEqual(old.bounce_type, "")
+        self.assertIsNone(Suppression.objects.get().edition)
+
     def test_a_hard_bounce_for_mail_not_in_the_ledger_still_suppresses_its_address(
         self,
     ):
