@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from newsletter import leaving
 from newsletter.models import (
     Delivery,
     Subscriber,
@@ -121,7 +122,7 @@ def is_erased(subscriber: Subscriber) -> bool:
 
 def erase(subscriber: Subscriber, *, by: str = "") -> None:
     """Remove the person from `subscriber`, keep the anonymous history."""
-    from newsletter import services, suppression
+    from newsletter import suppression
 
     address = subscriber.email
     anonymous = erased_address(subscriber.pk)
@@ -131,7 +132,7 @@ def erase(subscriber: Subscriber, *, by: str = "") -> None:
         if not is_erased(subscriber):
             suppression.forget(address)
         # Closes every subscription (logged) and skips mail still waiting.
-        services.unsubscribe(
+        leaving.unsubscribe(
             subscriber, None, source=f"erasure ({by})" if by else "erasure"
         )
         Subscriber.objects.filter(pk=subscriber.pk).update(

@@ -1,6 +1,7 @@
 """What happens to subscriptions: signup, confirm, unsubscribe, preferences.
 
-Views, the admin and the CSV import call these; each is one transaction,
+Views, the admin and the CSV import call these (leaving a list is in
+leaving.py, which sending a bounce needs too); each is one transaction,
 records its consent event, and queues its email only once the transaction
 commits (a worker must never look for a row that is not there yet).
 """
@@ -13,9 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from newsletter import suppression, tasks
+from newsletter.leaving import LEFT, unsubscribe
 from newsletter.models import (
-    Delivery,
-    Edition,
     Newsletter,
     Subscriber,
     Subscription,
@@ -25,9 +26,6 @@ from newsletter.models import (
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind
-
-# Coming back from any of these needs a fresh double opt-in.
-_LEFT = (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED)
 
 
 @dataclass
@@ -39,14 +37,9 @@ class SignupOutcome:
     suppressed: bool = False  # on the suppression list: nothing done, no mail
 
 
-def record(subscription, kind, source="", detail="", at=None):
-    return SubscriptionEvent.objects.create(
-        subscription=subscription,
-        kind=kind,
-        source=source,
-        detail=detail[:300],
-        created_at=at or timezone.now(),
-    )
+def record(subscription, kind, source="", detail="", at=None, edition=None):
+    """A consent event with no status change (see Subscription.move_to)."""
+    return subscription.log(kind, source=source, detail=detail, at=at, edition=edition)
 
 
 def _claim_request_mail(subscriber: Subscriber) -> bool:
@@ -84,8 +77,6 @@ def signup(
     or was blocked) gets nothing: no row, no mail. An erased person's own
     signup is fresh consent and goes ahead (newsletter/suppression.py).
     """
-    from newsletter import suppression, tasks
-
     if suppression.blocks_signup(email):
         subscriber = Subscriber.objects.filter(email=normalize_email(email)).first()
         return SignupOutcome(
@@ -110,20 +101,15 @@ def signup(
             )
             if created:
                 record(subscription, Kind.REQUESTED, source, source_url)
-            elif subscription.status in _LEFT:
-                subscription.status = Status.PENDING
-                subscription.source = source
-                subscription.source_url = source_url
-                subscription.status_changed_at = now
-                subscription.save(
-                    update_fields=[
-                        "status",
-                        "source",
-                        "source_url",
-                        "status_changed_at",
-                    ]
+            elif subscription.status in LEFT:
+                subscription.move_to(
+                    Status.PENDING,
+                    source=source,
+                    detail=source_url,
+                    at=now,
+                    consent_source=source,
+                    consent_url=source_url,
                 )
-                record(subscription, Kind.REQUESTED, source, source_url)
             if subscription.status == Status.CONFIRMED:
                 outcome.already.append(newsletter)
             else:
@@ -145,8 +131,6 @@ def signup(
 
 def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> list:
     """Confirm every pending subscription of `subscriber`; send one welcome."""
-    from newsletter import tasks
-
     with transaction.atomic():
         pending = list(
             Subscription.objects.select_for_update()
@@ -155,71 +139,16 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
         )
         now = timezone.now()
         for subscription in pending:
-            subscription.status = Status.CONFIRMED
-            subscription.confirmed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "confirmed_at", "status_changed_at"]
-            )
-            record(subscription, Kind.CONFIRMED, source)
+            subscription.move_to(Status.CONFIRMED, source=source, at=now)
         if pending:
             # A confirmed link proves the inbox works and wants our mail: a
             # bounce or complaint on the list is over (a block by hand stays).
-            from newsletter import suppression
-
             suppression.lift_on_confirmation(subscriber.email)
             ids = [s.newsletter_id for s in pending]
             transaction.on_commit(
                 lambda: tasks.send_welcome.enqueue(subscriber.pk, ids)
             )
     return [s.newsletter for s in pending]
-
-
-def unsubscribe(
-    subscriber: Subscriber,
-    newsletter: Newsletter | None = None,
-    *,
-    source: str,
-    status: str = Status.UNSUBSCRIBED,
-) -> list[Newsletter]:
-    """Leave one list, or every list when `newsletter` is None. Idempotent.
-
-    Deliveries still waiting for this person are skipped in the same
-    transaction, and the sender re-checks before each message, so an
-    unsubscribe that lands mid-send stops the mail.
-    """
-    kind = {
-        Status.UNSUBSCRIBED: Kind.UNSUBSCRIBED,
-        Status.BOUNCED: Kind.BOUNCED,
-        Status.COMPLAINED: Kind.COMPLAINED,
-    }[status]
-    with transaction.atomic():
-        subscriptions = Subscription.objects.select_for_update().filter(
-            subscriber=subscriber, status__in=[Status.PENDING, Status.CONFIRMED]
-        )
-        if newsletter is not None:
-            subscriptions = subscriptions.filter(newsletter=newsletter)
-        left = list(subscriptions.select_related("newsletter"))
-        now = timezone.now()
-        for subscription in left:
-            subscription.status = status
-            subscription.unsubscribed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "unsubscribed_at", "status_changed_at"]
-            )
-            record(subscription, kind, source)
-        deliveries = Delivery.objects.filter(
-            subscriber=subscriber,
-            status=Delivery.Status.PENDING,
-            edition__status=Edition.Status.SENDING,
-        )
-        if newsletter is not None:
-            deliveries = deliveries.filter(edition__newsletter=newsletter)
-        deliveries.update(
-            status=Delivery.Status.SKIPPED, last_error="Unsubscribed before sending."
-        )
-    return [s.newsletter for s in left]
 
 
 def needs_fresh_opt_in(subscription: Subscription) -> bool:
@@ -252,8 +181,6 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
     that bounced or was marked as spam: it waits for the confirmation email
     sent now (at most one a day, as for signups), listed in "to_confirm".
     """
-    from newsletter import tasks
-
     wanted_ids = {n.pk for n in wanted}
     changed = {"joined": [], "left": [], "to_confirm": []}
     with transaction.atomic():
@@ -273,33 +200,23 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                         status=Status.CONFIRMED,
                         confirmed_at=now,
                     )
+                    record(subscription, Kind.CONFIRMED, source)
                 elif subscription.status == Status.CONFIRMED:
                     continue
-                elif needs_fresh_opt_in(subscription):
-                    if subscription.status != Status.PENDING:
-                        subscription.status = Status.PENDING
-                        subscription.status_changed_at = now
-                        subscription.source = Subscription.Source.PREFERENCES
-                        subscription.source_url = ""
-                        subscription.save(
-                            update_fields=[
-                                "status",
-                                "status_changed_at",
-                                "source",
-                                "source_url",
-                            ]
-                        )
-                        record(subscription, Kind.REQUESTED, source)
-                    changed["to_confirm"].append(newsletter)
-                    continue
                 else:
-                    subscription.status = Status.CONFIRMED
-                    subscription.confirmed_at = now
-                    subscription.status_changed_at = now
-                    subscription.source = Subscription.Source.PREFERENCES
-                    subscription.source_url = ""
-                    subscription.save()
-                record(subscription, Kind.CONFIRMED, source)
+                    fresh = needs_fresh_opt_in(subscription)
+                    target = Status.PENDING if fresh else Status.CONFIRMED
+                    if subscription.status != target:
+                        subscription.move_to(
+                            target,
+                            source=source,
+                            at=now,
+                            consent_source=Subscription.Source.PREFERENCES,
+                            consent_url="",
+                        )
+                    if fresh:
+                        changed["to_confirm"].append(newsletter)
+                        continue
                 changed["joined"].append(newsletter)
             elif subscription is not None and subscription.status in (
                 Status.PENDING,

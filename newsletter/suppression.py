@@ -170,23 +170,11 @@ def suppress(
 
 
 def _close_subscriptions(subscriber, status, *, source, detail, edition, at):
-    kind = {Status.BOUNCED: Kind.BOUNCED, Status.COMPLAINED: Kind.COMPLAINED}[status]
     for subscription in Subscription.objects.select_for_update().filter(
         subscriber=subscriber, status__in=[Status.PENDING, Status.CONFIRMED]
     ):
-        subscription.status = status
-        subscription.unsubscribed_at = at
-        subscription.status_changed_at = at
-        subscription.save(
-            update_fields=["status", "unsubscribed_at", "status_changed_at"]
-        )
-        SubscriptionEvent.objects.create(
-            subscription=subscription,
-            kind=kind,
-            source=source[:40],
-            detail=detail[:300],
-            edition=edition,
-            created_at=at,
+        subscription.move_to(
+            status, source=source[:40], detail=detail, at=at, edition=edition
         )
 
 

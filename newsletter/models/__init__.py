@@ -9,6 +9,7 @@ from newsletter.models.lists import (
     Subscription,
     SubscriptionEvent,
     normalize_email,
+    one_line,
     validate_one_line,
 )
 from newsletter.models.suppression import Suppression
@@ -24,5 +25,6 @@ __all__ = [
     "SubscriptionEvent",
     "Suppression",
     "normalize_email",
+    "one_line",
     "validate_one_line",
 ]

@@ -10,7 +10,7 @@ from anymail.message import AnymailRecipientStatus
 from django.core import mail
 from django.test import TestCase, override_settings
 
-from newsletter import sending, transport
+from newsletter import sending, tasks, transport
 from newsletter.models import Delivery, Edition, Subscription, Suppression
 from newsroom.env import parse_email_url
 from tests.factories import make_brief
@@ -54,7 +54,7 @@ class ProviderSendingTests(TestCase):
     def start(self, edition=None):
         edition = edition or make_edition(self.daily, [self.brief])
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         edition.refresh_from_db()
         return edition
 
@@ -141,7 +141,7 @@ class ProviderSendingTests(TestCase):
                 }
             }
         ):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         result = sending.send_batch(edition.pk)
         self.assertEqual((result.sent, result.retry), (2, 1))
         row = Delivery.objects.get(edition=edition, subscriber=flaky)
@@ -166,7 +166,7 @@ class SMTPMessageIdTests(TestCase):
         edition = make_edition(daily, [make_brief()])
         mail.outbox = []
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         for row in Delivery.objects.filter(edition=edition):
             sent = next(
                 m

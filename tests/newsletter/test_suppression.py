@@ -221,7 +221,7 @@ class ErasureTests(TestCase):
 
 class AudienceTests(TestCase):
     def test_the_snapshot_skips_a_blocked_address_and_takes_it_back_once_lifted(self):
-        from newsletter import sending
+        from newsletter import starting
         from newsletter.models import Delivery
         from tests.newsletter.factories import make_edition
 
@@ -230,7 +230,7 @@ class AudienceTests(TestCase):
         make_subscriber("bob@example.com", newsletters=[daily])
         row, _ = suppression.suppress("ada@example.com", R.BLOCKED, source="admin")
         first = make_edition(daily)
-        self.assertEqual(sending.snapshot_audience(first), 1)
+        self.assertEqual(starting.snapshot_audience(first), 1)
         self.assertEqual(
             list(
                 Delivery.objects.filter(edition=first).values_list(
@@ -241,7 +241,7 @@ class AudienceTests(TestCase):
         )
         with self.assertLogs("newsletter.suppression", "WARNING"):
             suppression.lift(row, by="ed")
-        self.assertEqual(sending.snapshot_audience(make_edition(daily)), 2)
+        self.assertEqual(starting.snapshot_audience(make_edition(daily)), 2)
 
 
 class ComingBackTests(TestCase):

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import (
     Delivery,
     Edition,
@@ -681,7 +681,7 @@ class SMTPSendThenProviderReportsTests(SMTPTestMixin, TestCase):
         readers = make_audience(daily, 20)
         edition = make_edition(daily, [make_brief()])
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         self.assertEqual(len(self.sink.messages), 20)
         rows = {
             row.subscriber.email: row
@@ -709,7 +709,7 @@ class SMTPSendThenProviderReportsTests(SMTPTestMixin, TestCase):
         self.assertEqual(outcome.exclude(complained_at=None).count(), 1)
         following = make_edition(daily, [make_brief()])
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(following.pk)
+            tasks.start(following.pk)
         following.refresh_from_db()
         self.assertEqual(following.recipients_count, 18)
         self.assertEqual(following.sent_count, 18)
@@ -725,7 +725,7 @@ class SMTPSendThenProviderReportsTests(SMTPTestMixin, TestCase):
         self.sink.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
         edition = make_edition(daily, [make_brief()])
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         row = Suppression.objects.get()
         self.assertEqual(
             (row.address, row.reason, row.source, row.edition),
