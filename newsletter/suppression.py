@@ -30,7 +30,6 @@ from newsletter.models import (
     Edition,
     Subscriber,
     Subscription,
-    SubscriptionEvent,
     Suppression,
     normalize_email,
 )
@@ -39,7 +38,6 @@ logger = logging.getLogger(__name__)
 
 R = Suppression.Reason
 Status = Subscription.Status
-Kind = SubscriptionEvent.Kind
 
 HARD, SOFT = "hard", "soft"
 

@@ -5,7 +5,7 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.test import TestCase
 
 from newsletter import privacy, suppression
-from newsletter.models import Suppression
+from newsletter.models import Subscriber, Suppression
 from tests.factories import make_role_user
 from tests.newsletter.factories import default_newsletter, make_subscriber
 
@@ -83,3 +83,46 @@ class SuppressionAdminTests(TestCase):
         page = self.client.get(f"{URL}{row.pk}/change/")
         self.assertEqual(page.status_code, 200)
         self.assertNotContains(page, 'name="_save"')
+
+
+class SubscriberAdminRespectsSuppressionTests(TestCase):
+    def setUp(self):
+        self.daily = default_newsletter()
+        self.client.force_login(make_role_user("nora", "Newsletter editor"))
+
+    def form(self, subscriber=None, email="ada@example.com", status="confirmed"):
+        subscription = subscriber.subscriptions.get() if subscriber else None
+        return {
+            "email": email,
+            "name": "",
+            "subscriptions-TOTAL_FORMS": "1",
+            "subscriptions-INITIAL_FORMS": "1" if subscription else "0",
+            "subscriptions-MIN_NUM_FORMS": "0",
+            "subscriptions-MAX_NUM_FORMS": "1000",
+            "subscriptions-0-id": subscription.pk if subscription else "",
+            "subscriptions-0-subscriber": subscriber.pk if subscriber else "",
+            "subscriptions-0-newsletter": self.daily.pk,
+            "subscriptions-0-status": status,
+        }
+
+    def test_adding_a_suppressed_address_is_refused_with_the_reason(self):
+        suppression.suppress("ada@example.com", R.COMPLAINT, source="SES webhook")
+        response = self.client.post(
+            "/admin/newsletter/subscriber/add/", self.form(email="Ada@example.com")
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "marked our mail as spam")
+        self.assertContains(response, "Lift it on the Suppressions page first")
+        self.assertFalse(Subscriber.objects.exists())
+
+    def test_confirming_a_bounced_reader_by_hand_is_refused_while_suppressed(self):
+        reader = make_subscriber("ada@example.com", newsletters=[self.daily])
+        suppression.suppress("ada@example.com", R.HARD_BOUNCE, source="SMTP 550")
+        url = f"/admin/newsletter/subscriber/{reader.pk}/change/"
+        response = self.client.post(url, self.form(reader, status="confirmed"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "the mailbox does not exist")
+        self.assertEqual(reader.subscriptions.get().status, "bounced")
+        # Anything else about them can still be saved.
+        response = self.client.post(url, self.form(reader, status="bounced"))
+        self.assertEqual(response.status_code, 302)
