@@ -1,3 +1,4 @@
+from anymail.signals import tracking
 from django.apps import AppConfig
 
 from newsletter.templatetags.newsletter_text import thousands
@@ -9,3 +10,11 @@ class NewsletterConfig(AppConfig):
 
     def ready(self):
         jinja2.register(filters={"thousands": thousands})
+
+        # Not at the top: these modules import models, which are not ready
+        # when this module is imported.
+        from newsletter import checks  # noqa: F401 (registers them)
+        from newsletter.webhooks import on_tracking
+
+        # Providers' bounces, complaints and deliveries (newsletter/webhooks.py).
+        tracking.connect(on_tracking, dispatch_uid="newsletter.webhooks.on_tracking")

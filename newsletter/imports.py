@@ -7,7 +7,8 @@ Nothing that was typed is lost: every row that is not imported is listed in
 the report with its line number and the reason.
 
 People who unsubscribed, bounced or complained are never put back on a list
-by an import; they are reported instead.
+by an import, nor is an address on the suppression list (newsletter/
+suppression.py); they are reported instead, and the notes count the latter.
 """
 
 import csv
@@ -18,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from newsletter import services
+from newsletter import services, suppression
 from newsletter.forms import clean_address
 from newsletter.models import (
     Subscriber,
@@ -161,6 +162,9 @@ def parse(text: str) -> Parsed:
 def _import_row(job: SubscriberImport, row: Row) -> str:
     """'added', 'existing', or a reason the row was skipped."""
     newsletter = job.newsletter
+    held = suppression.find(row.email)
+    if held is not None:
+        return f"{suppression.explain(held)} An import never mails it."
     subscriber = Subscriber.objects.filter(email=row.email).first()
     subscription = (
         Subscription.objects.filter(
@@ -228,6 +232,7 @@ def run(job_id: int) -> dict:
     job.invalid_count = len(parsed.problems)
     job.processed_rows = len(parsed.problems)
     job.save(update_fields=["total_rows", "invalid_count", "processed_rows"])
+    suppressed = 0
     for start in range(0, len(parsed.rows), CHUNK):
         with transaction.atomic():
             for row in parsed.rows[start : start + CHUNK]:
@@ -238,6 +243,8 @@ def run(job_id: int) -> dict:
                     job.existing_count += 1
                 else:
                     job.skipped_count += 1
+                    if outcome.startswith(suppression.ON_THE_LIST):
+                        suppressed += 1
                     report.append(
                         {"line": row.line, "email": row.email, "problem": outcome}
                     )
@@ -251,6 +258,19 @@ def run(job_id: int) -> dict:
                 ]
             )
     report.sort(key=lambda item: item["line"])
+    if suppressed:
+        job.notes = "\n".join(
+            filter(
+                None,
+                [
+                    job.notes,
+                    f"{suppressed} address{'es are' if suppressed != 1 else ' is'} "
+                    "on the suppression list (bounced, marked our mail as spam, "
+                    "erased or blocked) and "
+                    f"{'were' if suppressed != 1 else 'was'} not imported.",
+                ],
+            )
+        )
     job.report = report[:MAX_REPORTED]
     if len(report) > MAX_REPORTED:
         job.notes = "\n".join(

@@ -158,6 +158,11 @@ class PreparedEdition:
         )
         self.tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
 
+    def message_id(self, delivery_id: int, subscriber_id: int) -> str:
+        """Our Message-ID for one reader's copy: the same on a resend, and
+        kept on the ledger row so a relay's bounce report finds the row."""
+        return f"<{self.edition_id}.{delivery_id}.{int_to_base36(subscriber_id)}@{self.domain}>"
+
     def personalise(
         self, *, delivery_id: int, subscriber_id: int, address: str, name: str = ""
     ) -> tuple[str, bytes]:
@@ -178,8 +183,7 @@ class PreparedEdition:
         )
         personal = (
             f"To: {to_header}\r\n"
-            f"Message-ID: <{self.edition_id}.{delivery_id}."
-            f"{int_to_base36(subscriber_id)}@{self.domain}>\r\n"
+            f"Message-ID: {self.message_id(delivery_id, subscriber_id)}\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n\r\n"
         ).encode("ascii")
         unsubscribe_b = unsubscribe.encode("ascii")

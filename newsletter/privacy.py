@@ -9,12 +9,15 @@ address, their rows in import reports, their name in the admin's log), but
 the anonymous facts stay, so an edition's ledger still adds up and the
 daily activity chart still counts the signup. An erased row can never be
 mailed again: its subscriptions are closed and its address is on the
-reserved `.invalid` domain.
+reserved `.invalid` domain. The address itself is kept only as a keyed hash
+on the suppression list (newsletter/suppression.py `forget`), so that an
+old spreadsheet cannot import the person again.
 """
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from newsletter import leaving
@@ -24,6 +27,7 @@ from newsletter.models import (
     SubscriberImport,
     Subscription,
     SubscriptionEvent,
+    Suppression,
 )
 
 ERASED_DOMAIN = "erased.invalid"
@@ -35,8 +39,18 @@ def _iso(value):
 
 def personal_data(subscriber: Subscriber) -> dict:
     """Everything stored about `subscriber`, as plain JSON-ready data."""
-    subscriptions = subscriber.subscriptions.select_related("newsletter").order_by(
-        "created_at", "pk"
+    # The address's suppression (if any) rides on this query: a data export
+    # of many readers stays a fixed number of queries per reader.
+    held = Suppression.objects.filter(address=subscriber.email).order_by("pk")
+    subscriptions = list(
+        subscriber.subscriptions.select_related("newsletter")
+        .annotate(
+            **{
+                f"suppression_{name}": Subquery(held.values(name)[:1])
+                for name in ("reason", "detail", "source", "created_at")
+            }
+        )
+        .order_by("created_at", "pk")
     )
     events = {}
     for event in SubscriptionEvent.objects.filter(
@@ -74,6 +88,16 @@ def personal_data(subscriber: Subscriber) -> dict:
             }
             for s in subscriptions
         ],
+        "suppressed": [
+            {
+                "reason": s.suppression_reason,
+                "detail": s.suppression_detail,
+                "source": s.suppression_source,
+                "since": _iso(s.suppression_created_at),
+            }
+            for s in subscriptions[:1]
+            if s.suppression_reason
+        ],
         "editions_sent": [
             {
                 "newsletter": d.edition.newsletter.name,
@@ -98,9 +122,15 @@ def is_erased(subscriber: Subscriber) -> bool:
 
 def erase(subscriber: Subscriber, *, by: str = "") -> None:
     """Remove the person from `subscriber`, keep the anonymous history."""
+    from newsletter import suppression
+
     address = subscriber.email
     anonymous = erased_address(subscriber.pk)
     with transaction.atomic():
+        # Only a keyed hash of the address stays, on the suppression list:
+        # enough to refuse it in a later import, not enough to read it.
+        if not is_erased(subscriber):
+            suppression.forget(address)
         # Closes every subscription (logged) and skips mail still waiting.
         leaving.unsubscribe(
             subscriber, None, source=f"erasure ({by})" if by else "erasure"

@@ -41,10 +41,10 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from newsletter import leaving
+from newsletter import suppression
 from newsletter.breaker import Breaker
 from newsletter.mime import PreparedEdition
-from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from newsletter.models import Delivery, Edition, Subscriber, Subscription, Suppression
 from newsletter.pausing import is_paused, pause
 from newsletter.transport import (
     BOUNCE,
@@ -241,8 +241,9 @@ def _hot_sql() -> tuple[str, str]:
         "AND s.newsletter_id = %s AND s.status = %s"
     )
     sent = (
-        f"UPDATE {delivery} SET status = %s, sent_at = %s, smtp_code = 250, "
-        "claimed_by = '', lease_until = NULL, last_error = '' WHERE id = %s"
+        f"UPDATE {delivery} SET status = %s, sent_at = %s, smtp_code = %s, "
+        "message_id = %s, claimed_by = '', lease_until = NULL, last_error = '' "
+        "WHERE id = %s"
     )
     return check, sent
 
@@ -340,7 +341,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         address=address,
                         name=name,
                     )
-                    transport.send(prepared.envelope_from, to_addr, raw)
+                    provider_id = transport.send(prepared.envelope_from, to_addr, raw)
                 except Exception as exc:  # every failure is classified and recorded
                     failure = classify(exc)
                     _record_failure(
@@ -380,6 +381,10 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                 params = [
                     D.SENT,
                     connection.ops.adapt_datetimefield_value(timezone.now()),
+                    None if transport.is_provider else 250,
+                    # The provider's id for it, or our own Message-ID: either
+                    # is how a bounce or complaint report finds this row.
+                    provider_id or prepared.message_id(pk, subscriber_id),
                     pk,
                 ]
                 try:
@@ -495,14 +500,20 @@ def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, resu
     result.errors.append((pk, code, text))
     if kind == BOUNCE:
         # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):
-        # stop mailing it.
-        subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-        if subscriber is not None:
-            leaving.unsubscribe(
-                subscriber,
-                edition.newsletter,
+        # a hard bounce. The address goes on the suppression list and every
+        # list of this reader is marked bounced (newsletter/suppression.py).
+        address = (
+            Subscriber.objects.filter(pk=subscriber_id)
+            .values_list("email", flat=True)
+            .first()
+        )
+        if address:
+            suppression.suppress(
+                address,
+                Suppression.Reason.HARD_BOUNCE,
+                detail=failure.reply,
                 source=f"SMTP {code} {failure.status}".strip(),
-                status=Subscription.Status.BOUNCED,
+                edition=edition,
             )
 
 

@@ -14,13 +14,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from newsletter import tasks
+from newsletter import suppression, tasks
 from newsletter.leaving import LEFT, unsubscribe
 from newsletter.models import (
     Newsletter,
     Subscriber,
     Subscription,
     SubscriptionEvent,
+    normalize_email,
 )
 
 Status = Subscription.Status
@@ -33,6 +34,7 @@ class SignupOutcome:
     pending: list[Newsletter] = field(default_factory=list)
     already: list[Newsletter] = field(default_factory=list)
     mail: str = ""  # "confirmation", "notice" or "" when throttled
+    suppressed: bool = False  # on the suppression list: nothing done, no mail
 
 
 def record(subscription, kind, source="", detail="", at=None, edition=None):
@@ -70,7 +72,16 @@ def signup(
 
     The caller shows the same answer whatever happened here, so nobody can
     learn from the form whether an address is on a list.
+
+    An address on the suppression list (it bounced, marked our mail as spam,
+    or was blocked) gets nothing: no row, no mail. An erased person's own
+    signup is fresh consent and goes ahead (newsletter/suppression.py).
     """
+    if suppression.blocks_signup(email):
+        subscriber = Subscriber.objects.filter(email=normalize_email(email)).first()
+        return SignupOutcome(
+            subscriber=subscriber or Subscriber(email=email), suppressed=True
+        )
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(
             email=email, defaults={"name": name[:100]}
@@ -130,6 +141,9 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
         for subscription in pending:
             subscription.move_to(Status.CONFIRMED, source=source, at=now)
         if pending:
+            # A confirmed link proves the inbox works and wants our mail: a
+            # bounce or complaint on the list is over (a block by hand stays).
+            suppression.lift_on_confirmation(subscriber.email)
             ids = [s.newsletter_id for s in pending]
             transaction.on_commit(
                 lambda: tasks.send_welcome.enqueue(subscriber.pk, ids)

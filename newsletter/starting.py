@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from newsletter import compose
 from newsletter.mime import placeholder_links
-from newsletter.models import Delivery, Edition, Subscription
+from newsletter.models import Delivery, Edition, Subscriber, Subscription, Suppression
 
 D = Delivery.Status
 
@@ -32,9 +32,12 @@ def freeze(edition) -> None:
 
 
 def snapshot_audience(edition) -> int:
-    """One pending row per confirmed subscriber, in one statement (no rows in Python)."""
+    """One pending row per confirmed subscriber not on the suppression list,
+    in one statement (no rows in Python)."""
     delivery = Delivery._meta.db_table
     subscription = Subscription._meta.db_table
+    subscriber = Subscriber._meta.db_table
+    suppressed = Suppression._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
@@ -43,6 +46,8 @@ def snapshot_audience(edition) -> int:
             "claimed_by, last_error, message_id, bounce_type) "
             f"SELECT %s, subscriber_id, %s, 0, %s, '', '', '', '' FROM {subscription} "
             "WHERE newsletter_id = %s AND status = %s "
+            f"AND subscriber_id NOT IN (SELECT r.id FROM {subscriber} r "
+            f"INNER JOIN {suppressed} x ON x.address = r.email) "
             "ON CONFLICT DO NOTHING",
             [
                 edition.pk,

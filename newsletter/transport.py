@@ -14,9 +14,11 @@ import smtplib
 import time
 from typing import NamedTuple
 
+from anymail.backends.base import AnymailBaseBackend
 from django.core.mail import mailers
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
+from newsletter import providers
 from newsletter.mime import RawEmailMessage
 
 
@@ -30,14 +32,25 @@ class Transport:
     def __init__(self, alias="bulk"):
         self.backend = mailers[alias]
         self.is_smtp = isinstance(self.backend, SMTPBackend)
+        self.is_provider = isinstance(self.backend, AnymailBaseBackend)
+        self.opened = False
 
-    def send(self, from_addr: str, to_addr: str, raw: bytes) -> None:
+    def send(self, from_addr: str, to_addr: str, raw: bytes) -> str:
+        """Send one message; the provider's id for it ("" when the id is
+        ours: the Message-ID in `raw`)."""
         if self.is_smtp:
             if self.backend.connection is None:
                 self.backend.open()
             self.backend.connection.sendmail(from_addr, [to_addr], raw)
+        elif self.is_provider:
+            if not self.opened:
+                # One HTTP session for the batch (anymail keeps it while open).
+                self.backend.open()
+                self.opened = True
+            return providers.send(self.backend, from_addr, to_addr, raw)
         else:
             self.backend.send_messages([RawEmailMessage(raw, from_addr, to_addr)])
+        return ""
 
     def reset(self) -> None:
         try:
@@ -46,6 +59,7 @@ class Transport:
             pass
         if self.is_smtp:
             self.backend.connection = None
+        self.opened = False
 
     close = reset
 
@@ -132,6 +146,9 @@ def _reply(code: int, message, *, ours=False) -> Failure:
 
 
 def classify(exc: Exception) -> Failure:
+    if isinstance(exc, providers.RecipientRefused):
+        # The provider's answer for this reader (newsletter/providers.py).
+        return Failure(exc.kind, None, exc.text)
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, message = next(iter(exc.recipients.values()))
         return _reply(code, message)

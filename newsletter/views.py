@@ -23,6 +23,14 @@ SIGNUP_SENT = (
     "Almost done: we have sent you an email. Open the link in it to confirm "
     "your subscription."
 )
+# Shown to everyone after a signup, whatever happened: an address on the
+# suppression list gets no mail, and saying so only to that address would
+# tell a stranger that it is one of ours.
+NOT_MAILED = (
+    "We never write to an address whose mail bounced, that reported our mail "
+    "as spam, or that we were asked to stop mailing. If that may be the case "
+    "for yours, use another address, or write to us to be put back."
+)
 RATE_LIMITED = (
     "Too many signups have come from your network in the last hour. "
     "Please try again in {wait}."
@@ -122,7 +130,9 @@ class SignupView(View):
 
     def success(self, request, form):
         if wants_json(request):
-            return JsonResponse({"ok": True, "message": SIGNUP_SENT})
+            return JsonResponse(
+                {"ok": True, "message": SIGNUP_SENT, "note": NOT_MAILED}
+            )
         url = reverse("newsletter:check_inbox")
         page = safe_next(request, request.POST.get("next", ""))
         return see_other(f"{url}?{urlencode({'next': page})}" if page else url)
@@ -159,7 +169,9 @@ class CheckInboxView(TemplateView):
 
     def get_context_data(self, **kwargs):
         page = safe_next(self.request, self.request.GET.get("next", ""))
-        return super().get_context_data(next=page, message=SIGNUP_SENT, **kwargs)
+        return super().get_context_data(
+            next=page, message=SIGNUP_SENT, note=NOT_MAILED, **kwargs
+        )
 
 
 # Pages opened from a link in an email: no CSRF cookie needed (it would lock

@@ -79,7 +79,14 @@ def parse_email_url(url: str) -> dict:
 
     smtp://user:pass@host:587?tls=1   (also smtps:// for implicit TLS)
     console://   locmem://   dummy://   file:///path/to/dir
+    anymail+postmark://?token=…   (a provider's API: parse_anymail_url)
     """
+    if url.lower().startswith("anymail+"):
+        # Not through urlsplit: "amazon_ses" is not a valid URL scheme.
+        scheme, _, rest = url.partition("://")
+        query = {k: v[-1] for k, v in parse_qs(rest.partition("?")[2]).items()}
+        provider = scheme.lower().removeprefix("anymail+").replace("-", "_")
+        return parse_anymail_url(provider, query)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
@@ -97,7 +104,8 @@ def parse_email_url(url: str) -> dict:
     if scheme not in {"smtp", "smtps"}:
         raise ImproperlyConfigured(
             f"EMAIL_URL scheme {scheme!r} is not supported: use smtp, smtps, "
-            "console, locmem, dummy or file."
+            "console, locmem, dummy, file or anymail+PROVIDER (e.g. "
+            "anymail+postmark)."
         )
     try:
         port = parts.port or (465 if scheme == "smtps" else 25)
@@ -116,6 +124,40 @@ def parse_email_url(url: str) -> dict:
     }
     return {
         "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": options,
+    }
+
+
+# Sending through a provider's HTTP API with django-anymail: the URL's scheme
+# names the provider, its query the backend's options (the short names on the
+# left stand for anymail's on the right). Credentials may also come from
+# anymail's own settings; boto3 reads the AWS ones from the environment.
+ANYMAIL_PROVIDERS = {
+    "amazon_ses": {"configuration_set": "configuration_set_name"},
+    "postmark": {"token": "server_token"},
+    "mailgun": {"key": "api_key", "domain": "sender_domain", "url": "api_url"},
+    "sendgrid": {"key": "api_key"},
+    "brevo": {"key": "api_key"},
+    "test": {},
+}
+
+
+def parse_anymail_url(provider: str, query: dict) -> dict:
+    """`anymail+postmark://?token=…` and the like: one MAILERS entry."""
+    if provider not in ANYMAIL_PROVIDERS:
+        raise ImproperlyConfigured(
+            f"anymail+{provider}: the providers supported are "
+            f"{', '.join(sorted(ANYMAIL_PROVIDERS))}."
+        )
+    aliases = ANYMAIL_PROVIDERS[provider]
+    options: dict = {}
+    for key, value in query.items():
+        if key == "region" and provider == "amazon_ses":
+            options["client_params"] = {"region_name": value}
+        else:
+            options[aliases.get(key, key)] = value
+    return {
+        "BACKEND": f"anymail.backends.{provider}.EmailBackend",
         "OPTIONS": options,
     }
 

@@ -180,6 +180,20 @@ MAILERS = {
 MAILERS["bulk"] = parse_email_url(
     env_str("BULK_EMAIL_URL", env_str("EMAIL_URL", "console://"))
 )
+# Providers' tracking webhooks (/anymail/<provider>/tracking/, newsletter/
+# webhooks.py): every post must carry this basic auth ("user:password"), and
+# for Mailgun and SendGrid their signature too. Unset: every post is refused.
+ANYMAIL = {
+    key: value
+    for key, value in {
+        "WEBHOOK_SECRET": env_secret("ANYMAIL_WEBHOOK_SECRET"),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env_secret("MAILGUN_WEBHOOK_SIGNING_KEY"),
+        "SENDGRID_TRACKING_WEBHOOK_VERIFICATION_KEY": env_secret(
+            "SENDGRID_WEBHOOK_VERIFICATION_KEY"
+        ),
+    }.items()
+    if value
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
@@ -429,6 +443,10 @@ NEWSLETTER = {
     # or when more than half of the last BREAKER_WINDOW do; 0 = that check off.
     "BREAKER_RUN": env_int("NEWSLETTER_BREAKER_RUN", 20),
     "BREAKER_WINDOW": env_int("NEWSLETTER_BREAKER_WINDOW", 50),
+    # Soft bounces (mailbox full, server down) reported by a provider, in a
+    # row since mail to the address was last confirmed delivered, before the
+    # address is suppressed like a hard bounce; 0 = never.
+    "SOFT_BOUNCE_LIMIT": env_int("NEWSLETTER_SOFT_BOUNCE_LIMIT", 3),
 }
 
 # Reader site: search, feeds, sitemaps, SEO, images and HTTP caching.

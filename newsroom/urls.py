@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("_nested_admin/", include("nested_admin.urls")),
     path("newsletter/", include("newsletter.urls")),
+    # Providers' tracking webhooks: bounces, complaints, deliveries.
+    path("anymail/", include("newsletter.webhooks")),
     # Short on purpose: /u/<token>/ goes in every List-Unsubscribe header.
     path("u/", include("newsletter.root_urls")),
     path("", include("articles.urls")),

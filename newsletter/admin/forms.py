@@ -5,8 +5,35 @@ from django import forms
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 
 from articles.models import Section
-from newsletter import imports
-from newsletter.models import EditionItem, Newsletter, SubscriberImport
+from newsletter import imports, suppression
+from newsletter.models import (
+    EditionItem,
+    Newsletter,
+    Subscriber,
+    SubscriberImport,
+    Subscription,
+    normalize_email,
+)
+
+
+def _not_suppressed(address: str) -> None:
+    held = suppression.find(address)
+    if held is not None:
+        raise forms.ValidationError(
+            f"{suppression.explain(held)} Lift it on the Suppressions page first "
+            "if this person asked to be mailed again."
+        )
+
+
+class SubscriberForm(forms.ModelForm):
+    """Adding a reader (or changing their address) to one on the suppression
+    list is refused, with the reason."""
+
+    def clean_email(self):
+        email = normalize_email(self.cleaned_data["email"])
+        if email != self.instance.email:
+            _not_suppressed(email)
+        return email
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -16,6 +43,23 @@ class SubscriptionForm(forms.ModelForm):
             # Consent given for one list is not consent to another: a
             # subscription's list is fixed once it exists.
             self.fields["newsletter"].disabled = True
+
+    def clean_status(self):
+        status = self.cleaned_data["status"]
+        subscriber_id = self.instance.subscriber_id
+        if (
+            status == Subscription.Status.CONFIRMED
+            and subscriber_id
+            and ("status" in self.changed_data or not self.instance.pk)
+        ):
+            address = (
+                Subscriber.objects.filter(pk=subscriber_id)
+                .values_list("email", flat=True)
+                .first()
+            )
+            if address:
+                _not_suppressed(address)
+        return status
 
 
 class ImportForm(forms.Form):

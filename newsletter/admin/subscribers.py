@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from newsletter import privacy, services, stats, tasks
-from newsletter.admin.forms import ImportForm
+from newsletter.admin.forms import ImportForm, SubscriberForm
 from newsletter.admin.lists import SubscriptionInline
 from newsletter.admin.mixins import AdminPageMixin
 from newsletter.exports import csv_response
@@ -68,6 +68,7 @@ SUBSCRIBER_KEPT = (
 
 @admin.register(Subscriber)
 class SubscriberAdmin(AdminPageMixin, admin.ModelAdmin):
+    form = SubscriberForm
     list_display = ["email", "name", "lists", "created_at"]
     list_filter = [ListStatusFilter, "subscriptions__source", "created_at"]
     search_fields = ["email", "name"]

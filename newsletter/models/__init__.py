@@ -12,6 +12,7 @@ from newsletter.models.lists import (
     one_line,
     validate_one_line,
 )
+from newsletter.models.suppression import Suppression
 
 __all__ = [
     "Delivery",
@@ -22,6 +23,7 @@ __all__ = [
     "SubscriberImport",
     "Subscription",
     "SubscriptionEvent",
+    "Suppression",
     "normalize_email",
     "one_line",
     "validate_one_line",

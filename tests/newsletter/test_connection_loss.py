@@ -26,7 +26,7 @@ from tests.newsletter.factories import (
 )
 
 D = Delivery.Status
-MARK_SENT = "smtp_code = 250"  # only the statement that marks a row sent
+MARK_SENT = "message_id = %s, claimed_by"  # only the statement that marks a row sent
 STILL_OURS = "d.claimed_by = %s"  # the check made just before each message
 
 

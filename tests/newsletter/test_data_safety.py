@@ -342,8 +342,10 @@ class PersonalDataTestCase(SMTPTestMixin, TestCase):
         # A sent edition, and one where Ada's server refused with her address.
         with self.captureOnCommitCallbacks(execute=True):
             self.sent = send(make_edition(self.daily, [make_brief()]))
+        # A refusal that quotes her address and is not a bounce (a 5.1.1
+        # would put the address on the suppression list for every list).
         self.sink.rcpt_replies["ada@example.com"] = (
-            "550 5.1.1 <ada@example.com>: Recipient address rejected"
+            "552 5.2.2 <ada@example.com>: Recipient address rejected: mailbox full"
         )
         with self.captureOnCommitCallbacks(execute=True):
             self.refused = send(make_edition(self.weekly, [make_brief()]))

@@ -15,6 +15,13 @@ from django.utils.module_loading import import_string
 # Origin we could check. Nothing else: pages a reader opens in a browser can
 # use @csrf_origin_checked (newsroom/csrf.py) when a cookie is unwelcome.
 ALLOWED_EXEMPT = {"one_click_unsubscribe", "newsletter:one_click_unsubscribe"}
+# Providers' tracking webhooks (newsletter/webhooks.py): servers POST there,
+# proven by basic auth (ANYMAIL_WEBHOOK_SECRET) and, where the provider signs,
+# its signature; no browser session is involved.
+ALLOWED_EXEMPT |= {
+    f"{provider}_tracking"
+    for provider in ("postmark", "amazon_ses", "mailgun", "sendgrid", "brevo")
+}
 
 
 def walk(patterns=None, namespace="", prefix=""):
