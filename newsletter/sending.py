@@ -140,8 +140,8 @@ def snapshot_audience(edition) -> int:
         cursor.execute(
             f"INSERT INTO {delivery} "
             "(edition_id, subscriber_id, status, attempts, next_attempt_at, "
-            "claimed_by, last_error) "
-            f"SELECT %s, subscriber_id, %s, 0, %s, '', '' FROM {subscription} "
+            "claimed_by, last_error, message_id, bounce_type) "
+            f"SELECT %s, subscriber_id, %s, 0, %s, '', '', '', '' FROM {subscription} "
             "WHERE newsletter_id = %s AND status = %s "
             "ON CONFLICT DO NOTHING",
             [
