@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from newsletter import compose
+from newsletter import compose, tracking
 from newsletter.breaker import Breaker
 from newsletter.mime import PreparedEdition, placeholder_links
 from newsletter.models import Delivery, Edition, Subscription
@@ -166,6 +166,19 @@ def freeze(edition) -> None:
         raise EditionEmpty("This edition has no published brief in it.")
     subject, text, html = compose.render(snapshot, placeholder_links())
     snapshot["rendered_subject"] = subject
+    newsletter = edition.newsletter
+    snapshot["tracking"] = {
+        "clicks": newsletter.track_clicks,
+        "opens": newsletter.track_opens,
+    }
+    text, html = tracking.rewrite(
+        edition,
+        snapshot,
+        text,
+        html,
+        clicks=newsletter.track_clicks,
+        opens=newsletter.track_opens,
+    )
     edition.snapshot = snapshot
     edition.rendered_text = text
     edition.rendered_html = html

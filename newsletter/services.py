@@ -37,13 +37,14 @@ class SignupOutcome:
     mail: str = ""  # "confirmation", "notice" or "" when throttled
 
 
-def record(subscription, kind, source="", detail="", at=None):
+def record(subscription, kind, source="", detail="", at=None, edition=None):
     return SubscriptionEvent.objects.create(
         subscription=subscription,
         kind=kind,
         source=source,
         detail=detail[:300],
         created_at=at or timezone.now(),
+        edition=edition,
     )
 
 
@@ -165,8 +166,12 @@ def unsubscribe(
     *,
     source: str,
     status: str = Status.UNSUBSCRIBED,
+    edition: Edition | None = None,
 ) -> list[Newsletter]:
     """Leave one list, or every list when `newsletter` is None. Idempotent.
+
+    `edition`: the edition whose link (or bounce, or complaint) this came
+    from, recorded with the consent event for that edition's results.
 
     Deliveries still waiting for this person are skipped in the same
     transaction, and the sender re-checks before each message, so an
@@ -192,7 +197,7 @@ def unsubscribe(
             subscription.save(
                 update_fields=["status", "unsubscribed_at", "status_changed_at"]
             )
-            record(subscription, kind, source)
+            record(subscription, kind, source, edition=edition)
         deliveries = Delivery.objects.filter(
             subscriber=subscriber,
             status=Delivery.Status.PENDING,
@@ -228,7 +233,13 @@ def needs_fresh_opt_in(subscription: Subscription) -> bool:
     return last in (Kind.BOUNCED, Kind.COMPLAINED)
 
 
-def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preferences"):
+def set_preferences(
+    subscriber: Subscriber,
+    wanted,
+    *,
+    source: str = "preferences",
+    edition: Edition | None = None,
+):
     """Make the subscriber's public lists exactly `wanted`.
 
     Ticking a list here needs no second confirmation: the signed link that
@@ -289,7 +300,7 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                 Status.PENDING,
                 Status.CONFIRMED,
             ):
-                unsubscribe(subscriber, newsletter, source=source)
+                unsubscribe(subscriber, newsletter, source=source, edition=edition)
                 changed["left"].append(newsletter)
         if changed["to_confirm"] and _claim_request_mail(subscriber):
             transaction.on_commit(

@@ -388,6 +388,8 @@ PAGE_CACHE_SKIP_PREFIXES = (
     "/_nested_admin/",
     "/preview/",
     "/newsletter/",
+    "/c/",
+    "/o/",
     "/static/",
     "/media/",
 )

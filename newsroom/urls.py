@@ -5,6 +5,7 @@ from django.http import Http404
 from django.urls import include, path
 from django.views.static import serve
 
+from newsletter import views_tracking
 from newsletter.views import OneClickUnsubscribeView
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
@@ -20,6 +21,9 @@ urlpatterns = [
         OneClickUnsubscribeView.as_view(),
         name="one_click_unsubscribe",
     ),
+    # Short too: every link in an edition goes through one (tracking.py).
+    path("c/<str:token>", views_tracking.click, name="newsletter_click"),
+    path("o/<str:token>.gif", views_tracking.pixel, name="newsletter_open"),
     path("", include("articles.urls")),
 ]
 

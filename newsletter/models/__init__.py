@@ -11,16 +11,20 @@ from newsletter.models.lists import (
     normalize_email,
     validate_one_line,
 )
+from newsletter.models.tracking import Click, Open, TrackedLink
 
 __all__ = [
+    "Click",
     "Delivery",
     "Edition",
     "EditionItem",
     "Newsletter",
+    "Open",
     "Subscriber",
     "SubscriberImport",
     "Subscription",
     "SubscriptionEvent",
+    "TrackedLink",
     "normalize_email",
     "validate_one_line",
 ]
