@@ -1,13 +1,15 @@
 """A subscriber's own data: everything we hold about them, and its erasure.
 
 `personal_data` answers a data-access request: the address, every
-subscription with its consent history, and every edition sent to them.
+subscription with its consent history, every edition sent to them, and the
+links they followed and editions they opened (newsletter/tracking.py).
 
 `erase` answers an erasure request without rewriting history: the person
 goes (address, name, the pages they signed up on, SMTP replies quoting their
 address, their rows in import reports, their name in the admin's log), but
 the anonymous facts stay, so an edition's ledger still adds up and the
-daily activity chart still counts the signup. An erased row can never be
+daily activity chart still counts the signup. Their clicks and opens are
+deleted (an edition's figures lose them), and their old links record nothing. An erased row can never be
 mailed again: its subscriptions are closed and its address is on the
 reserved `.invalid` domain.
 """
@@ -18,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from newsletter.models import (
+    Click,
     Delivery,
+    Open,
     Subscriber,
     SubscriberImport,
     Subscription,
@@ -84,6 +88,22 @@ def personal_data(subscriber: Subscriber) -> dict:
             }
             for d in deliveries
         ],
+        "clicks": [
+            {
+                "edition": c.edition.subject,
+                "link": c.link.url,
+                "at": _iso(c.at),
+            }
+            for c in Click.objects.filter(subscriber=subscriber)
+            .select_related("edition", "link")
+            .order_by("at", "pk")
+        ],
+        "opens": [
+            {"edition": o.edition.subject, "first_opened_at": _iso(o.at)}
+            for o in Open.objects.filter(subscriber=subscriber)
+            .select_related("edition")
+            .order_by("at", "pk")
+        ],
     }
 
 
@@ -113,6 +133,9 @@ def erase(subscriber: Subscriber, *, by: str = "") -> None:
             updated_at=timezone.now(),
         )
         Subscription.objects.filter(subscriber=subscriber).update(source_url="")
+        # What they read and followed is theirs: it goes, not anonymised.
+        Click.objects.filter(subscriber=subscriber).delete()
+        Open.objects.filter(subscriber=subscriber).delete()
         SubscriptionEvent.objects.filter(subscription__subscriber=subscriber).update(
             detail=""
         )

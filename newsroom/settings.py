@@ -426,6 +426,12 @@ NEWSLETTER = {
     # or when more than half of the last BREAKER_WINDOW do; 0 = that check off.
     "BREAKER_RUN": env_int("NEWSLETTER_BREAKER_RUN", 20),
     "BREAKER_WINDOW": env_int("NEWSLETTER_BREAKER_WINDOW", 50),
+    # Click tracking (newsletter/tracking.py, results.py): one reader's
+    # clicks on two or more different links within this many seconds of
+    # each other, within SCANNER_AFTER_SEND_SECONDS of the message leaving
+    # us, are a mail scanner's, not a person's, and are not counted.
+    "SCANNER_BURST_SECONDS": env_int("NEWSLETTER_SCANNER_BURST_SECONDS", 2),
+    "SCANNER_AFTER_SEND_SECONDS": env_int("NEWSLETTER_SCANNER_AFTER_SEND_SECONDS", 600),
 }
 
 # Reader site: search, feeds, sitemaps, SEO, images and HTTP caching.

@@ -2,6 +2,7 @@ import logging
 
 import pytest
 
+from newsletter import tracking
 from tests.smtp_sink import SMTPSink
 
 IMMEDIATE = {
@@ -19,6 +20,10 @@ def _newsletter_settings(settings):
     settings.TASKS = IMMEDIATE
     settings.SITE_URL = "https://news.example.org"
     settings.NEWSLETTER = {**settings.NEWSLETTER, "RETRY_BASE_SECONDS": 0}
+    # The click redirect keeps each edition's links per process; ids come
+    # back after a test's rollback, so an edition of the last test must not
+    # stand in for this one's.
+    tracking.forget_cached_editions()
 
 
 @pytest.fixture
