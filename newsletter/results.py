@@ -101,7 +101,8 @@ def _smtp_bounce(code: int | None, reply: str) -> bool:
 
 def _reason(code: int | None, reply: str) -> str:
     """A failure's group: its reply code and enhanced status, or its first words."""
-    reply = reply.removeprefix("Gave up after ").partition(": ")[2] or reply
+    if reply.startswith("Gave up after "):
+        reply = reply.partition(": ")[2]
     status = enhanced_status(reply)
     if code is not None:
         return f"{code} {status}".strip()
