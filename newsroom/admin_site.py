@@ -61,6 +61,7 @@ from django.conf import settings
 from django.contrib.admin import sites
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.csp import CSP
 from django.utils.translation import ngettext
 
@@ -214,12 +215,22 @@ class NewsroomAdminSite(sites.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def view_with_editor_csp(request, *args, **kwargs):
-            response = inner(request, *args, **kwargs)
+            if any("\x00" in value for value in request.GET.values()):
+                response = self.refuse_nul(request)
+            else:
+                response = inner(request, *args, **kwargs)
             if not hasattr(response, "_csp_config"):  # a view's own choice wins
                 response._csp_config = admin_csp()
             return response
 
         return update_wrapper(view_with_editor_csp, inner)
+
+    def refuse_nul(self, request):
+        """A NUL in the query string: Django's list filters, search and
+        autocomplete hand values to the database, and PostgreSQL refuses NUL
+        in text with an error, so say what is wrong before any of them runs."""
+        context = {**self.each_context(request), "title": "Bad address"}
+        return TemplateResponse(request, "admin/nul_query.html", context, status=400)
 
     def index(self, request, extra_context=None):
         context = {"dashboard": dashboard.panels(request), **(extra_context or {})}
