@@ -30,7 +30,16 @@ from django.utils.timesince import timesince
 from django.views.decorators.csp import csp_override
 
 from articles.models import Section
-from newsletter import compose, imports, privacy, sending, services, stats, tasks
+from newsletter import (
+    admin_results,
+    compose,
+    imports,
+    privacy,
+    sending,
+    services,
+    stats,
+    tasks,
+)
 from newsletter.models import (
     Edition,
     EditionItem,
@@ -874,6 +883,16 @@ class EditionAdmin(admin.ModelAdmin):
                 view(self.progress_view),
                 name=f"{name}progress",
             ),
+            path(
+                "<path:object_id>/results/",
+                view(self.results_view),
+                name=f"{name}results",
+            ),
+            path(
+                "<path:object_id>/results.csv",
+                view(self.results_csv_view),
+                name=f"{name}results_csv",
+            ),
             *super().get_urls(),
         ]
 
@@ -889,6 +908,16 @@ class EditionAdmin(admin.ModelAdmin):
         if not allowed:
             raise PermissionDenied
         return edition
+
+    def results_view(self, request, object_id):
+        return admin_results.results_view(
+            self, request, self._edition(request, object_id)
+        )
+
+    def results_csv_view(self, request, object_id):
+        return admin_results.results_csv_view(
+            self, request, self._edition(request, object_id)
+        )
 
     def _back(self, edition):
         return HttpResponseRedirect(
