@@ -17,6 +17,16 @@ Everything runs on 127.0.0.1 against one aiosmtpd sink process
 
 Then the worker's peak RSS (ru_maxrss from wait4) sending to --small and to
 --subscribers readers: memory must stay flat when the audience grows tenfold.
+
+Click tracking is on (the newsletters' default): every link of each message
+is a per-reader signed redirect (newsletter/tracking.py), in "ours" and in
+the bytes the limit sends alike.
+
+Last, the click redirect under gunicorn (production settings, page cache
+on), beside the limit of this stack: a bare WSGI app answering the same
+302 from memory (bench/static_app.py). wrk follows --click-tokens genuine
+links of different readers in turn; server CPU per request is read from
+/proc, as in `bench pages`.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -255,6 +266,134 @@ def step_result(edition_id: int) -> None:
     )
 
 
+def step_click_paths(edition_id: int, count: int) -> None:
+    """Genuine click paths of `count` readers of the edition, links in turn."""
+    _setup()
+    from django.urls import reverse
+
+    from newsletter import tracking
+    from newsletter.models import Delivery, TrackedLink
+
+    links = list(
+        TrackedLink.objects.filter(edition_id=edition_id).values_list(
+            "position", flat=True
+        )
+    )
+    readers = Delivery.objects.filter(edition_id=edition_id).values_list(
+        "subscriber_id", flat=True
+    )[:count]
+    paths = [
+        reverse(
+            "newsletter_click",
+            kwargs={
+                "token": tracking.click_token(edition_id, links[i % len(links)], reader)
+            },
+        )
+        for i, reader in enumerate(readers)
+    ]
+    out(json.dumps({"paths": paths, "links": len(links)}))
+
+
+def step_clicks_recorded(edition_id: int) -> None:
+    _setup()
+    from newsletter.models import Click
+
+    out(json.dumps({"clicks": Click.objects.filter(edition_id=edition_id).count()}))
+
+
+BROWSER = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
+
+
+def redirect_response(url: str, path: str) -> tuple[int, list[tuple[str, str]]]:
+    """The real redirect's status and headers (not followed)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
+    connection.request("GET", path, headers={"User-Agent": BROWSER})
+    response = connection.getresponse()
+    response.read()
+    skip = {"date", "server", "connection", "content-length", "transfer-encoding"}
+    headers = [(k, v) for k, v in response.getheaders() if k.lower() not in skip]
+    connection.close()
+    return response.status, headers
+
+
+def run_clicks(args, workdir: Path, env: dict, edition_id: int) -> dict:
+    """CPU per request of the click redirect and of the static limit."""
+    from bench.pages import Server, measure
+
+    if shutil.which("wrk") is None:
+        return {"skipped": "wrk is needed for the click benchmark: apt-get install wrk"}
+    me = ["-m", "bench.sending"]
+    found = json.loads(
+        django(env, *me, "_click_paths", str(edition_id), str(args.click_tokens))
+        .strip()
+        .splitlines()[-1]
+    )
+    paths = found["paths"]
+    # Production settings serve hashed static files: error pages need them.
+    django(env, "manage.py", "collectstatic", "--noinput", "-v", "0")
+    script = workdir / "clicks.lua"
+    script.write_text(
+        f'wrk.headers["User-Agent"] = "{BROWSER}"\n'
+        "local paths = {\n" + "".join(f'  "{p}",\n' for p in paths) + "}\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        "  return wrk.format(nil, paths[(n % #paths) + 1])\n"
+        "end\n"
+    )
+    web_env = dict(env, PAGE_CACHE="1")
+    real = Server("newsroom.wsgi:application", web_env, args.workers)
+    results = {"links": found["links"], "tokens": len(paths)}
+    try:
+        status, headers = redirect_response(real.url, paths[0])
+        body_file = workdir / "click.body"
+        body_file.write_bytes(b"")
+        body_file.with_suffix(".headers.json").write_text(json.dumps(headers))
+        before = json.loads(
+            django(env, *me, "_clicks_recorded", str(edition_id))
+            .strip()
+            .splitlines()[-1]
+        )["clicks"]
+        static = Server(
+            "bench.static_app:application",
+            dict(web_env, BENCH_BODY_FILE=str(body_file)),
+            args.workers,
+        )
+        try:
+            rounds = {"static": [], "click": []}
+            for _ in range(args.click_rounds):
+                rounds["static"].append(
+                    measure(static, "click", "static", paths[0], args.click_seconds, 4)
+                )
+                rounds["click"].append(
+                    measure(
+                        real, "click", "click", paths[0], args.click_seconds, 4, script
+                    )
+                )
+        finally:
+            static.stop()
+    finally:
+        real.stop()
+    after = json.loads(
+        django(env, *me, "_clicks_recorded", str(edition_id)).strip().splitlines()[-1]
+    )["clicks"]
+    results.update(
+        status=status,
+        static=min(rounds["static"], key=lambda r: r.cpu_ms),
+        click=min(rounds["click"], key=lambda r: r.cpu_ms),
+        requests=sum(r.requests for r in rounds["click"]),
+        recorded=after - before,
+    )
+    return results
+
+
 def run_worker(env) -> tuple[float, int]:
     """The task worker in batch mode until the queue is empty: (seconds, peak RSS KB)."""
     started = time.perf_counter()
@@ -358,7 +497,22 @@ def run(args) -> dict:
         small = send(editions["small"][0])
     finally:
         sink.stop()
-    return {"limits": limits, "ours": ours, "small": small, "args": vars(args)}
+    links = json.loads(
+        django(env, *me, "_click_paths", str(editions["big"][0]), "1")
+        .strip()
+        .splitlines()[-1]
+    )["links"]
+    clicks = (
+        run_clicks(args, workdir, env, editions["big"][0]) if args.click_seconds else {}
+    )
+    return {
+        "limits": limits,
+        "ours": ours,
+        "small": small,
+        "links": links,
+        "clicks": clicks,
+        "args": vars(args),
+    }
 
 
 def report(data: dict) -> None:
@@ -372,6 +526,10 @@ def report(data: dict) -> None:
         f"Newsletter sending: {n:,} subscribers, {limit['bytes'] / 1024:.1f} KB multipart "
         f"message, one aiosmtpd sink on 127.0.0.1; best of {len(data['limits'])} "
         "interleaved rounds"
+    )
+    out(
+        f"click tracking on: {data['links']} links per message, each a signed "
+        "per-reader redirect"
     )
     header = f"{'path':58} {'messages':>9} {'seconds':>8} {'msg/s':>7} {'ratio':>6}"
     out(header)
@@ -419,6 +577,37 @@ def report(data: dict) -> None:
         small["received"] == small["sent"] == data["args"]["small"]
     )
     out(f"exactly one message per subscriber in every run: {'yes' if exact else 'NO'}")
+    report_clicks(data["clicks"])
+
+
+def report_clicks(clicks: dict) -> None:
+    if not clicks:
+        return
+    out()
+    if "skipped" in clicks:
+        out(f"click redirect: not measured ({clicks['skipped']})")
+        return
+    static, click = clicks["static"], clicks["click"]
+    out(
+        f"Click redirect under gunicorn (page cache on), {clicks['tokens']:,} "
+        f"readers' tokens over {clicks['links']} links in turn; best of the rounds"
+    )
+    header = f"{'path':46} {'req/s':>8} {'p50 ms':>7} {'cpu/req ms':>10} {'x limit':>8}"
+    out(header)
+    out("-" * len(header))
+    for label, r in (
+        ("limit: the same 302 from memory (bare WSGI)", static),
+        ("ours: verify, record the click, 302", click),
+    ):
+        out(
+            f"{label:46} {r.rps:8.0f} {r.p50_ms:7.2f} {r.cpu_ms:10.3f} "
+            f"{r.cpu_ms / static.cpu_ms:8.2f}"
+        )
+    out(
+        f"answered {clicks['status']}; clicks recorded: {clicks['recorded']:,} of "
+        f"{clicks['requests']:,} requests measured (warm-ups record too); "
+        f"errors: {click.errors}"
+    )
 
 
 def main(argv=None) -> None:
@@ -430,6 +619,8 @@ def main(argv=None) -> None:
             "_limit": step_limit_cli,
             "_start": step_start_cli,
             "_result": step_result_cli,
+            "_click_paths": lambda a: step_click_paths(int(a[0]), int(a[1])),
+            "_clicks_recorded": lambda a: step_clicks_recorded(int(a[0])),
         }
         return steps[argv[0]](argv[1:])
     parser = argparse.ArgumentParser(
@@ -447,6 +638,15 @@ def main(argv=None) -> None:
     parser.add_argument("--briefs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workdir", help="where the throwaway database goes")
+    parser.add_argument(
+        "--click-seconds",
+        type=float,
+        default=4,
+        help="wrk run per round of the click redirect bench; 0 skips it",
+    )
+    parser.add_argument("--click-rounds", type=int, default=3)
+    parser.add_argument("--click-tokens", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args(argv)
     report(run(args))
 

@@ -6,8 +6,8 @@ import re
 from io import BytesIO
 from urllib.parse import quote
 
+from django.conf import settings as django_settings
 from django.core import mail
-from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client, TestCase, override_settings
 
 from newsletter import privacy, sending, tokens, tracking
@@ -18,7 +18,6 @@ from newsletter.models import (
     SubscriptionEvent,
     TrackedLink,
 )
-from newsroom.pagecache import PageCache
 from tests.factories import label, make_article, make_bullet, make_section
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 
@@ -107,33 +106,56 @@ class ClickRedirectTests(TrackingTestCase):
         self.assertEqual(clicks.count(), 4)
         self.assertEqual({c.subscriber_id for c in clicks}, {reader.pk})
 
+    def wsgi(self, path, method="GET", agent=BROWSER):
+        """One request through the deployed WSGI application (newsroom.wsgi)."""
+        from newsroom.wsgi import application
+
+        seen = {}
+
+        def start_response(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, dict(headers)
+
+        body = b"".join(
+            application(
+                {
+                    "REQUEST_METHOD": method,
+                    "PATH_INFO": path,
+                    "QUERY_STRING": "",
+                    "SERVER_NAME": "testserver",
+                    "SERVER_PORT": "80",
+                    "HTTP_HOST": "testserver",
+                    "HTTP_USER_AGENT": agent,
+                    "wsgi.url_scheme": "http",
+                    "wsgi.input": BytesIO(),
+                    "wsgi.errors": BytesIO(),
+                },
+                start_response,
+            )
+        )
+        return seen["status"], seen["headers"], body
+
     def test_redirects_count_every_click_with_the_page_cache_on(self):
         token = self.tokens_of(self.readers[0])[1]
         with override_settings(PAGE_CACHE_ENABLED=True):
-            app = PageCache(WSGIHandler())
             for _ in range(3):
-                seen = {}
-
-                def start_response(status, headers, exc_info=None, seen=seen):
-                    seen["status"], seen["headers"] = status, dict(headers)
-
-                b"".join(
-                    app(
-                        {
-                            "REQUEST_METHOD": "GET",
-                            "PATH_INFO": f"/c/{token}",
-                            "QUERY_STRING": "",
-                            "HTTP_HOST": "testserver",
-                            "HTTP_USER_AGENT": BROWSER,
-                            "wsgi.url_scheme": "http",
-                            "wsgi.input": BytesIO(),
-                        },
-                        start_response,
-                    )
-                )
-                self.assertEqual(seen["status"], "302 Found")
-                self.assertEqual(seen["headers"]["Location"], REPORT)
+                status, headers, _ = self.wsgi(f"/c/{token}")
+                self.assertEqual(status, "302 Found")
+                self.assertEqual(headers["Location"], REPORT)
+                self.assertIn("no-store", headers["Cache-Control"])
+            self.assertEqual(self.wsgi(f"/c/{token}", "HEAD")[0], "302 Found")
+            self.wsgi(f"/c/{token}", agent="curl/8.5")
         self.assertEqual(Click.objects.filter(edition=self.edition).count(), 3)
+
+    def test_the_wsgi_fast_path_answers_as_the_django_view_does(self):
+        good = self.tokens_of(self.readers[0])[0]
+        for token in (good, good[:-2] + "zz", "1.0.zz.abc", "nonsense", "%00"):
+            with self.subTest(token=token):
+                status, headers, body = self.wsgi(f"/c/{token}")
+                view = self.follow(quote(token, safe="%"))
+                self.assertEqual((status, body), ("302 Found", b""))
+                self.assertEqual(headers["Location"], view["Location"])
+                self.assertEqual(headers["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(Click.objects.count(), 2)
 
     def test_a_tampered_token_in_any_byte_never_counts_nor_leaves_the_editions_links(
         self,
@@ -322,3 +344,19 @@ class PersonaliseSpeedShapeTests(TestCase):
         token = values[tracking.link_placeholder(3).encode()].decode()
         self.assertEqual(token, tracking.click_token(41, 3, 1234))
         self.assertEqual(tracking.read_click_token(token)[0], (41, 3, 1234))
+
+
+class ClickBatchTests(TrackingTestCase):
+    def test_clicks_are_written_a_batch_at_a_time_and_none_is_lost(self):
+        tokens_ = [t for r in self.readers for t in self.tokens_of(r)]
+        batching = {"CLICK_BATCH": 4, "CLICK_BATCH_SECONDS": 600}
+        with self.settings(NEWSLETTER={**django_settings.NEWSLETTER, **batching}):
+            for token in tokens_[:3]:
+                self.assertEqual(self.follow(token).status_code, 302)
+            self.assertEqual(Click.objects.count(), 0)
+            self.follow(tokens_[3])
+            self.assertEqual(Click.objects.count(), 4)
+            self.follow(tokens_[4])
+            tracking.clicks.flush()  # what the timer (or the worker's exit) does
+        self.assertEqual(Click.objects.count(), 5)
+        self.assertIsNone(tracking.clicks.timer)
