@@ -16,8 +16,8 @@ from django.utils.text import slugify
 
 from newsletter import results
 
-WIDTH, HEIGHT = 960, 220
-TOP, BOTTOM, LEFT = 12, 28, 4
+WIDTH, HEIGHT = 960, 240
+TOP, BOTTOM, LEFT = 26, 28, 4
 
 
 def chart(hourly: list[int], started_at) -> dict:
@@ -50,6 +50,8 @@ def chart(hourly: list[int], started_at) -> dict:
         "baseline": TOP + plot,
         "label_y": HEIGHT - 8,
         "peak": peak,
+        "peak_y": TOP,
+        "peak_label_y": TOP - 8,
         "bars": bars,
         "total": sum(hourly),
     }
