@@ -6,7 +6,7 @@ reader and link, checked without the database. The link number indexes the
 edition's TrackedLink rows, frozen when sending started: the redirect only
 ever sends a reader to an address the edition itself carried, so it cannot
 be turned into an open redirect. The open pixel is `SITE_URL/o/<edition>.
-<reader>.<mac>.gif`.
+<reader>.<mac>`.
 
 Speed. Sending computes a reader's tokens with a keyed HMAC prepared once
 per edition (`ReaderTokens`), and mime.py swaps them into placeholders in

@@ -4,7 +4,8 @@ Both answer at once whatever the token: a reader is never held up or
 shown an error because a link was mangled on the way (tracking.py says
 where a forged or damaged click token leads). Nothing here is cacheable.
 
-`TrackingFastPath` answers both in the WSGI wrapper, before Django's
+`TrackingFastPath` answers both (/c/<token> and /o/<token>: no suffix, so
+the log filter finds and redacts the token as it does /u/<token>/) in the WSGI wrapper, before Django's
 middleware (as the page cache does for pages): a click is a few
 microseconds of HMAC and one INSERT, and the middleware stack alone would
 cost several times that. The Django views below give the same answers;
@@ -84,7 +85,7 @@ def pixel(request, token):
 
 
 class TrackingFastPath:
-    """WSGI wrapper: /c/<token> and /o/<token>.gif answered before Django."""
+    """WSGI wrapper: /c/<token> and /o/<token> answered before Django."""
 
     def __init__(self, app):
         self.app = app
@@ -120,8 +121,8 @@ class TrackingFastPath:
                 ],
             )
             return [b""]
-        if path.startswith(OPEN_PREFIX) and path.endswith(".gif"):
-            record_open(path[len(OPEN_PREFIX) : -len(".gif")], method, environ)
+        if path.startswith(OPEN_PREFIX):
+            record_open(path[len(OPEN_PREFIX) :], method, environ)
             start_response(
                 "200 OK",
                 [

@@ -23,7 +23,7 @@ urlpatterns = [
     ),
     # Short too: every link in an edition goes through one (tracking.py).
     path("c/<str:token>", views_tracking.click, name="newsletter_click"),
-    path("o/<str:token>.gif", views_tracking.pixel, name="newsletter_open"),
+    path("o/<str:token>", views_tracking.pixel, name="newsletter_open"),
     path("", include("articles.urls")),
 ]
 

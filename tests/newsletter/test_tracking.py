@@ -22,7 +22,7 @@ from tests.factories import label, make_article, make_bullet, make_section
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 
 CLICK = re.compile(r"https://news\.example\.org/c/([^\s\"<>]+)")
-PIXEL = re.compile(r"https://news\.example\.org/o/([^\s\"<>]+)\.gif")
+PIXEL = re.compile(r"https://news\.example\.org/o/([^\s\"<>]+)")
 REPORT = "https://example.com/report?a=1&b=2"
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -243,10 +243,10 @@ class OpenPixelTests(TrackingTestCase):
         self.assertNotIn("/o/", text)
         (token,) = PIXEL.findall(html)
         for _ in range(2):
-            response = self.client.get(f"/o/{token}.gif")
+            response = self.client.get(f"/o/{token}")
             self.assertEqual(response["Content-Type"], "image/gif")
             self.assertIn("no-store", response["Cache-Control"])
-        self.client.get(f"/o/{token[:-1]}A.gif")
+        self.client.get(f"/o/{token[:-1]}A")
         self.assertEqual(
             list(Open.objects.values_list("subscriber_id", flat=True)), [reader.pk]
         )
@@ -303,7 +303,7 @@ class PrivacyTests(TrackingTestCase):
         reader = self.readers[0]
         self.follow(self.tokens_of(reader)[1])
         _, html = parts(self.mail[reader.email])
-        self.client.get(f"/o/{PIXEL.findall(html)[0]}.gif")
+        self.client.get(f"/o/{PIXEL.findall(html)[0]}")
         data = privacy.personal_data(Subscriber.objects.get(pk=reader.pk))
         self.assertEqual(
             [(c["edition"], c["link"]) for c in data["clicks"]],
@@ -316,7 +316,7 @@ class PrivacyTests(TrackingTestCase):
         for reader in (first, second):
             self.follow(self.tokens_of(reader)[0])
             _, html = parts(self.mail[reader.email])
-            self.client.get(f"/o/{PIXEL.findall(html)[0]}.gif")
+            self.client.get(f"/o/{PIXEL.findall(html)[0]}")
         privacy.erase(Subscriber.objects.get(pk=first.pk))
         self.assertEqual(
             set(Click.objects.values_list("subscriber_id", flat=True)), {second.pk}
@@ -360,3 +360,19 @@ class ClickBatchTests(TrackingTestCase):
             tracking.clicks.flush()  # what the timer (or the worker's exit) does
         self.assertEqual(Click.objects.count(), 5)
         self.assertIsNone(tracking.clicks.timer)
+
+
+class LogRedactionTests(TrackingTestCase):
+    opens = True
+
+    def test_click_and_pixel_tokens_never_reach_a_log_line(self):
+        from newsroom.logging import redact
+
+        _, html = parts(self.mail[self.readers[0].email])
+        for token, prefix in (
+            (self.tokens_of(self.readers[0])[0], "/c/"),
+            (PIXEL.findall(html)[0], "/o/"),
+        ):
+            line = redact(f'"GET {prefix}{token} HTTP/1.1" 302 0')
+            self.assertNotIn(token, line)
+            self.assertIn(prefix, line)
