@@ -94,3 +94,31 @@ class ResultsPageTests(TestCase):
             self.client.get("/admin/newsletter/edition/999999/results/").status_code,
             404,
         )
+
+
+class NewsletterSwitchesTests(TestCase):
+    def test_a_new_newsletter_counts_clicks_and_not_opens_and_both_can_be_switched(
+        self,
+    ):
+        self.client.force_login(make_user("chief", superuser=True))
+        page = self.client.get("/admin/newsletter/newsletter/add/")
+        self.assertContains(page, "Count clicks")
+        self.assertContains(page, "Count opens")
+        form = page.context["adminform"].form
+        self.assertIs(form["track_clicks"].value(), True)
+        self.assertIs(form["track_opens"].value(), False)
+        newsletter = make_newsletter()
+        response = self.client.post(
+            f"/admin/newsletter/newsletter/{newsletter.pk}/change/",
+            {
+                "name": newsletter.name,
+                "slug": newsletter.slug,
+                "position": 0,
+                "track_opens": "on",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        newsletter.refresh_from_db()
+        self.assertEqual(
+            (newsletter.track_clicks, newsletter.track_opens), (False, True)
+        )
