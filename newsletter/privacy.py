@@ -17,6 +17,7 @@ reserved `.invalid` domain.
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Value
 from django.utils import timezone
 
 from newsletter.models import (
@@ -58,6 +59,20 @@ def personal_data(subscriber: Subscriber) -> dict:
         .select_related("edition__newsletter")
         .order_by("pk")
     )
+    # Clicks and first opens (newsletter/tracking.py), in one query.
+    followed = sorted(
+        Click.objects.filter(subscriber=subscriber)
+        .order_by()
+        .values_list(Value("click"), "edition__subject", "link__url", "at")
+        .union(
+            Open.objects.filter(subscriber=subscriber)
+            .order_by()
+            .values_list(Value("open"), "edition__subject", Value(""), "at"),
+            all=True,
+        )
+        .order_by(),
+        key=lambda row: row[3],
+    )
     return {
         "email": subscriber.email,
         "name": subscriber.name,
@@ -89,20 +104,14 @@ def personal_data(subscriber: Subscriber) -> dict:
             for d in deliveries
         ],
         "clicks": [
-            {
-                "edition": c.edition.subject,
-                "link": c.link.url,
-                "at": _iso(c.at),
-            }
-            for c in Click.objects.filter(subscriber=subscriber)
-            .select_related("edition", "link")
-            .order_by("at", "pk")
+            {"edition": subject, "link": url, "at": _iso(at)}
+            for kind, subject, url, at in followed
+            if kind == "click"
         ],
         "opens": [
-            {"edition": o.edition.subject, "first_opened_at": _iso(o.at)}
-            for o in Open.objects.filter(subscriber=subscriber)
-            .select_related("edition")
-            .order_by("at", "pk")
+            {"edition": subject, "first_opened_at": _iso(at)}
+            for kind, subject, url, at in followed
+            if kind == "open"
         ],
     }
 

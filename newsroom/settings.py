@@ -388,8 +388,6 @@ PAGE_CACHE_SKIP_PREFIXES = (
     "/_nested_admin/",
     "/preview/",
     "/newsletter/",
-    "/c/",
-    "/o/",
     "/static/",
     "/media/",
 )
