@@ -8,7 +8,7 @@ Everything runs on 127.0.0.1 against one aiosmtpd sink process
   limit    raw smtplib: one connection, `sendmail` of the same pre-built
            bytes (one personalised copy of the edition) N times. Nothing can
            send faster through Python's SMTP client to this sink.
-  ours     the real path: `sending.start()` snapshots the audience into the
+  ours     the real path: `tasks.start()` snapshots the audience into the
            delivery ledger and queues tasks; `manage.py worker --batch`
            runs them (claim a batch, re-check each subscription, personalise,
            sendmail, mark sent, queue the next batch) until the edition is
@@ -214,11 +214,11 @@ def step_limit(edition_id: int, count: int) -> None:
 
     from django.conf import settings
 
-    from newsletter import mime, sending
+    from newsletter import mime, starting
     from newsletter.models import Edition
 
     edition = Edition.objects.select_related("newsletter").get(pk=edition_id)
-    sending.freeze(edition)
+    starting.freeze(edition)
     prepared = mime.PreparedEdition.for_edition(edition)
     to_addr, raw = prepared.personalise(
         delivery_id=1, subscriber_id=1, address="reader0@example.com"
@@ -236,9 +236,9 @@ def step_limit(edition_id: int, count: int) -> None:
 
 def step_start(edition_id: int) -> None:
     _setup()
-    from newsletter import sending
+    from newsletter import tasks
 
-    sending.start(edition_id)
+    tasks.start(edition_id)
 
 
 def step_result(edition_id: int) -> None:

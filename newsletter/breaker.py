@@ -5,7 +5,7 @@ the send. But when message after message fails for the same reason that is
 not the reader's (a policy refusal, a blocklist, a quota, a refused login, no
 connection: transport.RELAY and CONNECTION), every further attempt would fail
 the same way and wear out each reader's retries. So the send pauses as
-*blocked* (sending.pause): the rows stay due, the attempts they just spent
+*blocked* (pausing.pause): the rows stay due, the attempts they just spent
 are given back, and the edition's admin page shows the server's reply and
 what to check until someone resumes it there or with
 `manage.py send_edition --resume ID`.

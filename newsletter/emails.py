@@ -64,12 +64,15 @@ def mail_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def list_unsubscribe_header(url: str, token: str) -> str:
-    """The List-Unsubscribe value: the https URL, then a mailto if configured."""
+def list_unsubscribe_header(url: str, token: str, *, separator: str = ", ") -> str:
+    """The List-Unsubscribe value: the https URL, then a mailto if configured.
+
+    For every message we send: transactional mail (tasks.py) and each
+    reader's copy of an edition (mime.py)."""
     value = f"<{url}>"
     mailto = settings.NEWSLETTER["UNSUBSCRIBE_MAILTO"]
     if mailto:
-        value += f", <mailto:{mailto}?subject=unsubscribe%20{token}>"
+        value += f"{separator}<mailto:{mailto}?subject=unsubscribe%20{token}>"
     return value
 
 

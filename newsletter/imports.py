@@ -191,24 +191,20 @@ def _import_row(job: SubscriberImport, row: Row) -> str:
     if subscriber is None:
         subscriber = Subscriber.objects.create(email=row.email, name=row.name)
     if subscription is None:
-        subscription = Subscription.objects.create(
+        subscription = Subscription(
             subscriber=subscriber,
             newsletter=newsletter,
-            status=S.CONFIRMED,
-            confirmed_at=now,
+            created_at=now,
             source=Subscription.Source.IMPORT,
             source_url=job.filename[:300],
         )
-    else:  # pending: the importer vouches for the consent
-        subscription.status = S.CONFIRMED
-        subscription.confirmed_at = now
-        subscription.status_changed_at = now
-        subscription.save(update_fields=["status", "confirmed_at", "status_changed_at"])
-    services.record(
-        subscription,
-        SubscriptionEvent.Kind.IMPORTED,
+    # A new row, or a pending one: the importer vouches for the consent.
+    subscription.move_to(
+        S.CONFIRMED,
         source="import",
         detail=f"{job.filename} line {row.line}",
+        at=now,
+        kind=SubscriptionEvent.Kind.IMPORTED,
     )
     return "added"
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Value
 from django.utils import timezone
 
+from newsletter import leaving
 from newsletter.models import (
     Click,
     Delivery,
@@ -126,13 +127,11 @@ def is_erased(subscriber: Subscriber) -> bool:
 
 def erase(subscriber: Subscriber, *, by: str = "") -> None:
     """Remove the person from `subscriber`, keep the anonymous history."""
-    from newsletter import services
-
     address = subscriber.email
     anonymous = erased_address(subscriber.pk)
     with transaction.atomic():
         # Closes every subscription (logged) and skips mail still waiting.
-        services.unsubscribe(
+        leaving.unsubscribe(
             subscriber, None, source=f"erasure ({by})" if by else "erasure"
         )
         Subscriber.objects.filter(pk=subscriber.pk).update(

@@ -1,29 +1,27 @@
-"""Sending an edition: exactly once per subscriber, resumable, fast.
+"""Sending an edition's batches: claim due rows, send each, record what happened.
 
 Speed. The edition is built once (mime.py); each reader costs a token swap
 in pre-encoded bytes, two SQL statements and one `sendmail` over a
 connection shared by the whole batch (transport.py).
 
 Exactly once. The Delivery ledger holds one row per edition and subscriber
-(unique). A task claims a batch of due rows (pending → sending, with a lease
-and its worker id; SKIP LOCKED on PostgreSQL, serialised transactions on
-SQLite), and marks each row sent right after the server accepted it. A worker
-killed mid-batch leaves its claimed rows "sending"; when the lease runs out
-another task takes them over. Only the message in flight at the kill can go
-out twice, and it carries the same Message-ID both times.
+(unique). A batch claims due rows (pending → sending, with a lease and its
+worker id; SKIP LOCKED on PostgreSQL, serialised transactions on SQLite),
+and marks each row sent right after the server accepted it. A worker killed
+mid-batch leaves its claimed rows "sending"; when the lease runs out another
+batch takes them over. Only the message in flight at the kill can go out
+twice, and it carries the same Message-ID both times.
 
-Tasks. Each task sends one bounded batch and keeps the chain going: before
-claiming it queues a successor (at once if more rows are ready, otherwise a
-watchdog at the lease's end), so a killed worker's chain resumes when any
-worker runs again. Deferred wake-ups are de-duplicated through
-Edition.wakeup_at. `manage.py send_edition --resume` restarts chains too.
+Around this module: starting.py freezes an edition and snapshots its
+audience; tasks.py runs the batches and keeps their chain going; pausing.py
+stops a send whose failures are ours and lets a person resume it.
 
 Failures. Each is put down to the reader or to us (transport.classify, by
 its RFC 3463 enhanced code). Only a mailbox that is gone unsubscribes the
 reader. Failures that are ours are retried like temporary ones, and counted
 by the breaker (breaker.py): when a run of them share one reason, the send
-pauses (`pause`), every undelivered row stays due with its spent attempt
-given back, and it waits for a person to `resume` it.
+pauses, every undelivered row stays due with its spent attempt given back,
+and it waits for a person to resume it.
 """
 
 import logging
@@ -43,10 +41,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
-from newsletter import compose, tracking
+from newsletter import leaving
 from newsletter.breaker import Breaker
-from newsletter.mime import PreparedEdition, placeholder_links
-from newsletter.models import Delivery, Edition, Subscription
+from newsletter.mime import PreparedEdition
+from newsletter.models import Delivery, Edition, Subscriber, Subscription
+from newsletter.pausing import is_paused, pause
 from newsletter.transport import (
     BOUNCE,
     CONNECTION,
@@ -105,7 +104,7 @@ def worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def _claimable(edition_id: int, now):
+def claimable(edition_id: int, now):
     return Delivery.objects.filter(edition_id=edition_id).filter(
         Q(status=D.PENDING, next_attempt_at__lte=now)
         | Q(status=D.SENDING, lease_until__lt=now)
@@ -116,7 +115,7 @@ def claim(edition_id: int, worker: str, limit: int) -> list[int]:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            _claimable(edition_id, now)
+            claimable(edition_id, now)
             .order_by("pk")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:limit]
@@ -129,86 +128,6 @@ def claim(edition_id: int, worker: str, limit: int) -> list[int]:
                 attempts=F("attempts") + 1,
             )
     return ids
-
-
-def snapshot_audience(edition) -> int:
-    """One pending row per confirmed subscriber, in one statement (no rows in Python)."""
-    delivery = Delivery._meta.db_table
-    subscription = Subscription._meta.db_table
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {delivery} "
-            "(edition_id, subscriber_id, status, attempts, next_attempt_at, "
-            "claimed_by, last_error, message_id, bounce_type) "
-            f"SELECT %s, subscriber_id, %s, 0, %s, '', '', '', '' FROM {subscription} "
-            "WHERE newsletter_id = %s AND status = %s "
-            "ON CONFLICT DO NOTHING",
-            [
-                edition.pk,
-                D.PENDING,
-                now,
-                edition.newsletter_id,
-                Subscription.Status.CONFIRMED,
-            ],
-        )
-    return Delivery.objects.filter(edition=edition).count()
-
-
-class EditionEmpty(Exception):
-    """The edition has no published brief to send."""
-
-
-def freeze(edition) -> None:
-    """Render the edition once and keep the result on the row."""
-    snapshot = compose.build_snapshot(edition)
-    if not snapshot["items"]:
-        raise EditionEmpty("This edition has no published brief in it.")
-    subject, text, html = compose.render(snapshot, placeholder_links())
-    snapshot["rendered_subject"] = subject
-    newsletter = edition.newsletter
-    snapshot["tracking"] = {
-        "clicks": newsletter.track_clicks,
-        "opens": newsletter.track_opens,
-    }
-    text, html = tracking.rewrite(
-        edition,
-        snapshot,
-        text,
-        html,
-        clicks=newsletter.track_clicks,
-        opens=newsletter.track_opens,
-    )
-    edition.snapshot = snapshot
-    edition.rendered_text = text
-    edition.rendered_html = html
-
-
-def start(edition_id: int) -> Edition:
-    """Freeze the edition, snapshot its audience, queue the first batches. Idempotent."""
-    from newsletter import tasks
-
-    with transaction.atomic():
-        edition = (
-            Edition.objects.select_for_update()
-            .select_related("newsletter")
-            .get(pk=edition_id)
-        )
-        if edition.status not in (Edition.Status.DRAFT, Edition.Status.SCHEDULED):
-            return edition
-        freeze(edition)
-        edition.status = Edition.Status.SENDING
-        edition.started_at = timezone.now()
-        edition.save()
-        edition.recipients_count = snapshot_audience(edition)
-        edition.save(update_fields=["recipients_count"])
-        parallel = max(1, config("PARALLEL_BATCHES"))
-        transaction.on_commit(
-            lambda: [
-                tasks.send_edition_batch.enqueue(edition_id) for _ in range(parallel)
-            ]
-        )
-    return edition
 
 
 def progress(edition_id: int) -> dict:
@@ -253,28 +172,14 @@ def finish_if_done(edition_id: int) -> bool:
     return True
 
 
-def _next_wakeup(edition_id: int):
+def next_wakeup(edition_id: int):
+    """When the soonest retry or lease of the edition falls due, if any."""
     agg = Delivery.objects.filter(edition_id=edition_id).aggregate(
         retry=Min("next_attempt_at", filter=Q(status=D.PENDING)),
         lease=Min("lease_until", filter=Q(status=D.SENDING)),
     )
     times = [t for t in (agg["retry"], agg["lease"]) if t is not None]
     return min(times) if times else None
-
-
-def wake_at(edition_id: int, when, enqueue) -> bool:
-    """Queue one deferred look at the edition for `when`, unless one is due sooner."""
-    now = timezone.now()
-    updated = (
-        Edition.objects.filter(pk=edition_id)
-        .filter(
-            Q(wakeup_at__isnull=True) | Q(wakeup_at__gt=when) | Q(wakeup_at__lte=now)
-        )
-        .update(wakeup_at=when)
-    )
-    if updated:
-        enqueue(when)
-    return bool(updated)
 
 
 @dataclass
@@ -287,7 +192,8 @@ class BatchResult:
     released: int = 0
     refunded: int = 0  # failures given back their attempt when the send paused
     stopped: bool = False
-    blocked: bool = False  # the send is paused (see pause)
+    blocked: bool = False  # the send is paused (pausing.py)
+    finished: bool = False  # no row left to send or to wait for
     errors: list = field(default_factory=list)
 
     def as_dict(self):
@@ -298,9 +204,9 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=config("RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0))
 
 
-def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueue=None):
-    """Claim and send one batch. `enqueue(run_after)` queues a successor task
-    (run_after None = now); without it the caller loops (see send_all)."""
+def send_batch(edition_id: int, *, worker: str | None = None, limit=None):
+    """Claim and send one batch. Queueing what comes next is the caller's:
+    the task chain (tasks.py) or a loop in this process (send_all)."""
     worker = worker or worker_id()
     limit = limit or config("BATCH_SIZE")
     result = BatchResult()
@@ -310,44 +216,11 @@ def send_batch(edition_id: int, *, worker: str | None = None, limit=None, enqueu
     if edition.blocked_at is not None:
         result.blocked = True  # paused until someone resumes it
         return result
-    now = timezone.now()
-    queued_now = False
-    if enqueue is not None:
-        # Keep the chain alive before touching any row: if this process dies,
-        # the successor is already queued (at once when more rows are ready
-        # than this batch takes), and so is a watchdog for when our lease
-        # ends: the successor's own worker may die before it queues the next
-        # one, and only the watchdog (one per edition at a time) is left.
-        ready = len(
-            _claimable(edition_id, now).values_list("pk", flat=True)[: limit + 1]
-        )
-        if ready > limit:
-            enqueue(None)
-            queued_now = True
-        if ready:
-            wake_at(
-                edition_id,
-                now + timedelta(seconds=config("LEASE_SECONDS") + 1),
-                enqueue,
-            )
     ids = claim(edition_id, worker, limit)
     result.claimed = len(ids)
     if ids:
         _send_claimed(edition, ids, worker, result)
-    if finish_if_done(edition_id) or enqueue is None:
-        return result
-    if result.blocked:
-        # Paused: the chain ends here. A person fixes the cause and resumes
-        # (the admin's button, `send_edition --resume ID`), which starts it again.
-        return result
-    if result.stopped or _claimable(edition_id, timezone.now()).exists():
-        # One immediate successor per task at most, or chains would multiply.
-        if not queued_now:
-            enqueue(None)
-    else:
-        when = _next_wakeup(edition_id)
-        if when is not None:
-            wake_at(edition_id, when, enqueue)
+    result.finished = finish_if_done(edition_id)
     return result
 
 
@@ -439,7 +312,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         edition_id=edition.pk, claimed_by=worker, status=D.SENDING
                     ).update(lease_until=timezone.now() + timedelta(seconds=lease))
                     renewed = time.monotonic()
-                    if _paused(edition.pk):  # by another worker, or a person
+                    if is_paused(edition.pk):  # by another worker, or a person
                         result.blocked = True
                         break
                 # Still ours, and the reader still on the list? An unsubscribe
@@ -500,7 +373,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                         )
                         result.blocked = True
                         break
-                    if _paused(edition.pk):
+                    if is_paused(edition.pk):
                         result.blocked = True
                         break
                     continue
@@ -581,10 +454,6 @@ def _mark_sent_again(sql: str, params: list, failed, *, until: float, pk: int):
     )
 
 
-def _paused(edition_id: int) -> bool:
-    return Edition.objects.filter(pk=edition_id, blocked_at__isnull=False).exists()
-
-
 def _refund(ids: list[int], result: BatchResult) -> None:
     """The send paused: the rows that failed for our reasons get their attempt
     back and are due again, as if never tried. One that had just used its
@@ -602,8 +471,6 @@ def _refund(ids: list[int], result: BatchResult) -> None:
 
 
 def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, result):
-    from newsletter import services
-
     kind, code, text = failure.kind, failure.code, failure.text[:1000]
     retry = kind in (TEMPORARY, *OURS)
     if retry and attempts < config("MAX_ATTEMPTS"):
@@ -631,90 +498,14 @@ def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, resu
     if kind == BOUNCE:
         # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):
         # stop mailing it.
-        from newsletter.models import Subscriber
-
         subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
         if subscriber is not None:
-            services.unsubscribe(
+            leaving.unsubscribe(
                 subscriber,
                 edition.newsletter,
                 source=f"SMTP {code} {failure.status}".strip(),
                 status=Subscription.Status.BOUNCED,
             )
-
-
-def pause(edition_id: int, *, reason: str, reply: str, check: str) -> bool:
-    """Stop sending the edition until someone resumes it, and say why.
-
-    Called by the breaker (and for an unusable sender). Every undelivered
-    row stays due; the admin shows the reply and what to check."""
-    paused = Edition.objects.filter(
-        pk=edition_id, status=Edition.Status.SENDING, blocked_at__isnull=True
-    ).update(
-        blocked_at=timezone.now(),
-        blocked_check=check[:300],
-        blocked_reason=reason[:64],
-        blocked_reply=reply[:2000],
-        failure_run=0,
-        failure_reason="",
-        wakeup_at=None,
-    )
-    if paused:
-        logger.error(
-            "Edition %s paused: %s The server replied: %s. Nothing was given up "
-            "and nobody was unsubscribed; fix the cause, then resume it from the "
-            "admin or with `manage.py send_edition --resume %s`.",
-            edition_id,
-            check,
-            reply,
-            edition_id,
-        )
-    return bool(paused)
-
-
-def resume(edition_id: int, *, by: str = "") -> bool:
-    """Resume a paused send: its rows are due at once and its tasks start again.
-
-    False if the edition is not paused. If the cause is still there, the
-    breaker pauses it again after another run; nothing is lost either way."""
-    from newsletter import tasks
-
-    now = timezone.now()
-    with transaction.atomic():
-        edition = (
-            Edition.objects.select_for_update()
-            .filter(pk=edition_id, status=Edition.Status.SENDING)
-            .exclude(blocked_at=None)
-            .first()
-        )
-        if edition is None:
-            return False
-        Edition.objects.filter(pk=edition_id).update(
-            blocked_at=None,
-            blocked_check="",
-            blocked_reason="",
-            blocked_reply="",
-            failure_run=0,
-            failure_reason="",
-            wakeup_at=None,
-        )
-        Delivery.objects.filter(
-            edition_id=edition_id, status=D.PENDING, next_attempt_at__gt=now
-        ).update(next_attempt_at=now)
-        parallel = max(1, config("PARALLEL_BATCHES"))
-        transaction.on_commit(
-            lambda: [
-                tasks.send_edition_batch.enqueue(edition_id) for _ in range(parallel)
-            ]
-        )
-    logger.warning(
-        "Edition %s resumed%s after a pause since %s (%s)",
-        edition_id,
-        f" by {by}" if by else "",
-        edition.blocked_at.isoformat(),
-        edition.blocked_reply,
-    )
-    return True
 
 
 def send_all(edition_id: int, *, worker: str | None = None) -> dict:
@@ -726,7 +517,7 @@ def send_all(edition_id: int, *, worker: str | None = None) -> dict:
         result = send_batch(edition_id, worker=worker)
         for key in ("claimed", "sent", "failed", "retry", "skipped", "released"):
             setattr(total, key, getattr(total, key) + getattr(result, key))
-        if result.stopped or result.blocked or finish_if_done(edition_id):
+        if result.stopped or result.blocked or result.finished:
             break
         edition = (
             Edition.objects.filter(pk=edition_id)
@@ -736,75 +527,8 @@ def send_all(edition_id: int, *, worker: str | None = None) -> dict:
         if edition != Edition.Status.SENDING:
             break
         if not result.claimed:
-            when = _next_wakeup(edition_id)
+            when = next_wakeup(edition_id)
             if when is None:
                 break
             time.sleep(min(max((when - timezone.now()).total_seconds(), 0.05), 60))
     return total.as_dict()
-
-
-class ScheduleError(Exception):
-    """Why an edition cannot be scheduled or sent now, in words for the editor."""
-
-
-def send_test(edition, address: str) -> None:
-    """One copy to `address`, marked [Test], with its links working if the
-    address is a subscriber. Built like the real thing, sent at once."""
-    from newsletter.models import Subscriber
-
-    if edition.is_editable:
-        snapshot = compose.build_snapshot(edition)
-    else:
-        snapshot = edition.snapshot
-    if not snapshot.get("items"):
-        raise EditionEmpty("This edition has no published brief in it yet.")
-    subject, text, html = compose.render(snapshot, placeholder_links())
-    prepared = PreparedEdition(
-        edition, subject=f"[Test] {subject}", text=text, html=html, test=True
-    )
-    subscriber = Subscriber.objects.filter(email=address.strip().lower()).first()
-    to_addr, raw = prepared.personalise(
-        delivery_id=0,
-        subscriber_id=subscriber.pk if subscriber else 0,
-        address=address.strip().lower(),
-    )
-    transport = Transport()
-    try:
-        transport.send(prepared.envelope_from, to_addr, raw)
-    finally:
-        transport.close()
-
-
-def schedule(edition, when) -> None:
-    from newsletter import tasks
-
-    if not edition.is_editable:
-        raise ScheduleError(
-            f"This edition is {edition.get_status_display().lower()}; it cannot be "
-            "scheduled again."
-        )
-    if when <= timezone.now():
-        raise ScheduleError("Choose a time in the future, or use “Send now”.")
-    if not tasks.start_edition.get_backend().supports_defer:
-        raise ScheduleError(
-            "The task backend in use cannot run tasks later (TASKS_BACKEND="
-            f"{settings.TASKS_BACKEND}); use the db or rq backend to schedule."
-        )
-    if not compose.published_items(edition):
-        raise EditionEmpty("Add at least one brief before scheduling.")
-    with transaction.atomic():
-        Edition.objects.filter(pk=edition.pk).update(
-            status=Edition.Status.SCHEDULED, scheduled_at=when
-        )
-        edition.refresh_from_db()
-        stamp = edition.scheduled_at.isoformat()
-        transaction.on_commit(
-            lambda: tasks.start_edition.using(run_after=when).enqueue(edition.pk, stamp)
-        )
-
-
-def unschedule(edition) -> None:
-    Edition.objects.filter(pk=edition.pk, status=Edition.Status.SCHEDULED).update(
-        status=Edition.Status.DRAFT, scheduled_at=None
-    )
-    edition.refresh_from_db()

@@ -1,6 +1,7 @@
 """What happens to subscriptions: signup, confirm, unsubscribe, preferences.
 
-Views, the admin and the CSV import call these; each is one transaction,
+Views, the admin and the CSV import call these (leaving a list is in
+leaving.py, which sending a bounce needs too); each is one transaction,
 records its consent event, and queues its email only once the transaction
 commits (a worker must never look for a row that is not there yet).
 """
@@ -13,8 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from newsletter import tasks
+from newsletter.leaving import LEFT, unsubscribe
 from newsletter.models import (
-    Delivery,
     Edition,
     Newsletter,
     Subscriber,
@@ -24,9 +26,6 @@ from newsletter.models import (
 
 Status = Subscription.Status
 Kind = SubscriptionEvent.Kind
-
-# Coming back from any of these needs a fresh double opt-in.
-_LEFT = (Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED)
 
 
 @dataclass
@@ -38,14 +37,8 @@ class SignupOutcome:
 
 
 def record(subscription, kind, source="", detail="", at=None, edition=None):
-    return SubscriptionEvent.objects.create(
-        subscription=subscription,
-        kind=kind,
-        source=source,
-        detail=detail[:300],
-        created_at=at or timezone.now(),
-        edition=edition,
-    )
+    """A consent event with no status change (see Subscription.move_to)."""
+    return subscription.log(kind, source=source, detail=detail, at=at, edition=edition)
 
 
 def _claim_request_mail(subscriber: Subscriber) -> bool:
@@ -79,8 +72,6 @@ def signup(
     The caller shows the same answer whatever happened here, so nobody can
     learn from the form whether an address is on a list.
     """
-    from newsletter import tasks
-
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(
             email=email, defaults={"name": name[:100]}
@@ -100,20 +91,15 @@ def signup(
             )
             if created:
                 record(subscription, Kind.REQUESTED, source, source_url)
-            elif subscription.status in _LEFT:
-                subscription.status = Status.PENDING
-                subscription.source = source
-                subscription.source_url = source_url
-                subscription.status_changed_at = now
-                subscription.save(
-                    update_fields=[
-                        "status",
-                        "source",
-                        "source_url",
-                        "status_changed_at",
-                    ]
+            elif subscription.status in LEFT:
+                subscription.move_to(
+                    Status.PENDING,
+                    source=source,
+                    detail=source_url,
+                    at=now,
+                    consent_source=source,
+                    consent_url=source_url,
                 )
-                record(subscription, Kind.REQUESTED, source, source_url)
             if subscription.status == Status.CONFIRMED:
                 outcome.already.append(newsletter)
             else:
@@ -135,8 +121,6 @@ def signup(
 
 def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> list:
     """Confirm every pending subscription of `subscriber`; send one welcome."""
-    from newsletter import tasks
-
     with transaction.atomic():
         pending = list(
             Subscription.objects.select_for_update()
@@ -145,70 +129,13 @@ def confirm(subscriber: Subscriber, *, source: str = "confirmation link") -> lis
         )
         now = timezone.now()
         for subscription in pending:
-            subscription.status = Status.CONFIRMED
-            subscription.confirmed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "confirmed_at", "status_changed_at"]
-            )
-            record(subscription, Kind.CONFIRMED, source)
+            subscription.move_to(Status.CONFIRMED, source=source, at=now)
         if pending:
             ids = [s.newsletter_id for s in pending]
             transaction.on_commit(
                 lambda: tasks.send_welcome.enqueue(subscriber.pk, ids)
             )
     return [s.newsletter for s in pending]
-
-
-def unsubscribe(
-    subscriber: Subscriber,
-    newsletter: Newsletter | None = None,
-    *,
-    source: str,
-    status: str = Status.UNSUBSCRIBED,
-    edition: Edition | None = None,
-) -> list[Newsletter]:
-    """Leave one list, or every list when `newsletter` is None. Idempotent.
-
-    `edition`: the edition whose link (or bounce, or complaint) this came
-    from, recorded with the consent event for that edition's results.
-
-    Deliveries still waiting for this person are skipped in the same
-    transaction, and the sender re-checks before each message, so an
-    unsubscribe that lands mid-send stops the mail.
-    """
-    kind = {
-        Status.UNSUBSCRIBED: Kind.UNSUBSCRIBED,
-        Status.BOUNCED: Kind.BOUNCED,
-        Status.COMPLAINED: Kind.COMPLAINED,
-    }[status]
-    with transaction.atomic():
-        subscriptions = Subscription.objects.select_for_update().filter(
-            subscriber=subscriber, status__in=[Status.PENDING, Status.CONFIRMED]
-        )
-        if newsletter is not None:
-            subscriptions = subscriptions.filter(newsletter=newsletter)
-        left = list(subscriptions.select_related("newsletter"))
-        now = timezone.now()
-        for subscription in left:
-            subscription.status = status
-            subscription.unsubscribed_at = now
-            subscription.status_changed_at = now
-            subscription.save(
-                update_fields=["status", "unsubscribed_at", "status_changed_at"]
-            )
-            record(subscription, kind, source, edition=edition)
-        deliveries = Delivery.objects.filter(
-            subscriber=subscriber,
-            status=Delivery.Status.PENDING,
-            edition__status=Edition.Status.SENDING,
-        )
-        if newsletter is not None:
-            deliveries = deliveries.filter(edition__newsletter=newsletter)
-        deliveries.update(
-            status=Delivery.Status.SKIPPED, last_error="Unsubscribed before sending."
-        )
-    return [s.newsletter for s in left]
 
 
 def needs_fresh_opt_in(subscription: Subscription) -> bool:
@@ -247,8 +174,6 @@ def set_preferences(
     that bounced or was marked as spam: it waits for the confirmation email
     sent now (at most one a day, as for signups), listed in "to_confirm".
     """
-    from newsletter import tasks
-
     wanted_ids = {n.pk for n in wanted}
     changed = {"joined": [], "left": [], "to_confirm": []}
     with transaction.atomic():
@@ -268,33 +193,23 @@ def set_preferences(
                         status=Status.CONFIRMED,
                         confirmed_at=now,
                     )
+                    record(subscription, Kind.CONFIRMED, source)
                 elif subscription.status == Status.CONFIRMED:
                     continue
-                elif needs_fresh_opt_in(subscription):
-                    if subscription.status != Status.PENDING:
-                        subscription.status = Status.PENDING
-                        subscription.status_changed_at = now
-                        subscription.source = Subscription.Source.PREFERENCES
-                        subscription.source_url = ""
-                        subscription.save(
-                            update_fields=[
-                                "status",
-                                "status_changed_at",
-                                "source",
-                                "source_url",
-                            ]
-                        )
-                        record(subscription, Kind.REQUESTED, source)
-                    changed["to_confirm"].append(newsletter)
-                    continue
                 else:
-                    subscription.status = Status.CONFIRMED
-                    subscription.confirmed_at = now
-                    subscription.status_changed_at = now
-                    subscription.source = Subscription.Source.PREFERENCES
-                    subscription.source_url = ""
-                    subscription.save()
-                record(subscription, Kind.CONFIRMED, source)
+                    fresh = needs_fresh_opt_in(subscription)
+                    target = Status.PENDING if fresh else Status.CONFIRMED
+                    if subscription.status != target:
+                        subscription.move_to(
+                            target,
+                            source=source,
+                            at=now,
+                            consent_source=Subscription.Source.PREFERENCES,
+                            consent_url="",
+                        )
+                    if fresh:
+                        changed["to_confirm"].append(newsletter)
+                        continue
                 changed["joined"].append(newsletter)
             elif subscription is not None and subscription.status in (
                 Status.PENDING,

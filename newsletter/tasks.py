@@ -3,6 +3,14 @@
 Transactional mail goes through the "default" mailer; editions through the
 "bulk" one (see sending.py). Every task takes ids, not objects, and re-reads
 its rows: by the time it runs the world may have moved on.
+
+An edition's batches form a chain: each task sends one bounded batch
+(sending.py) and keeps the chain going. Before claiming, it queues a
+successor (at once if more rows are ready, otherwise a watchdog at the
+lease's end), so a killed worker's chain resumes when any worker runs again.
+Deferred wake-ups are de-duplicated through Edition.wakeup_at. Starting and
+resuming a send queue the first links; `manage.py send_edition --resume`
+restarts chains too.
 """
 
 import functools
@@ -12,12 +20,14 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from newsletter import emails, mime, sending
-from newsletter.models import Newsletter, Subscriber, Subscription
+from newsletter import emails, mime, pausing, sending, starting, tokens
+from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 from newsletter.transport import BOUNCE, PERMANENT, classify
 from newsroom.db import CONNECTION_ERRORS, describe, retry_on_connection_loss
 
@@ -101,8 +111,6 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
 @task(queue_name="email")
 @_queued_again_if_cut_off
 def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
-    from newsletter import tokens
-
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
         return "subscriber deleted"
@@ -189,8 +197,6 @@ def start_edition(edition_id: int, scheduled_for: str = "") -> str:
 
 
 def _start_edition(edition_id: int, scheduled_for: str) -> str:
-    from newsletter.models import Edition
-
     edition = Edition.objects.filter(pk=edition_id).first()
     if edition is None:
         return "edition deleted"
@@ -202,14 +208,105 @@ def _start_edition(edition_id: int, scheduled_for: str) -> str:
             or edition.scheduled_at != datetime.fromisoformat(scheduled_for)
         ):
             return "rescheduled or cancelled"
-    sending.start(edition_id)
+    start(edition_id)
     return "started"
+
+
+def _queue_batches(edition_id: int) -> None:
+    """The first links of the chain, once the transaction that made the
+    edition sendable commits (a worker must find its rows)."""
+    parallel = max(1, sending.config("PARALLEL_BATCHES"))
+    transaction.on_commit(
+        lambda: [send_edition_batch.enqueue(edition_id) for _ in range(parallel)]
+    )
+
+
+def start(edition_id: int) -> Edition:
+    """Freeze the edition, snapshot its audience, queue the first batches. Idempotent."""
+    with transaction.atomic():
+        edition, began = starting.begin(edition_id)
+        if began:
+            _queue_batches(edition_id)
+    return edition
+
+
+def resume(edition_id: int, *, by: str = "") -> bool:
+    """Resume a paused send: its rows are due at once and its tasks start again.
+
+    False if the edition is not paused. If the cause is still there, the
+    breaker pauses it again after another run; nothing is lost either way."""
+    with transaction.atomic():
+        if not pausing.lift(edition_id, by=by):
+            return False
+        _queue_batches(edition_id)
+    return True
+
+
+def wake_at(edition_id: int, when, enqueue) -> bool:
+    """Queue one deferred look at the edition for `when`, unless one is due sooner."""
+    now = timezone.now()
+    updated = (
+        Edition.objects.filter(pk=edition_id)
+        .filter(
+            Q(wakeup_at__isnull=True) | Q(wakeup_at__gt=when) | Q(wakeup_at__lte=now)
+        )
+        .update(wakeup_at=when)
+    )
+    if updated:
+        enqueue(when)
+    return bool(updated)
+
+
+def chained_batch(edition_id: int, *, enqueue, worker: str | None = None, limit=None):
+    """One batch (sending.send_batch) with the chain kept alive around it.
+
+    `enqueue(run_after)` queues a successor task (run_after None = now)."""
+    limit = limit or sending.config("BATCH_SIZE")
+    edition = Edition.objects.filter(pk=edition_id).first()
+    if edition is None or edition.status != Edition.Status.SENDING:
+        return sending.BatchResult()
+    if edition.blocked_at is not None:
+        return sending.BatchResult(blocked=True)  # until someone resumes it
+    now = timezone.now()
+    # Keep the chain alive before touching any row: if this process dies,
+    # the successor is already queued (at once when more rows are ready
+    # than this batch takes), and so is a watchdog for when our lease
+    # ends: the successor's own worker may die before it queues the next
+    # one, and only the watchdog (one per edition at a time) is left.
+    ready = len(
+        sending.claimable(edition_id, now).values_list("pk", flat=True)[: limit + 1]
+    )
+    queued_now = ready > limit
+    if queued_now:
+        enqueue(None)
+    if ready:
+        wake_at(
+            edition_id,
+            now + timedelta(seconds=sending.config("LEASE_SECONDS") + 1),
+            enqueue,
+        )
+    result = sending.send_batch(edition_id, worker=worker, limit=limit)
+    if result.finished:
+        return result
+    if result.blocked:
+        # Paused: the chain ends here. A person fixes the cause and resumes
+        # (the admin's button, `send_edition --resume ID`), which starts it again.
+        return result
+    if result.stopped or sending.claimable(edition_id, timezone.now()).exists():
+        # One immediate successor per task at most, or chains would multiply.
+        if not queued_now:
+            enqueue(None)
+    else:
+        when = sending.next_wakeup(edition_id)
+        if when is not None:
+            wake_at(edition_id, when, enqueue)
+    return result
 
 
 @task(queue_name="email")
 @_queued_again_if_cut_off
 def send_edition_batch(edition_id: int) -> dict:
-    """One bounded batch of an edition; the chain re-queues itself (sending.py)."""
+    """One bounded batch of an edition; the chain re-queues itself (chained_batch)."""
     backend = send_edition_batch.get_backend()
     if not backend.supports_defer:
         # The immediate backend runs tasks inline: loop here rather than
@@ -222,11 +319,14 @@ def send_edition_batch(edition_id: int) -> dict:
         else:
             send_edition_batch.using(run_after=run_after).enqueue(edition_id)
 
-    return sending.send_batch(edition_id, enqueue=enqueue).as_dict()
+    return chained_batch(edition_id, enqueue=enqueue).as_dict()
 
 
 @task(queue_name="default")
 def import_subscribers(import_id: int) -> dict:
+    # Imported here, not at the top: an import signs people up, and signing
+    # up queues their confirmations through this module (imports → services
+    # → tasks), so a top-level import would be a cycle.
     from newsletter import imports
 
     return imports.run(import_id)

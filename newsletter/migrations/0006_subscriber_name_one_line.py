@@ -12,7 +12,7 @@ import newsletter.models.lists
 
 
 def _is_control(char: str) -> bool:
-    # Frozen here (lists.has_control_characters, mime.one_line): a migration
+    # Frozen here (lists.has_control_characters, lists.one_line): a migration
     # keeps its meaning whatever the code becomes.
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 

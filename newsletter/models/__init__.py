@@ -9,6 +9,7 @@ from newsletter.models.lists import (
     Subscription,
     SubscriptionEvent,
     normalize_email,
+    one_line,
     validate_one_line,
 )
 from newsletter.models.tracking import Click, Open, TrackedLink
@@ -26,5 +27,6 @@ __all__ = [
     "SubscriptionEvent",
     "TrackedLink",
     "normalize_email",
+    "one_line",
     "validate_one_line",
 ]

@@ -65,7 +65,7 @@ class Edition(models.Model):
         help_text="When a deferred send task is due to look at this edition "
         "again (retries, a dead worker's lease); at most one is queued.",
     )
-    # A send the breaker paused (newsletter/breaker.py, sending.pause): when,
+    # A send the breaker paused (newsletter/breaker.py, pausing.pause): when,
     # which check tripped, the reason it counted ("550 5.7.1", "connection",
     # "sender") and the server's reply. Cleared when someone resumes it.
     blocked_at = models.DateTimeField(null=True, blank=True, editable=False)

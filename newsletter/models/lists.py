@@ -15,10 +15,21 @@ ONE_LINE = (
 )
 
 
+def is_control(char: str) -> bool:
+    """A line break or other control: never wanted in a name or a subject,
+    and in a mail header it would start a header of its own."""
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+
+
 def has_control_characters(value: str) -> bool:
-    """Line breaks and other controls: never wanted in a name or a subject,
-    and in a mail header they would start a header of their own."""
-    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value or "")
+    return any(is_control(c) for c in value or "")
+
+
+def one_line(value: str) -> str:
+    """`value` fit for a header: controls become spaces. What the validator
+    below refuses on the way in, this repairs on the way out, for whatever
+    was stored before (or around) that rule."""
+    return " ".join("".join(" " if is_control(c) else c for c in value).split())
 
 
 def validate_one_line(value: str) -> None:
@@ -240,6 +251,64 @@ class Subscription(models.Model):
     def is_confirmed(self) -> bool:
         return self.status == self.Status.CONFIRMED
 
+    def move_to(
+        self,
+        status: str,
+        *,
+        source: str,
+        detail: str = "",
+        at=None,
+        edition=None,
+        kind: str | None = None,
+        consent_source: str | None = None,
+        consent_url: str | None = None,
+    ) -> "SubscriptionEvent":
+        """Put the subscription in `status` and log it in the consent history.
+
+        The one way a status changes, so the status, its timestamps and the
+        event that explains them never disagree. `source` and `detail` are
+        the event's (who or what did it); `consent_source`/`consent_url`,
+        when given, replace the subscription's own record of where consent
+        was asked. `kind` is for an event that is not named after the status
+        (an import vouches for consent: IMPORTED, not CONFIRMED).
+        """
+        at = at or timezone.now()
+        self.status = status
+        self.status_changed_at = at
+        fields = ["status", "status_changed_at"]
+        if status == self.Status.CONFIRMED:
+            self.confirmed_at = at
+            fields.append("confirmed_at")
+        elif status != self.Status.PENDING:
+            self.unsubscribed_at = at
+            fields.append("unsubscribed_at")
+        if consent_source is not None:
+            self.source = consent_source
+            fields.append("source")
+        if consent_url is not None:
+            self.source_url = consent_url
+            fields.append("source_url")
+        # A row the admin is adding has nothing to update yet.
+        self.save(update_fields=fields if self.pk else None)
+        return self.log(
+            kind or SubscriptionEvent.KIND_OF_STATUS[status],
+            source=source,
+            detail=detail,
+            at=at,
+            edition=edition,
+        )
+
+    def log(self, kind, *, source="", detail="", at=None, edition=None):
+        """Add an event to the consent history without changing the status."""
+        return SubscriptionEvent.objects.create(
+            subscription=self,
+            kind=kind,
+            source=source,
+            detail=detail[:300],
+            edition=edition,
+            created_at=at or timezone.now(),
+        )
+
 
 class SubscriptionEvent(models.Model):
     """An append-only record of consent: who asked, confirmed or left, and when.
@@ -257,6 +326,15 @@ class SubscriptionEvent(models.Model):
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Marked as spam"
         IMPORTED = "imported", "Imported"
+
+    # The event a change to each status writes (Subscription.move_to).
+    KIND_OF_STATUS = {
+        Subscription.Status.PENDING: Kind.REQUESTED,
+        Subscription.Status.CONFIRMED: Kind.CONFIRMED,
+        Subscription.Status.UNSUBSCRIBED: Kind.UNSUBSCRIBED,
+        Subscription.Status.BOUNCED: Kind.BOUNCED,
+        Subscription.Status.COMPLAINED: Kind.COMPLAINED,
+    }
 
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, related_name="events"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Article
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import Click, Delivery, SubscriptionEvent, TrackedLink
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 
@@ -37,7 +37,7 @@ def test_the_results_of_a_sent_edition(admin_page, docshot, settings):
     edition = make_edition(
         daily, briefs, subject="Defence ties, steady rates and a chip squeeze"
     )
-    sending.start(edition.pk)
+    tasks.start(edition.pk)
     edition.refresh_from_db()
     links = list(TrackedLink.objects.filter(edition=edition))
     # Readers click over two days, most in the first hours.

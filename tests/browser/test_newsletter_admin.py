@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.models import Article
-from newsletter import sending
+from newsletter import pausing, sending, tasks
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
@@ -30,7 +30,7 @@ def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
     daily = default_newsletter()
     make_audience(daily, 6)
     edition = make_edition(daily, [make_brief()], subject="Live progress")
-    sending.start(edition.pk)
+    tasks.start(edition.pk)
     page = admin_page
     page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
     panel = page.locator(".nl-progress")
@@ -57,13 +57,13 @@ def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, se
     daily = default_newsletter()
     make_audience(daily, 6)
     edition = make_edition(daily, [make_brief()], subject="Paused send")
-    sending.start(edition.pk)
+    tasks.start(edition.pk)
     page = admin_page
     page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
     assert page.locator(".nl-blocked").count() == 0
 
     # The breaker trips in a worker while the editor watches the page.
-    sending.pause(
+    pausing.pause(
         edition.pk,
         reason="550 5.7.1",
         reply="550 5.7.1 Relaying denied",

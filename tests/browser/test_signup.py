@@ -134,7 +134,7 @@ def test_the_subscriber_pages_have_no_accessibility_violations(
 ):
     import json
 
-    from newsletter import sending, tokens
+    from newsletter import starting, tokens
     from newsletter.models import Edition
     from tests.newsletter.factories import make_edition, make_subscriber
     from tests.reader_pages import require_axe
@@ -144,7 +144,7 @@ def test_the_subscriber_pages_have_no_accessibility_violations(
     pending = make_subscriber("new@example.com", newsletters=[daily], status="pending")
     reader = make_subscriber("ada@example.com", newsletters=[daily])
     edition = make_edition(daily, [make_brief(sections=3, bullets=2)])
-    sending.freeze(edition)
+    starting.freeze(edition)
     edition.status = Edition.Status.SENT
     edition.save()
     urls = [

@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 
-from newsletter import sending
+from newsletter import sending, tasks
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief, make_user
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
@@ -87,7 +87,7 @@ class SentEditionPageTests(EditionPageTestCase):
     def setUp(self):
         super().setUp()
         make_audience(self.daily, 5)
-        sending.start(self.edition.pk)  # on-commit tasks do not run: nothing sends
+        tasks.start(self.edition.pk)  # on-commit tasks do not run: nothing sends
         ids = list(
             Delivery.objects.filter(edition=self.edition)
             .order_by("pk")
@@ -174,7 +174,7 @@ class SentEditionPageTests(EditionPageTestCase):
             return len(captured)
 
         longer = make_edition(self.daily, [make_brief() for _ in range(6)])
-        sending.start(longer.pk)
+        tasks.start(longer.pk)
         Delivery.objects.filter(edition=longer).update(status="sent")
         sending.finish_if_done(longer.pk)
         queries(self.url)  # caches warm (content types, the site's categories)
@@ -187,7 +187,7 @@ class SentEditionPageTests(EditionPageTestCase):
 class SendingEditionPageTests(EditionPageTestCase):
     def test_a_send_in_progress_is_read_only_and_follows_the_ledger(self):
         make_audience(self.daily, 2)
-        sending.start(self.edition.pk)  # nothing sends: both stay pending
+        tasks.start(self.edition.pk)  # nothing sends: both stay pending
         page = self.client.get(self.url)
         self.assertContains(page, "data-progress-url=")
         self.assertContains(

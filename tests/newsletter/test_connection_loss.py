@@ -43,7 +43,7 @@ class ConnectionLossTests(TransactionTestCase):
         self.readers = make_audience(self.daily, 5)
         self.edition = make_edition(self.daily, [make_brief()])
         with self.settings(TASKS=DUMMY):
-            sending.start(self.edition.pk)
+            tasks.start(self.edition.pk)
 
     def received(self) -> Counter:
         return Counter(message.to[0] for message in mail.outbox)

@@ -23,7 +23,7 @@ from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from newsletter import privacy, sending, services, tokens
+from newsletter import privacy, sending, services, tasks, tokens
 from newsletter.models import (
     Delivery,
     Edition,
@@ -49,7 +49,7 @@ D = Delivery.Status
 
 
 def send(edition):
-    sending.start(edition.pk)
+    tasks.start(edition.pk)
     edition.refresh_from_db()
     return edition
 
@@ -62,7 +62,7 @@ class NewsletterDeletionTests(SMTPTestMixin, TestCase):
         make_audience(self.weekly, 3)
         with self.captureOnCommitCallbacks(execute=True):
             self.edition = make_edition(self.weekly, [make_brief()])
-            sending.start(self.edition.pk)
+            tasks.start(self.edition.pk)
         self.edition.refresh_from_db()
 
     def history(self):

@@ -7,7 +7,7 @@ import smtplib
 
 from django.test import Client, TestCase
 
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import Delivery, Edition, Subscriber, Subscription
 from tests.factories import label, make_article, make_bullet, make_section
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
@@ -98,7 +98,7 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
 
     def send(self, edition):
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         edition.refresh_from_db()
         return edition
 
@@ -254,7 +254,7 @@ class PlainTextStaysPlainTests(SMTPTestMixin, TestCase):
             daily, [article], subject="Q&A: rates 'hold' <b>again</b>"
         )
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
             Client().post(
                 "/newsletter/", {"email": "new@example.com", "source": "footer"}
             )

@@ -177,9 +177,9 @@ class MarkupIsTextEverywhereTests(SMTPTestMixin, TestCase):
 
     def test_the_archive_shows_subjects_and_names_as_text(self):
         with self.captureOnCommitCallbacks(execute=True):
-            from newsletter import sending
+            from newsletter import tasks
 
-            sending.start(self.edition.pk)
+            tasks.start(self.edition.pk)
         for url in (
             "/newsletter/archive/",
             "/newsletter/archive/hostile/",
@@ -247,10 +247,10 @@ class MarkupIsTextEverywhereTests(SMTPTestMixin, TestCase):
             self.assertIn("&lt;b&gt;list&lt;/b&gt;", html)
 
     def test_an_edition_keeps_its_subject_verbatim_and_its_html_escaped(self):
-        from newsletter import sending
+        from newsletter import tasks
 
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(self.edition.pk)
+            tasks.start(self.edition.pk)
         message = parse(self.sink.to("ada@example.com")[0].raw)
         tried()
         self.assertEqual(message["Subject"], payload("subject", 200))
@@ -295,7 +295,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
         return INJECTIONS
 
     def test_a_list_name_or_subject_cannot_add_headers_to_any_mail(self):
-        from newsletter import sending
+        from newsletter import tasks
 
         # Stored past the admin's checks (an older row, a shell, an import).
         for value in self.injections():
@@ -318,7 +318,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
                 with self.captureOnCommitCallbacks(execute=True):
                     services.confirm(reader)
                 with self.captureOnCommitCallbacks(execute=True):
-                    sending.start(edition.pk)
+                    tasks.start(edition.pk)
                 # Confirmation, welcome, edition: each with its own headers only.
                 self.assertEqual(len(self.sink.messages), 3, self.sent_headers())
                 self.assert_no_injected_header()
@@ -327,7 +327,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
                 self.assertEqual(str(edition_mail["Subject"]), one_line(value))
 
     def test_a_stored_sender_cannot_add_headers(self):
-        from newsletter import sending
+        from newsletter import sending, tasks
 
         make_subscriber("ada@example.com", newsletters=[self.daily])
         for value in self.injections():
@@ -345,7 +345,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
                     )
                     edition = make_edition(self.daily, [make_brief()])
                     with self.settings(TASKS=DUMMY_TASKS):
-                        sending.start(edition.pk)
+                        tasks.start(edition.pk)
                     sending.send_batch(edition.pk, worker="w")
                     self.assert_no_injected_header()
                     if not self.sink.messages:
@@ -357,7 +357,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
     def test_a_stored_name_with_line_breaks_still_gets_the_edition_safely(self):
         """A name stored past the checks (an older row, a shell) neither adds
         a header nor costs its reader the edition: it goes out on one line."""
-        from newsletter import sending
+        from newsletter import tasks
 
         for value in self.injections():
             tried()
@@ -371,7 +371,7 @@ class HeaderInjectionTests(SMTPTestMixin, TestCase):
                 make_subscriber("ada@example.com", newsletters=[self.daily], name=value)
                 edition = make_edition(self.daily, [make_brief()])
                 with self.captureOnCommitCallbacks(execute=True):
-                    sending.start(edition.pk)
+                    tasks.start(edition.pk)
                 self.assertEqual(Delivery.objects.get().status, Delivery.Status.SENT)
                 self.assertEqual(len(self.sink.messages), 1)
                 self.assert_no_injected_header()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.test import TestCase
 
-from newsletter import sending, tokens
+from newsletter import starting, tokens
 from newsletter.models import Edition
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
@@ -27,7 +27,7 @@ class NewsletterPagesHtmlTests(TestCase):
         edition = make_edition(
             daily, [make_brief(sections=3, bullets=2)], intro="<p>Hi.</p>"
         )
-        sending.freeze(edition)
+        starting.freeze(edition)
         edition.status = Edition.Status.SENT
         edition.save()
         return {

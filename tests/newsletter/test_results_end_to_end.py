@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 
-from newsletter import sending
+from newsletter import tasks
 from newsletter.models import Delivery, Edition
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 from tests.newsletter.test_tracking import BROWSER, REPORT, brief_with_outside_link
@@ -67,7 +67,7 @@ def html_of(raw: bytes) -> str:
 class ResultsEndToEndTests(SMTPTestMixin, TestCase):
     def send(self, edition) -> None:
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         edition.refresh_from_db()
         self.assertEqual(edition.status, Edition.Status.SENT)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from newsletter import mime, sending, services, tokens, transport
+from newsletter import mime, sending, services, starting, tasks, tokens, transport
 from newsletter.models import (
     Delivery,
     Edition,
@@ -51,7 +51,7 @@ class PreparedEditionTests(TestCase):
             [make_brief(sections=3, bullets=4)],
             subject="Déjà vu: ports reopen",
         )
-        sending.freeze(self.edition)
+        starting.freeze(self.edition)
         self.edition.save()
         self.prepared = mime.PreparedEdition.for_edition(self.edition)
 
@@ -154,7 +154,7 @@ class LedgerTests(SMTPTestMixin, TestCase):
     def start(self, edition=None):
         edition = edition or make_edition(self.daily, [self.brief])
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         edition.refresh_from_db()
         return edition
 
@@ -258,7 +258,7 @@ class LedgerTests(SMTPTestMixin, TestCase):
 
     def start_without_sending(self, edition):
         with self.settings(TASKS=DUMMY):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
 
     def test_an_unsubscribe_after_the_rows_were_claimed_still_stops_the_message(self):
         readers = make_audience(self.daily, 3)
@@ -390,7 +390,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         make_audience(daily, 3)
         edition = make_edition(daily, [make_brief()])
         with self.settings(TASKS=DUMMY):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_batch(edition.pk, worker="w")
         self.assertEqual((result.claimed, result.released, result.sent), (3, 3, 0))
@@ -408,7 +408,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         self.assertEqual(sending.send_batch(edition.pk, worker="w").claimed, 0)
         # Fixed and resumed: everyone gets it.
         with self.captureOnCommitCallbacks(execute=True):
-            self.assertTrue(sending.resume(edition.pk))
+            self.assertTrue(tasks.resume(edition.pk))
         with self.captureOnCommitCallbacks(execute=True):
             sending.send_all(edition.pk)
         self.assertEqual(self.sink.count(), 3)
@@ -418,7 +418,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         make_audience(daily, 2)
         edition = make_edition(daily, [make_brief()])
         with self.settings(TASKS=DUMMY):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_all(edition.pk)
         self.assertEqual((result["sent"], result["released"]), (0, 2))
@@ -445,7 +445,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
 
     def start(self):
         with self.captureOnCommitCallbacks(execute=True):
-            sending.start(self.edition.pk)
+            tasks.start(self.edition.pk)
         self.edition.refresh_from_db()
 
     def assert_nobody_unsubscribed_and_nothing_burned(self):
@@ -473,7 +473,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
         # The relay takes mail again; the send is resumed and finishes.
         self.sink.data_replies.clear()
         with self.captureOnCommitCallbacks(execute=True):
-            sending.resume(self.edition.pk)
+            tasks.resume(self.edition.pk)
         self.edition.refresh_from_db()
         self.assertEqual(self.edition.status, Edition.Status.SENT)
         self.assertEqual(self.edition.sent_count, 30)
@@ -487,7 +487,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
         """The edition sent in this process with these NEWSLETTER settings."""
         with self.settings(NEWSLETTER={**django_settings.NEWSLETTER, **settings}):
             with self.captureOnCommitCallbacks(execute=True):
-                sending.start(self.edition.pk)
+                tasks.start(self.edition.pk)
         self.edition.refresh_from_db()
 
     def refusals(self):
@@ -528,7 +528,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
         self.start()
         first = self.edition.blocked_at
         with self.captureOnCommitCallbacks(execute=True):
-            self.assertTrue(sending.resume(self.edition.pk))
+            self.assertTrue(tasks.resume(self.edition.pk))
         self.edition.refresh_from_db()
         self.assertTrue(self.edition.is_blocked)
         self.assertGreater(self.edition.blocked_at, first)
@@ -538,8 +538,8 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
         # Not paused: nothing to resume.
         self.sink.rcpt_replies.clear()
         with self.captureOnCommitCallbacks(execute=True):
-            sending.resume(self.edition.pk)
-        self.assertFalse(sending.resume(self.edition.pk))
+            tasks.resume(self.edition.pk)
+        self.assertFalse(tasks.resume(self.edition.pk))
         self.edition.refresh_from_db()
         self.assertEqual((self.edition.status, self.edition.sent_count), ("sent", 30))
 

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.test import Client, TestCase, override_settings
 
-from newsletter import privacy, sending, tokens, tracking
+from newsletter import privacy, tasks, tokens, tracking
 from newsletter.models import (
     Click,
     Open,
@@ -52,7 +52,7 @@ def send(edition) -> dict[str, bytes]:
     """Send for real (tasks inline, the locmem mailer): raw message per address."""
     mail.outbox.clear()
     with TestCase.captureOnCommitCallbacks(execute=True):
-        sending.start(edition.pk)
+        tasks.start(edition.pk)
     return {m.to[0]: m.raw for m in mail.outbox}
 
 

@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 AUDIENCE = 400
 
 SETUP = f"""
-from newsletter import sending
+from newsletter import sending, tasks
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 newsletter = default_newsletter()
 make_audience(newsletter, {AUDIENCE})
 edition = make_edition(newsletter, [make_brief(sections=3, bullets=3)])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 """
 
 

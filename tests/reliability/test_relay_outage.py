@@ -98,7 +98,7 @@ def test_a_relay_refusing_everything_pauses_the_send_and_loses_nobody(
     ids = shell(
         env,
         f"""
-from newsletter import sending
+from newsletter import sending, tasks
 from tests.factories import make_brief, make_user
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 newsletter = make_newsletter(name="Outage", slug="outage")
@@ -107,7 +107,7 @@ user = make_user("chief", superuser=True)
 user.set_password("{PASSWORD}")
 user.save()
 edition = make_edition(newsletter, [make_brief(sections=2, bullets=2, slug="outage")])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
 """,
     )

@@ -61,13 +61,13 @@ def seed(env, slug: str, audience: int) -> dict:
     return shell(
         env,
         f"""
-from newsletter import sending
+from newsletter import sending, tasks
 from tests.factories import make_brief
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 newsletter = make_newsletter(name="{slug}", slug="{slug}")
 make_audience(newsletter, {audience}, domain="{slug}.example")
 edition = make_edition(newsletter, [make_brief(sections=3, bullets=3, slug="{slug}")])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
 """,
     )
@@ -332,7 +332,7 @@ def test_temporary_failures_are_retried_with_backoff_and_gone_mailboxes_are_not(
         env,
         f"""
 from django.utils import timezone
-from newsletter import sending
+from newsletter import sending, tasks
 from newsletter.models import Subscriber, Subscription
 from tests.factories import make_brief
 from tests.newsletter.factories import make_edition, make_newsletter
@@ -345,7 +345,7 @@ for address in {everyone!r}:
         confirmed_at=timezone.now(),
     )
 edition = make_edition(newsletter, [make_brief(slug="faults")])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 result = {{"edition": edition.pk, "newsletter": newsletter.pk}}
 """,
     )
@@ -568,7 +568,7 @@ class ChainRecoveryTests(TestCase):
     watchdog is then all that keeps the send going."""
 
     def test_a_batch_that_queues_its_successor_also_leaves_a_watchdog(self):
-        from newsletter import sending
+        from newsletter import tasks
         from tests.factories import make_brief
         from tests.newsletter.factories import (
             default_newsletter,
@@ -580,10 +580,10 @@ class ChainRecoveryTests(TestCase):
         make_audience(newsletter, 5)
         edition = make_edition(newsletter, [make_brief()])
         with self.settings(TASKS=DUMMY_TASKS):
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
         queued = []
         with self.settings(MAILERS=LOCMEM_MAILERS):
-            sending.send_batch(edition.pk, worker="w", limit=2, enqueue=queued.append)
+            tasks.chained_batch(edition.pk, worker="w", limit=2, enqueue=queued.append)
         self.assertIn(None, queued)  # the next batch, at once
         watchdogs = [when for when in queued if when is not None]
         self.assertEqual(len(watchdogs), 1)
@@ -593,7 +593,7 @@ class ChainRecoveryTests(TestCase):
             self.settings(MAILERS=LOCMEM_MAILERS),
             time_machine.travel(watchdogs[0] + timedelta(seconds=1)),
         ):
-            while sending.send_batch(edition.pk, enqueue=lambda when: None).claimed:
+            while tasks.chained_batch(edition.pk, enqueue=lambda when: None).claimed:
                 pass
         edition.refresh_from_db()
         self.assertEqual((edition.status, edition.sent_count), ("sent", 5))

@@ -29,13 +29,13 @@ SECOND_AUDIENCE = 20
 
 
 SECOND_EDITION = f"""
-from newsletter import sending
+from newsletter import sending, tasks
 from tests.factories import make_brief
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 newsletter = make_newsletter(name="After", slug="after")
 make_audience(newsletter, {SECOND_AUDIENCE}, domain="after.example")
 edition = make_edition(newsletter, [make_brief(slug="after")])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 result = edition.pk
 """
 
@@ -78,13 +78,13 @@ def test_the_worker_survives_its_database_connections_being_dropped_mid_send(
     edition = shell(
         env,
         f"""
-from newsletter import sending
+from newsletter import sending, tasks
 from tests.factories import make_brief
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 newsletter = make_newsletter(name="Dropped", slug="dropped")
 make_audience(newsletter, {AUDIENCE}, domain="dropped.example")
 edition = make_edition(newsletter, [make_brief(sections=3, bullets=3, slug="dropped")])
-sending.start(edition.pk)
+tasks.start(edition.pk)
 result = edition.pk
 """,
     )

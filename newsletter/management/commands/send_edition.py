@@ -101,7 +101,7 @@ class Command(BaseCommand):
             if dry_run:
                 transaction.set_rollback(True)
                 return
-        sending.start(edition.pk)
+        tasks.start(edition.pk)
         if wait:
             result = sending.send_all(edition.pk)
             edition.refresh_from_db()
@@ -153,7 +153,7 @@ class Command(BaseCommand):
             status=Edition.Status.SCHEDULED, scheduled_at__lte=now
         )
         for edition in due:
-            sending.start(edition.pk)
+            tasks.start(edition.pk)
             self.stdout.write(
                 f"Started scheduled edition #{edition.pk} “{edition.subject}”."
             )
@@ -197,7 +197,7 @@ class Command(BaseCommand):
                 f"Edition #{edition.pk} is {edition.get_status_display().lower()}, "
                 "not being sent: there is nothing to resume."
             )
-        if not sending.resume(edition.pk, by="send_edition --resume"):
+        if not tasks.resume(edition.pk, by="send_edition --resume"):
             # Not paused: restart its tasks, as for a dead worker's send.
             tasks.send_edition_batch.enqueue(edition.pk)
         if not wait:

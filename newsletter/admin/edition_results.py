@@ -1,4 +1,4 @@
-"""The edition's results page in the admin and its CSV (views EditionAdmin routes).
+"""The edition's results page in the admin and its CSV (EditionViews routes them).
 
 The figures come from newsletter/results.py, as for `manage.py
 edition_report`. The chart of the first 48 hours is an SVG drawn here: no
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from newsletter import results
+from newsletter.exports import _cell
 
 WIDTH, HEIGHT = 960, 240
 TOP, BOTTOM, LEFT = 26, 28, 4
@@ -58,24 +59,24 @@ def chart(hourly: list[int], started_at) -> dict:
 
 
 def results_context(model_admin, request, edition) -> dict:
+    """`model_admin`: the EditionAdmin (an AdminPageMixin)."""
     figures = results.edition_results(edition)
     top = max((link.clicks for link in figures.links), default=0)
     links = [
         {"figures": link, "share": round(100 * link.clicks / top) if top else 0}
         for link in figures.links
     ]
-    return {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": f"Results: {edition.subject}",
-        "original": edition,
-        "edition": edition,
-        "results": figures,
-        "links": links,
-        "chart": chart(figures.hourly_clicks, figures.started_at),
-        "burst_seconds": results.setting("SCANNER_BURST_SECONDS", 2),
-        "after_send_minutes": results.setting("SCANNER_AFTER_SEND_SECONDS", 600) // 60,
-    }
+    return model_admin.page_context(
+        request,
+        f"Results: {edition.subject}",
+        original=edition,
+        edition=edition,
+        results=figures,
+        links=links,
+        chart=chart(figures.hourly_clicks, figures.started_at),
+        burst_seconds=results.setting("SCANNER_BURST_SECONDS", 2),
+        after_send_minutes=results.setting("SCANNER_AFTER_SEND_SECONDS", 600) // 60,
+    )
 
 
 def results_view(model_admin, request, edition):
@@ -86,15 +87,7 @@ def results_view(model_admin, request, edition):
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def results_csv_view(model_admin, request, edition):
+def results_csv_view(edition):
     """The per-link table, for a spreadsheet."""
     figures = results.edition_results(edition)
     out = io.StringIO()
