@@ -178,14 +178,6 @@ class PreparedEdition:
         )
         self.tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
 
-    def message_id(self, delivery_id: int, subscriber_id: int) -> str:
-        """The reader's Message-ID: the same on every attempt, and kept on
-        the ledger row, where a provider's report about it finds the row."""
-        return (
-            f"<{self.edition_id}.{delivery_id}."
-            f"{int_to_base36(subscriber_id)}@{self.domain}>"
-        )
-
     def personalise(
         self, *, delivery_id: int, subscriber_id: int, address: str, name: str = ""
     ) -> tuple[str, bytes]:
@@ -210,7 +202,8 @@ class PreparedEdition:
         )
         personal = (
             f"To: {to_header}\r\n"
-            f"Message-ID: {self.message_id(delivery_id, subscriber_id)}\r\n"
+            f"Message-ID: <{self.edition_id}.{delivery_id}."
+            f"{int_to_base36(subscriber_id)}@{self.domain}>\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n\r\n"
         ).encode("ascii")
         values = {

@@ -242,8 +242,7 @@ def _hot_sql() -> tuple[str, str]:
     )
     sent = (
         f"UPDATE {delivery} SET status = %s, sent_at = %s, smtp_code = 250, "
-        "claimed_by = '', lease_until = NULL, last_error = '', message_id = %s "
-        "WHERE id = %s"
+        "claimed_by = '', lease_until = NULL, last_error = '' WHERE id = %s"
     )
     return check, sent
 
@@ -381,7 +380,6 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
                 params = [
                     D.SENT,
                     connection.ops.adapt_datetimefield_value(timezone.now()),
-                    prepared.message_id(pk, subscriber_id),
                     pk,
                 ]
                 try:
