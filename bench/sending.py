@@ -168,7 +168,9 @@ def step_prepare(small: int, big: int, rounds: int, briefs: int) -> None:
     start = 0
     for label, size, count in (("small", small, 1), ("big", big, rounds)):
         newsletter = Newsletter.objects.create(
-            name=f"Bench {label}", slug=f"bench-{label}"
+            name=f"Bench {label}",
+            slug=f"bench-{label}",
+            track_clicks=os.environ.get("BENCH_CLICK_TRACKING", "1") == "1",
         )
         people = Subscriber.objects.bulk_create(
             (Subscriber(email=f"reader{start + i}@example.com") for i in range(size)),
@@ -227,11 +229,47 @@ def step_limit(edition_id: int, count: int) -> None:
     smtp = smtplib.SMTP(options["host"], options["port"], timeout=20)
     smtp.ehlo()
     started = time.perf_counter()
+    cpu = time.process_time()
     for _ in range(count):
         smtp.sendmail(prepared.envelope_from, [to_addr], raw)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     smtp.quit()
-    out(json.dumps({"seconds": elapsed, "bytes": len(raw)}))
+    out(
+        json.dumps(
+            {
+                "seconds": elapsed,
+                "cpu_us": cpu / count * 1e6,
+                "bytes": len(raw),
+                "personalise_us": personalise_cpu(edition, prepared),
+            }
+        )
+    )
+
+
+def personalise_cpu(edition, tracked) -> dict:
+    """CPU per reader of building their message, with the edition's links
+    tracked and with the same edition untracked: the cost tracking adds to
+    each message, measured in CPU time (a busy machine slows wall-clock
+    rates, not this much)."""
+    from newsletter import compose, mime
+    from newsletter.mime import placeholder_links
+
+    subject, text, html = compose.render(edition.snapshot, placeholder_links())
+    untracked = mime.PreparedEdition(edition, subject=subject, text=text, html=html)
+    timings = {}
+    for label, prepared in (("tracked", tracked), ("untracked", untracked)):
+        best = None
+        for _ in range(3):
+            cpu = time.process_time()
+            for reader in range(1, 5001):
+                prepared.personalise(
+                    delivery_id=reader, subscriber_id=reader, address="r@example.com"
+                )
+            spent = (time.process_time() - cpu) / 5000 * 1e6
+            best = spent if best is None else min(best, spent)
+        timings[label] = best
+    return timings
 
 
 def step_start(edition_id: int) -> None:
@@ -290,6 +328,7 @@ def step_click_paths(edition_id: int, count: int) -> None:
             },
         )
         for i, reader in enumerate(readers)
+        if links
     ]
     out(json.dumps({"paths": paths, "links": len(links)}))
 
@@ -394,8 +433,9 @@ def run_clicks(args, workdir: Path, env: dict, edition_id: int) -> dict:
     return results
 
 
-def run_worker(env) -> tuple[float, int]:
-    """The task worker in batch mode until the queue is empty: (seconds, peak RSS KB)."""
+def run_worker(env) -> tuple[float, int, float]:
+    """The task worker in batch mode until the queue is empty:
+    (seconds, peak RSS KB, CPU seconds)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [
@@ -427,7 +467,11 @@ def run_worker(env) -> tuple[float, int]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"the worker exited with {process.returncode}")
-    return time.perf_counter() - started, usage.ru_maxrss
+    return (
+        time.perf_counter() - started,
+        usage.ru_maxrss,
+        usage.ru_utime + usage.ru_stime,
+    )
 
 
 def run(args) -> dict:
@@ -435,12 +479,13 @@ def run(args) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     sink = Sink(workdir)
     env = bench_env(workdir, sink.port)
+    env["BENCH_CLICK_TRACKING"] = "0" if args.no_click_tracking else "1"
     me = ["-m", "bench.sending"]
 
     def send(edition: int) -> dict:
         before = sink.settle()
         django(env, *me, "_start", str(edition))
-        wall, rss = run_worker(env)
+        wall, rss, cpu = run_worker(env)
         after = sink.settle()
         outcome = json.loads(
             django(env, *me, "_result", str(edition)).strip().splitlines()[-1]
@@ -448,6 +493,7 @@ def run(args) -> dict:
         outcome.update(
             wall=wall,
             rss_kb=rss,
+            cpu=cpu,
             received=after["messages"] - before["messages"],
             connections=after["connections"] - before["connections"],
         )
@@ -503,7 +549,9 @@ def run(args) -> dict:
         .splitlines()[-1]
     )["links"]
     clicks = (
-        run_clicks(args, workdir, env, editions["big"][0]) if args.click_seconds else {}
+        run_clicks(args, workdir, env, editions["big"][0])
+        if args.click_seconds and not args.no_click_tracking
+        else {}
     )
     return {
         "limits": limits,
@@ -530,6 +578,8 @@ def report(data: dict) -> None:
     out(
         f"click tracking on: {data['links']} links per message, each a signed "
         "per-reader redirect"
+        if data["links"]
+        else "click tracking off (--no-click-tracking)"
     )
     header = f"{'path':58} {'messages':>9} {'seconds':>8} {'msg/s':>7} {'ratio':>6}"
     out(header)
@@ -559,6 +609,18 @@ def report(data: dict) -> None:
         )
     )
     out(f"median of the per-round ratios: {statistics.median(ratios):.2f}")
+    best_cpu = min(r["cpu"] / r["sent"] for r in data["ours"]) * 1e6
+    limit_cpu = min(r["cpu_us"] for r in data["limits"])
+    out(
+        f"CPU per message (best round): limit {limit_cpu:.0f} us (smtplib only), "
+        f"ours {best_cpu:.0f} us (whole worker, start-up included)"
+    )
+    timings = limit["personalise_us"]
+    out(
+        f"building one reader's message, CPU: {timings['tracked']:.1f} us with "
+        f"{data['links']} tracked links, {timings['untracked']:.1f} us untracked "
+        f"(+{timings['tracked'] - timings['untracked']:.1f} us per message)"
+    )
     out()
     for size, r in (
         (data["args"]["small"], small),
@@ -645,6 +707,11 @@ def main(argv=None) -> None:
         help="wrk run per round of the click redirect bench; 0 skips it",
     )
     parser.add_argument("--click-rounds", type=int, default=3)
+    parser.add_argument(
+        "--no-click-tracking",
+        action="store_true",
+        help="send with click tracking off (to compare); skips the click bench",
+    )
     parser.add_argument("--click-tokens", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     args = parser.parse_args(argv)
