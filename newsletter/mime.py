@@ -6,7 +6,9 @@ inlined, and text), its headers folded once, and both parts encoded to
 quoted-printable once, with placeholders where each reader's tokens go. A
 placeholder starts a line and is as long as the longest token, so swapping
 tokens into the encoded bytes keeps every line valid. Per reader: the To,
-Message-ID and List-Unsubscribe lines and two bytes.replace per part.
+Message-ID and List-Unsubscribe lines, and each part joined from its
+pieces and the reader's tokens (unsubscribe, preferences, and with click
+tracking one per link: tracking.ReaderTokens).
 
 List-Unsubscribe is written by hand, never folded: Python's email package
 would fold a long URL into RFC 2047 encoded-words, which breaks one-click.
@@ -26,7 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import punycode
 from django.utils.http import int_to_base36
 
-from newsletter import emails, tokens
+from newsletter import emails, tokens, tracking
 from newsletter.models import one_line
 
 # Stand-ins for each reader's tokens in the shared rendering: ASCII letters
@@ -34,8 +36,10 @@ from newsletter.models import one_line
 # as long as the longest token they stand for (see qp_template).
 UNSUBSCRIBE_PLACEHOLDER = "NRxUNSUBSCRIBExTOKEN".ljust(tokens.UNSUBSCRIBE_MAX, "x")
 PREFERENCES_PLACEHOLDER = "NRxPREFERENCESxTOKEN".ljust(tokens.PREFERENCES_MAX, "x")
+# With the click-tracking links and the open pixel (tracking.py).
 _PLACEHOLDERS = re.compile(
-    f"({UNSUBSCRIBE_PLACEHOLDER}|{PREFERENCES_PLACEHOLDER})".encode("ascii")
+    f"({UNSUBSCRIBE_PLACEHOLDER}|{PREFERENCES_PLACEHOLDER}|"
+    f"{tracking.PLACEHOLDERS_PATTERN})".encode("ascii")
 )
 _QP_LINE = 76
 
@@ -105,12 +109,21 @@ def envelope_address(address: str) -> str:
     return f"{local}@{punycode(domain) if not domain.isascii() else domain}"
 
 
+def _fill(pieces: list[bytes], values: dict[bytes, bytes]) -> bytes:
+    """The pieces of a split template, each placeholder replaced by its value."""
+    out = pieces[:]
+    out[1::2] = [values[p] for p in pieces[1::2]]
+    return b"".join(out)
+
+
 class PreparedEdition:
     """An edition rendered once; `personalise` makes each reader's bytes."""
 
     def __init__(self, edition, *, subject: str, text: str, html: str, test=False):
         newsletter = edition.newsletter
         self.edition_id = edition.pk or 0
+        # A test copy's links do not count for the edition.
+        self.token_edition = None if test else (edition.pk or None)
         self.newsletter_id = newsletter.pk
         sender_name, sender = email.utils.parseaddr(
             newsletter.from_email or settings.DEFAULT_FROM_EMAIL
@@ -148,6 +161,13 @@ class PreparedEdition:
         self.html = qp_template(html)
         self.unsubscribe_placeholder = UNSUBSCRIBE_PLACEHOLDER.encode("ascii")
         self.preferences_placeholder = PREFERENCES_PLACEHOLDER.encode("ascii")
+        # Each part as [bytes, placeholder, bytes, placeholder, …, bytes].
+        self.text_pieces = _PLACEHOLDERS.split(self.text)
+        self.html_pieces = _PLACEHOLDERS.split(self.html)
+        tracked = tracking.placeholders_in(self.text, self.html)
+        self.reader_tokens = (
+            tracking.ReaderTokens(self.edition_id, tracked) if tracked else None
+        )
         part = (
             '--{b}\r\nContent-Type: text/{kind}; charset="utf-8"\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -171,8 +191,12 @@ class PreparedEdition:
         # Names are checked on the way in; one stored before that rule (or
         # around it) still gets its edition, on one line.
         name = one_line(name)
-        unsubscribe = tokens.unsubscribe_token(subscriber_id, self.newsletter_id)
-        preferences = tokens.preferences_token(subscriber_id)
+        # The links carry the edition (signed), so an unsubscribe is counted
+        # for the edition it came from.
+        unsubscribe = tokens.unsubscribe_token(
+            subscriber_id, self.newsletter_id, self.token_edition
+        )
+        preferences = tokens.preferences_token(subscriber_id, self.token_edition)
         to_header = (
             email.utils.formataddr((name, to_addr), "utf-8") if name else to_addr
         )
@@ -186,20 +210,20 @@ class PreparedEdition:
             f"Message-ID: {self.message_id(delivery_id, subscriber_id)}\r\n"
             f"List-Unsubscribe: {list_unsubscribe}\r\n\r\n"
         ).encode("ascii")
-        unsubscribe_b = unsubscribe.encode("ascii")
-        preferences_b = preferences.encode("ascii")
+        values = {
+            self.unsubscribe_placeholder: unsubscribe.encode("ascii"),
+            self.preferences_placeholder: preferences.encode("ascii"),
+        }
+        if self.reader_tokens is not None:
+            values.update(self.reader_tokens.values(subscriber_id))
         return to_addr, b"".join(
             (
                 self.head,
                 personal,
                 self.text_head,
-                self.text.replace(self.unsubscribe_placeholder, unsubscribe_b).replace(
-                    self.preferences_placeholder, preferences_b
-                ),
+                _fill(self.text_pieces, values),
                 self.html_head,
-                self.html.replace(self.unsubscribe_placeholder, unsubscribe_b).replace(
-                    self.preferences_placeholder, preferences_b
-                ),
+                _fill(self.html_pieces, values),
                 self.tail,
             )
         )

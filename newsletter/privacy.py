@@ -1,13 +1,15 @@
 """A subscriber's own data: everything we hold about them, and its erasure.
 
 `personal_data` answers a data-access request: the address, every
-subscription with its consent history, and every edition sent to them.
+subscription with its consent history, every edition sent to them, and the
+links they followed and editions they opened (newsletter/tracking.py).
 
 `erase` answers an erasure request without rewriting history: the person
 goes (address, name, the pages they signed up on, SMTP replies quoting their
 address, their rows in import reports, their name in the admin's log), but
 the anonymous facts stay, so an edition's ledger still adds up and the
-daily activity chart still counts the signup. An erased row can never be
+daily activity chart still counts the signup. Their clicks and opens are
+deleted (an edition's figures lose them), and their old links record nothing. An erased row can never be
 mailed again: its subscriptions are closed and its address is on the
 reserved `.invalid` domain. The address itself is kept only as a keyed hash
 on the suppression list (newsletter/suppression.py `forget`), so that an
@@ -17,12 +19,14 @@ old spreadsheet cannot import the person again.
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Subquery
+from django.db.models import Subquery, Value
 from django.utils import timezone
 
 from newsletter import leaving
 from newsletter.models import (
+    Click,
     Delivery,
+    Open,
     Subscriber,
     SubscriberImport,
     Subscription,
@@ -69,6 +73,20 @@ def personal_data(subscriber: Subscriber) -> dict:
         .select_related("edition__newsletter")
         .order_by("pk")
     )
+    # Clicks and first opens (newsletter/tracking.py), in one query.
+    followed = sorted(
+        Click.objects.filter(subscriber=subscriber)
+        .order_by()
+        .values_list(Value("click"), "edition__subject", "link__url", "at")
+        .union(
+            Open.objects.filter(subscriber=subscriber)
+            .order_by()
+            .values_list(Value("open"), "edition__subject", Value(""), "at"),
+            all=True,
+        )
+        .order_by(),
+        key=lambda row: row[3],
+    )
     return {
         "email": subscriber.email,
         "name": subscriber.name,
@@ -109,6 +127,16 @@ def personal_data(subscriber: Subscriber) -> dict:
             }
             for d in deliveries
         ],
+        "clicks": [
+            {"edition": subject, "link": url, "at": _iso(at)}
+            for kind, subject, url, at in followed
+            if kind == "click"
+        ],
+        "opens": [
+            {"edition": subject, "first_opened_at": _iso(at)}
+            for kind, subject, url, at in followed
+            if kind == "open"
+        ],
     }
 
 
@@ -142,6 +170,9 @@ def erase(subscriber: Subscriber, *, by: str = "") -> None:
             updated_at=timezone.now(),
         )
         Subscription.objects.filter(subscriber=subscriber).update(source_url="")
+        # What they read and followed is theirs: it goes, not anonymised.
+        Click.objects.filter(subscriber=subscriber).delete()
+        Open.objects.filter(subscriber=subscriber).delete()
         SubscriptionEvent.objects.filter(subscription__subscriber=subscriber).update(
             detail=""
         )

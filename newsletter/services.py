@@ -17,6 +17,7 @@ from django.utils import timezone
 from newsletter import suppression, tasks
 from newsletter.leaving import LEFT, unsubscribe
 from newsletter.models import (
+    Edition,
     Newsletter,
     Subscriber,
     Subscription,
@@ -173,7 +174,13 @@ def needs_fresh_opt_in(subscription: Subscription) -> bool:
     return last in (Kind.BOUNCED, Kind.COMPLAINED)
 
 
-def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preferences"):
+def set_preferences(
+    subscriber: Subscriber,
+    wanted,
+    *,
+    source: str = "preferences",
+    edition: Edition | None = None,
+):
     """Make the subscriber's public lists exactly `wanted`.
 
     Ticking a list here needs no second confirmation: the signed link that
@@ -222,7 +229,7 @@ def set_preferences(subscriber: Subscriber, wanted, *, source: str = "preference
                 Status.PENDING,
                 Status.CONFIRMED,
             ):
-                unsubscribe(subscriber, newsletter, source=source)
+                unsubscribe(subscriber, newsletter, source=source, edition=edition)
                 changed["left"].append(newsletter)
         if changed["to_confirm"] and _claim_request_mail(subscriber):
             transaction.on_commit(

@@ -8,7 +8,7 @@ once it commits.
 from django.db import connection, transaction
 from django.utils import timezone
 
-from newsletter import compose
+from newsletter import compose, tracking
 from newsletter.mime import placeholder_links
 from newsletter.models import Delivery, Edition, Subscriber, Subscription, Suppression
 
@@ -26,6 +26,19 @@ def freeze(edition) -> None:
         raise EditionEmpty("This edition has no published brief in it.")
     subject, text, html = compose.render(snapshot, placeholder_links())
     snapshot["rendered_subject"] = subject
+    newsletter = edition.newsletter
+    snapshot["tracking"] = {
+        "clicks": newsletter.track_clicks,
+        "opens": newsletter.track_opens,
+    }
+    text, html = tracking.rewrite(
+        edition,
+        snapshot,
+        text,
+        html,
+        clicks=newsletter.track_clicks,
+        opens=newsletter.track_opens,
+    )
     edition.snapshot = snapshot
     edition.rendered_text = text
     edition.rendered_html = html

@@ -20,9 +20,10 @@ from django.utils.http import base36_to_int, int_to_base36
 _MAC_BYTES = 12
 _MAC_CHARS = 16  # base64 of 12 bytes, no padding
 _ID_CHARS = 13  # base36 of the largest 64-bit id
-# The longest tokens can be: the sender sizes its placeholders to them.
-UNSUBSCRIBE_MAX = _ID_CHARS + 1 + _ID_CHARS + 1 + _MAC_CHARS
-PREFERENCES_MAX = _ID_CHARS + 1 + _MAC_CHARS
+# The longest tokens can be: the sender sizes its placeholders to them
+# (with the edition the link came in, see unsubscribe_token).
+UNSUBSCRIBE_MAX = _ID_CHARS + 1 + _ID_CHARS + 1 + _ID_CHARS + 1 + _MAC_CHARS
+PREFERENCES_MAX = _ID_CHARS + 1 + _ID_CHARS + 1 + _MAC_CHARS
 _CONFIRM_SALT = "newsletter.confirm"
 
 
@@ -47,36 +48,59 @@ def _ints(parts: list[str]) -> list[int] | None:
         return None
 
 
-def unsubscribe_token(subscriber_id: int, newsletter_id: int | None) -> str:
-    """Token for leaving one list (or every list when newsletter_id is None)."""
+def unsubscribe_token(
+    subscriber_id: int, newsletter_id: int | None, edition_id: int | None = None
+) -> str:
+    """Token for leaving one list (or every list when newsletter_id is None).
+
+    With `edition_id` (the links in an edition) the token also names the
+    edition, under the same MAC, so the unsubscribe is counted for it and
+    nobody can put another edition's number in it."""
     value = f"{int_to_base36(subscriber_id)}.{int_to_base36(newsletter_id or 0)}"
+    if edition_id:
+        value += f".{int_to_base36(edition_id)}"
     return f"{value}.{_mac('unsubscribe', value)}"
+
+
+def read_unsubscribe(token: str) -> tuple[int, int | None, int | None] | None:
+    """(subscriber_id, newsletter_id or None, edition_id or None), or None if forged."""
+    parts = token.split(".")
+    if len(parts) not in (3, 4) or any(len(p) > _ID_CHARS for p in parts[:-1]):
+        return None
+    ids = _ints(parts[:-1])
+    if ids is None or not _verify("unsubscribe", ".".join(parts[:-1]), parts[-1]):
+        return None
+    edition_id = ids[2] if len(ids) == 3 else None
+    return ids[0], (ids[1] or None), (edition_id or None)
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, int | None] | None:
     """(subscriber_id, newsletter_id or None for all lists), or None if forged."""
-    parts = token.split(".")
-    if len(parts) != 3 or len(parts[0]) > _ID_CHARS or len(parts[1]) > _ID_CHARS:
-        return None
-    ids = _ints(parts[:2])
-    if ids is None or not _verify("unsubscribe", f"{parts[0]}.{parts[1]}", parts[2]):
-        return None
-    return ids[0], (ids[1] or None)
+    found = read_unsubscribe(token)
+    return found[:2] if found else None
 
 
-def preferences_token(subscriber_id: int) -> str:
+def preferences_token(subscriber_id: int, edition_id: int | None = None) -> str:
     value = int_to_base36(subscriber_id)
+    if edition_id:
+        value += f".{int_to_base36(edition_id)}"
     return f"{value}.{_mac('preferences', value)}"
 
 
-def read_preferences_token(token: str) -> int | None:
+def read_preferences(token: str) -> tuple[int, int | None] | None:
+    """(subscriber_id, the edition the link came in or None), or None if forged."""
     parts = token.split(".")
-    if len(parts) != 2 or len(parts[0]) > _ID_CHARS:
+    if len(parts) not in (2, 3) or any(len(p) > _ID_CHARS for p in parts[:-1]):
         return None
-    ids = _ints(parts[:1])
-    if ids is None or not _verify("preferences", parts[0], parts[1]):
+    ids = _ints(parts[:-1])
+    if ids is None or not _verify("preferences", ".".join(parts[:-1]), parts[-1]):
         return None
-    return ids[0]
+    return ids[0], ((ids[1] or None) if len(ids) == 2 else None)
+
+
+def read_preferences_token(token: str) -> int | None:
+    found = read_preferences(token)
+    return found[0] if found else None
 
 
 class ConfirmationExpired(Exception):

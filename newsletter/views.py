@@ -79,6 +79,11 @@ def safe_next(request, value: str) -> str:
     return ""
 
 
+def edition_named(edition_id: int | None) -> Edition | None:
+    """The edition a signed link names, if it still exists."""
+    return Edition.objects.filter(pk=edition_id).first() if edition_id else None
+
+
 # The form sits on every reader page, and reader pages are cached for
 # everyone, so it cannot carry a CSRF token: the browser's Origin /
 # Sec-Fetch-Site headers prove the POST came from our pages instead
@@ -237,12 +242,12 @@ class PreferencesView(View):
     template_name = "newsletter/preferences.html"
 
     def dispatch(self, request, token):
-        subscriber_id = tokens.read_preferences_token(token)
+        found = tokens.read_preferences(token)
         self.subscriber = (
-            Subscriber.objects.filter(pk=subscriber_id).first()
-            if subscriber_id
-            else None
+            Subscriber.objects.filter(pk=found[0]).first() if found else None
         )
+        # The edition whose link opened the page: leaving counts for it.
+        self.edition = edition_named(found[1] if found else None)
         if self.subscriber is None:
             return render(request, self.template_name, {"state": "invalid"}, status=400)
         self.token = token
@@ -273,12 +278,16 @@ class PreferencesView(View):
 
     def post(self, request, token):
         if "unsubscribe_all" in request.POST:
-            services.unsubscribe(self.subscriber, None, source="preferences page")
+            services.unsubscribe(
+                self.subscriber, None, source="preferences page", edition=self.edition
+            )
             return see_other(f"{request.path}?saved=all")
         form = PreferencesForm(request.POST)
         if not form.is_valid():
             return self.show(form, status=400)
-        services.set_preferences(self.subscriber, form.cleaned_data["newsletters"])
+        services.set_preferences(
+            self.subscriber, form.cleaned_data["newsletters"], edition=self.edition
+        )
         return see_other(f"{request.path}?saved=1")
 
     def show(self, form, status=200, saved=None):
@@ -308,10 +317,11 @@ class OneClickUnsubscribeView(View):
     template_name = "newsletter/unsubscribe.html"
 
     def resolve(self, token):
-        parsed = tokens.read_unsubscribe_token(token)
+        parsed = tokens.read_unsubscribe(token)
         if parsed is None:
             return None
-        subscriber_id, newsletter_id = parsed
+        subscriber_id, newsletter_id, edition_id = parsed
+        self.edition = edition_named(edition_id)
         subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
         newsletter = (
             Newsletter.objects.filter(pk=newsletter_id).first()
@@ -340,6 +350,7 @@ class OneClickUnsubscribeView(View):
                 source="one-click"
                 if request.POST.get("List-Unsubscribe") == "One-Click"
                 else "unsubscribe page",
+                edition=self.edition,
             )
         preferences = tokens.preferences_token(subscriber.pk) if subscriber else ""
         return render(

@@ -447,6 +447,12 @@ NEWSLETTER = {
     # row since mail to the address was last confirmed delivered, before the
     # address is suppressed like a hard bounce; 0 = never.
     "SOFT_BOUNCE_LIMIT": env_int("NEWSLETTER_SOFT_BOUNCE_LIMIT", 3),
+    # Click tracking (newsletter/tracking.py, results.py): one reader's
+    # clicks on two or more different links within this many seconds of
+    # each other, within SCANNER_AFTER_SEND_SECONDS of the message leaving
+    # us, are a mail scanner's, not a person's, and are not counted.
+    "SCANNER_BURST_SECONDS": env_int("NEWSLETTER_SCANNER_BURST_SECONDS", 2),
+    "SCANNER_AFTER_SEND_SECONDS": env_int("NEWSLETTER_SCANNER_AFTER_SEND_SECONDS", 600),
 }
 
 # Reader site: search, feeds, sitemaps, SEO, images and HTTP caching.

@@ -14,8 +14,8 @@ urlpatterns = [
     path("newsletter/", include("newsletter.urls")),
     # Providers' tracking webhooks: bounces, complaints, deliveries.
     path("anymail/", include("newsletter.webhooks")),
-    # Short on purpose: /u/<token>/ goes in every List-Unsubscribe header.
-    path("u/", include("newsletter.root_urls")),
+    # Short on purpose: /u/, /c/ and /o/ go in every edition.
+    path("", include("newsletter.root_urls")),
     path("", include("articles.urls")),
 ]
 

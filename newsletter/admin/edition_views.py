@@ -1,6 +1,7 @@
 """An edition's own pages in the admin, beside its change form: preview
 (HTML and text), send a test, schedule and unschedule, send, resume a paused
-send, and the progress the page polls while it goes out.
+send, the progress the page polls while it goes out, and its results
+(edition_results.py).
 
 Each acts through newsletter.sending; the change form's buttons (editions.py)
 reach the same code after saving what was typed."""
@@ -16,6 +17,7 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 
 from newsletter import compose, proofs, scheduling, sending, starting, tasks
+from newsletter.admin import edition_results
 from newsletter.admin.forms import ScheduleForm
 from newsletter.admin.mixins import AdminPageMixin
 from newsletter.models import Edition, Subscription
@@ -52,6 +54,8 @@ class EditionViews(AdminPageMixin):
                 ("<path:object_id>/send/", self.send_view, "send"),
                 ("<path:object_id>/resume/", self.resume_view, "resume"),
                 ("<path:object_id>/progress.json", self.progress_view, "progress"),
+                ("<path:object_id>/results/", self.results_view, "results"),
+                ("<path:object_id>/results.csv", self.results_csv_view, "results_csv"),
             ),
             *super().get_urls(),
         ]
@@ -68,6 +72,13 @@ class EditionViews(AdminPageMixin):
         if not allowed:
             raise PermissionDenied
         return edition
+
+    def results_view(self, request, object_id):
+        edition = self._edition(request, object_id)
+        return edition_results.results_view(self, request, edition)
+
+    def results_csv_view(self, request, object_id):
+        return edition_results.results_csv_view(self._edition(request, object_id))
 
     def _back(self, edition):
         return HttpResponseRedirect(

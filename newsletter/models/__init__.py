@@ -13,17 +13,21 @@ from newsletter.models.lists import (
     validate_one_line,
 )
 from newsletter.models.suppression import Suppression
+from newsletter.models.tracking import Click, Open, TrackedLink
 
 __all__ = [
+    "Click",
     "Delivery",
     "Edition",
     "EditionItem",
     "Newsletter",
+    "Open",
     "Subscriber",
     "SubscriberImport",
     "Subscription",
     "SubscriptionEvent",
     "Suppression",
+    "TrackedLink",
     "normalize_email",
     "one_line",
     "validate_one_line",

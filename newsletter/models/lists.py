@@ -83,6 +83,20 @@ class Newsletter(models.Model):
         "DEFAULT_FROM_EMAIL.",
     )
     reply_to = models.EmailField(blank=True)
+    track_clicks = models.BooleanField(
+        "count clicks",
+        default=True,
+        help_text="Links in its editions go through a short redirect on this "
+        "site that counts the click (who, which link, when) before sending "
+        "the reader on. Applies to editions sent after the change.",
+    )
+    track_opens = models.BooleanField(
+        "count opens",
+        default=False,
+        help_text="Its editions carry a 1×1 image that records when a reader "
+        "first opened them. Off by default: many mail clients load images "
+        "for the reader (or never), so the figure is rough.",
+    )
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

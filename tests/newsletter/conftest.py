@@ -2,6 +2,7 @@ import logging
 
 import pytest
 
+from newsletter import tracking
 from tests.helpers import IMMEDIATE_TASKS
 from tests.smtp_sink import SMTPSink
 
@@ -12,7 +13,16 @@ def _newsletter_settings(settings):
     # instant so retry paths do not sleep.
     settings.TASKS = IMMEDIATE_TASKS
     settings.SITE_URL = "https://news.example.org"
-    settings.NEWSLETTER = {**settings.NEWSLETTER, "RETRY_BASE_SECONDS": 0}
+    # Clicks written as they come (the batching has tests of its own).
+    settings.NEWSLETTER = {
+        **settings.NEWSLETTER,
+        "RETRY_BASE_SECONDS": 0,
+        "CLICK_BATCH": 1,
+    }
+    # The click redirect keeps each edition's links per process; ids come
+    # back after a test's rollback, so an edition of the last test must not
+    # stand in for this one's.
+    tracking.forget_cached_editions()
 
 
 @pytest.fixture

@@ -58,8 +58,9 @@ class PreparedEditionTests(TestCase):
     def test_each_reader_gets_their_own_links_in_both_parts(self):
         _, raw = self.personalise(subscriber_id=7)
         message = parse(raw)
-        unsubscribe = tokens.unsubscribe_token(7, self.daily.pk)
-        preferences = tokens.preferences_token(7)
+        # Naming the edition, so leaving is counted for it.
+        unsubscribe = tokens.unsubscribe_token(7, self.daily.pk, self.edition.pk)
+        preferences = tokens.preferences_token(7, self.edition.pk)
         for part in ("plain", "html"):
             body = message.get_body(preferencelist=(part,)).get_content()
             self.assertIn(f"/u/{unsubscribe}/", body)
@@ -82,7 +83,7 @@ class PreparedEditionTests(TestCase):
             _, raw = prepared.personalise(
                 delivery_id=1, subscriber_id=7, address="ada@example.com"
             )
-        token = tokens.unsubscribe_token(7, self.daily.pk)
+        token = tokens.unsubscribe_token(7, self.daily.pk, self.edition.pk)
         self.assertIn(
             f"List-Unsubscribe: <https://news.example.org/u/{token}/>,\r\n"
             f" <mailto:leave@news.example.org?subject=unsubscribe%20{token}>\r\n".encode(),
