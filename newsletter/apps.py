@@ -11,8 +11,8 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         jinja2.register(filters={"thousands": thousands})
 
-        # Not at the top: these modules import models, which are not ready
-        # when this module is imported.
+        # Not at the top: these modules import models, which are not loaded
+        # yet when Django imports this module.
         from newsletter import checks  # noqa: F401 (registers them)
         from newsletter.webhooks import on_tracking
 

@@ -22,7 +22,6 @@ from newsletter.templatetags.newsletter_text import wrap_lines
 from newsroom.links import absolute_url
 
 # The name mime.py and tasks.py call (their refactor moves them to absolute_url).
-absolute = absolute_url
 
 _inliner = None
 

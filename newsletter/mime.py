@@ -30,6 +30,7 @@ from django.utils.http import int_to_base36
 
 from newsletter import emails, tokens, tracking
 from newsletter.models import one_line
+from newsroom.links import absolute_url
 
 # Stand-ins for each reader's tokens in the shared rendering: ASCII letters
 # only, so neither HTML escaping nor CSS inlining changes them, and exactly
@@ -56,10 +57,10 @@ def list_id(newsletter) -> str:
 
 def placeholder_links() -> dict:
     return {
-        "unsubscribe": emails.absolute(
+        "unsubscribe": absolute_url(
             reverse("one_click_unsubscribe", kwargs={"token": UNSUBSCRIBE_PLACEHOLDER})
         ),
-        "preferences": emails.absolute(
+        "preferences": absolute_url(
             reverse("newsletter:preferences", kwargs={"token": PREFERENCES_PLACEHOLDER})
         ),
     }

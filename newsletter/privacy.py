@@ -150,6 +150,8 @@ def is_erased(subscriber: Subscriber) -> bool:
 
 def erase(subscriber: Subscriber, *, by: str = "") -> None:
     """Remove the person from `subscriber`, keep the anonymous history."""
+    # Imported here, not at the top: the suppression list asks this module
+    # whether a reader was erased, so a top-level import would be a cycle.
     from newsletter import suppression
 
     address = subscriber.email

@@ -33,6 +33,7 @@ from newsletter.models import (
     Suppression,
     normalize_email,
 )
+from newsletter.privacy import is_erased
 
 logger = logging.getLogger(__name__)
 
@@ -286,8 +287,6 @@ def record(
             return
         subscriber = delivery.subscriber if delivery is not None else None
         if subscriber is not None:
-            from newsletter.privacy import is_erased
-
             if is_erased(subscriber):
                 # The person is gone; their address must not come back here.
                 return

@@ -30,6 +30,7 @@ from newsletter import emails, mime, pausing, sending, starting, tokens
 from newsletter.models import Edition, Newsletter, Subscriber, Subscription
 from newsletter.transport import BOUNCE, PERMANENT, classify
 from newsroom.db import CONNECTION_ERRORS, describe, retry_on_connection_loss
+from newsroom.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     )
     if not newsletters:
         return "nothing to confirm"
-    path = emails.absolute(
+    path = absolute_url(
         reverse(
             "newsletter:confirm",
             kwargs={"token": tokens.confirmation_token(subscriber.pk)},

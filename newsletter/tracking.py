@@ -39,7 +39,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import int_to_base36
 
-from newsletter import emails
+from newsletter.models import Click, Edition, Open, Subscriber, TrackedLink
+from newsletter.privacy import ERASED_DOMAIN
+from newsroom.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -222,13 +224,12 @@ def links_of(snapshot: dict) -> list[tuple[str, str, str]]:
 
 
 def click_base() -> str:
-    return emails.absolute(reverse("newsletter_click", kwargs={"token": "T"}))[:-1]
+    return absolute_url(reverse("newsletter_click", kwargs={"token": "T"}))[:-1]
 
 
 def rewrite(edition, snapshot: dict, text: str, html: str, *, clicks, opens):
     """The edition's (text, html) with its links through placeholders of
     signed redirects (and the open pixel); TrackedLink rows for them."""
-    from newsletter.models import TrackedLink
 
     if clicks:
         links = links_of(snapshot)
@@ -249,7 +250,7 @@ def rewrite(edition, snapshot: dict, text: str, html: str, *, clicks, opens):
         html = _HREF.sub(href, html)
         text = _TEXT_URL.sub(lambda m: target.get(m[0], m[0]), text)
     if opens:
-        pixel = emails.absolute(
+        pixel = absolute_url(
             reverse("newsletter_open", kwargs={"token": OPEN_PLACEHOLDER})
         )
         img = (
@@ -321,7 +322,6 @@ def edition_info(edition_id: int) -> _EditionInfo | None:
     found = _info.get(edition_id)
     if found is not None and time.monotonic() - found.loaded < INFO_SECONDS:
         return found
-    from newsletter.models import Edition, TrackedLink
 
     edition = (
         Edition.objects.filter(pk=edition_id)
@@ -358,7 +358,6 @@ def forget_cached_editions() -> None:
 
 
 def _click_sql() -> str:
-    from newsletter.models import Click, Subscriber
 
     q = connection.ops.quote_name
     return (
@@ -370,7 +369,6 @@ def _click_sql() -> str:
 
 
 def _click_row(link_pk, edition_id, subscriber_id, at) -> list:
-    from newsletter.privacy import ERASED_DOMAIN
 
     return [
         link_pk,
@@ -449,9 +447,6 @@ def record_click(link_pk: int, edition_id: int, subscriber_id: int) -> None:
 
 def record_open(edition_id: int, subscriber_id: int) -> None:
     """The first open only (one row per reader and edition)."""
-    from newsletter.models import Open, Subscriber
-    from newsletter.privacy import ERASED_DOMAIN
-
     q = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(

@@ -382,6 +382,9 @@ PAGE_CACHE_MAX_BYTES = env_int("PAGE_CACHE_MAX_BYTES", 32_000_000)
 # Pages rendered by one web process are shared with the others through
 # Django's cache (newsroom/pagecache.py): on by default when that cache is
 # shared by the processes (Redis, files), pointless with locmem or dummy.
+# WSGI apps wrapped around the page cache, answering their own addresses
+# before it (newsroom/wsgi.py): the newsletter's click redirects and pixels.
+WSGI_FAST_PATHS = ["newsletter.views_tracking.TrackingFastPath"]
 PAGE_CACHE_SHARED = env_bool("PAGE_CACHE_SHARED", cache_is_shared(CACHES["default"]))
 # How a cached page learns it is stale (newsroom/pagecache.py): "keys", only
 # when something it shows changed (its surrogate keys), or "global", after

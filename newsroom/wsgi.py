@@ -1,6 +1,8 @@
 import os
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.utils.module_loading import import_string
 
 from newsroom.pagecache import PageCache
 
@@ -8,9 +10,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 django_app = get_wsgi_application()
 
-# After Django is set up: newsletter click redirects and open pixels are
-# answered before the page cache and Django's middleware
-# (newsletter/views_tracking.py).
-from newsletter.views_tracking import TrackingFastPath  # noqa: E402
-
-application = TrackingFastPath(PageCache(django_app))
+# Answered before the page cache and Django's middleware, wrapped innermost
+# first: the apps name them in settings.WSGI_FAST_PATHS (the newsletter's
+# click redirects and open pixels), so this project module imports no app.
+application = PageCache(django_app)
+for path in settings.WSGI_FAST_PATHS:
+    application = import_string(path)(application)
