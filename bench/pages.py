@@ -18,6 +18,7 @@ briefs built by bench/in_django/data.py.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -137,15 +138,20 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
         while True:
+            # Any answer will do, a 404 or a redirect (not followed: the
+            # static limit of a redirect points off this machine).
+            ping = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                urllib.request.urlopen(self.url + "/__bench_ping__", timeout=2)
+                ping.request("GET", "/__bench_ping__")
+                ping.getresponse().read()
                 break
-            except urllib.error.HTTPError:
-                break  # it answered, even if 404
             except OSError:
                 if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.2)
+            finally:
+                ping.close()
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -209,7 +215,7 @@ def measure(
 
 
 # Headers a server adds per connection or per moment, not part of the page.
-_HOP_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding"}
+HOP_HEADERS = {"date", "server", "connection", "content-length", "transfer-encoding"}
 
 
 def fetch(url: str) -> tuple[bytes, list[tuple[str, str]]]:
@@ -217,7 +223,7 @@ def fetch(url: str) -> tuple[bytes, list[tuple[str, str]]]:
         headers = [
             (name, value)
             for name, value in response.getheaders()
-            if name.lower() not in _HOP_HEADERS
+            if name.lower() not in HOP_HEADERS
         ]
         return response.read(), headers
 
