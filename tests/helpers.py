@@ -201,3 +201,8 @@ def delete_selected(client, changelist: str, pks, *, confirmed=True, **kwargs):
     if confirmed:
         data["post"] = "yes"
     return client.post(changelist, data, **kwargs)
+
+
+def no_wider_than_the_viewport(page) -> bool:
+    """A Playwright page has no horizontal scroll at its current width."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

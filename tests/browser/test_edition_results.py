@@ -12,24 +12,14 @@ from playwright.sync_api import expect
 from articles.models import Article
 from newsletter import tasks
 from newsletter.models import Click, Delivery, SubscriptionEvent, TrackedLink
+from tests.helpers import IMMEDIATE_TASKS, no_wider_than_the_viewport
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {
-    "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-        "QUEUES": ["default", "email"],
-    }
-}
-
-
-def no_wider_than_the_viewport(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
 
 def test_the_results_of_a_sent_edition(admin_page, docshot, settings):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     daily = default_newsletter()
     readers = make_audience(daily, 60)
     call_command("seed_demo", "--no-admin", "--no-images", stdout=io.StringIO())

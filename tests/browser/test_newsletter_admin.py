@@ -11,7 +11,12 @@ from articles.models import Article
 from newsletter import pausing, sending, tasks
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief
-from tests.helpers import DB_TASKS, DUMMY_TASKS, IMMEDIATE_TASKS
+from tests.helpers import (
+    DB_TASKS,
+    DUMMY_TASKS,
+    IMMEDIATE_TASKS,
+    no_wider_than_the_viewport,
+)
 from tests.newsletter.factories import default_newsletter, make_audience, make_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -80,10 +85,6 @@ INTRO = (
     'central bank in no hurry, and export rules the <a href="https://example.com/'
     'rules">industry</a> saw coming.</p>'
 )
-
-
-def no_wider_than_the_viewport(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_composing_testing_and_sending_an_edition(admin_page, docshot, settings):

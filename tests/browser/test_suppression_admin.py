@@ -5,12 +5,9 @@ import pytest
 from playwright.sync_api import expect
 
 from newsletter.models import Suppression
+from tests.helpers import no_wider_than_the_viewport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def no_wider_than_the_viewport(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_an_editor_finds_why_an_address_is_not_mailed_and_blocks_another(
