@@ -3,7 +3,6 @@ addresses that keep leading to it."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core import validators
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from articles.images import validate_image
 from articles.labels import clean_label
 from articles.links import slug_url
 from articles.models.taxonomy import Author, Category, SectionLabel, Topic
+from newsroom.model_parts import Positioned, creator_field
 from newsroom.richtext import RichTextField
 
 
@@ -122,11 +122,7 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+    created_by = creator_field(
         editable=False,
         related_name="briefs_created",
         help_text="Writers may edit only the briefs they created or have a byline on.",
@@ -250,17 +246,15 @@ class Article(models.Model):
         self.save()
 
 
-class Byline(models.Model):
+class Byline(Positioned):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="bylines"
     )
     # PROTECT is wrong for a newsroom (an author leaving must not block
     # deleting them) and CASCADE would delete briefs: drop only the byline.
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
-    position = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["position", "pk"]
+    class Meta(Positioned.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["article", "author"], name="byline_article_author_unique"
@@ -271,11 +265,10 @@ class Byline(models.Model):
         return f"{self.author} on {self.article}"
 
 
-class Section(models.Model):
+class Section(Positioned):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="sections"
     )
-    position = models.PositiveIntegerField(default=0)
     # PROTECT: a deleted label would leave live briefs with empty headings
     # (and sections that no longer validate); the admin names the briefs.
     label = models.ForeignKey(
@@ -303,8 +296,7 @@ class Section(models.Model):
         "a countdown) instead of as a bulleted list.",
     )
 
-    class Meta:
-        ordering = ["position", "pk"]
+    class Meta(Positioned.Meta):
         indexes = [
             models.Index(fields=["article", "position"], name="section_order_idx")
         ]
@@ -325,15 +317,13 @@ class Section(models.Model):
         return self.label.name if self.label_id else ""
 
 
-class Bullet(models.Model):
+class Bullet(Positioned):
     section = models.ForeignKey(
         Section, on_delete=models.CASCADE, related_name="bullets"
     )
-    position = models.PositiveIntegerField(default=0)
     text = RichTextField(kind="inline", blank=False)
 
-    class Meta:
-        ordering = ["position", "pk"]
+    class Meta(Positioned.Meta):
         indexes = [
             models.Index(fields=["section", "position"], name="bullet_order_idx")
         ]

@@ -1,12 +1,12 @@
 """What is kept beside a brief: its revisions, secret preview links and
 published corrections."""
 
-from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models.briefs import Article
+from newsroom.model_parts import creator_field
 from newsroom.richtext import RichTextField
 
 
@@ -22,13 +22,7 @@ class Revision(models.Model):
     snapshot = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = creator_field()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -56,13 +50,7 @@ class PreviewLink(models.Model):
     )
     token = models.CharField(max_length=64, default=new_preview_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = creator_field()
     revoked_at = models.DateTimeField(
         null=True, blank=True, help_text="A revoked link shows nothing any more."
     )

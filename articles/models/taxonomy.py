@@ -9,7 +9,28 @@ from articles.labels import clean_label
 from articles.links import slug_url
 
 
-class Category(models.Model):
+class ListingSubject(models.Model):
+    """What a list of briefs can be about (articles/listings.py): a category,
+    a topic or an author. Each has a name, a slug no other of its kind has,
+    and a reader page at that slug whose URL is named after the model
+    (articles:category, articles:topic, articles:author)."""
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+        constraints = [
+            # category_slug_unique, topic_slug_unique, author_slug_unique.
+            models.UniqueConstraint(fields=["slug"], name="%(class)s_slug_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return slug_url(f"articles:{self._meta.model_name}", self.slug)
+
+
+class Category(ListingSubject):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80)
     description = models.TextField(blank=True)
@@ -17,39 +38,18 @@ class Category(models.Model):
         default=0, help_text="Lower numbers come first in the site's navigation."
     )
 
-    class Meta:
+    class Meta(ListingSubject.Meta):
         ordering = ["position", "name"]
         verbose_name_plural = "categories"
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="category_slug_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:category", self.slug)
 
 
-class Topic(models.Model):
+class Topic(ListingSubject):
     name = models.CharField(max_length=80)
     slug = models.SlugField(max_length=80)
     description = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="topic_slug_unique"),
-        ]
 
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:topic", self.slug)
-
-
-class Author(models.Model):
+class Author(ListingSubject):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120)
     title = models.CharField(
@@ -78,18 +78,6 @@ class Author(models.Model):
         related_name="author",
         help_text="The admin account that writes as this author, if any.",
     )
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["slug"], name="author_slug_unique"),
-        ]
-
-    def __str__(self):
-        return self.name
-
-    def get_absolute_url(self):
-        return slug_url("articles:author", self.slug)
 
 
 class SectionLabel(models.Model):

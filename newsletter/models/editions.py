@@ -1,12 +1,12 @@
 """Editions: one issue of one newsletter, built from published briefs."""
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
 from articles.models import Article, Section
 from newsletter import breaker
+from newsroom.model_parts import Positioned, creator_field
 from newsroom.richtext import RichTextField
 
 from .lists import ONE_LINE, Newsletter, has_control_characters
@@ -80,14 +80,7 @@ class Edition(models.Model):
     sent_count = models.PositiveIntegerField(default=0, editable=False)
     failed_count = models.PositiveIntegerField(default=0, editable=False)
     skipped_count = models.PositiveIntegerField(default=0, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = creator_field(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -137,7 +130,7 @@ class Edition(models.Model):
         return breaker.checks(self.blocked_reason, self.blocked_reply)
 
 
-class EditionItem(models.Model):
+class EditionItem(Positioned):
     """One brief in an edition, in order, with the sections the editor keeps."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
@@ -148,7 +141,6 @@ class EditionItem(models.Model):
         verbose_name="brief",
         help_text="Only published briefs are sent.",
     )
-    position = models.PositiveIntegerField(default=0)
     all_sections = models.BooleanField(
         "keep every section",
         default=True,
@@ -162,8 +154,7 @@ class EditionItem(models.Model):
         help_text="Sections to keep when “keep every section” is off.",
     )
 
-    class Meta:
-        ordering = ["position", "pk"]
+    class Meta(Positioned.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["edition", "article"], name="editionitem_brief_once"

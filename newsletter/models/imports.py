@@ -1,7 +1,8 @@
 """A CSV import of subscribers: the upload, its progress and its report."""
 
-from django.conf import settings
 from django.db import models
+
+from newsroom.model_parts import creator_field
 
 from .lists import Newsletter
 
@@ -40,13 +41,7 @@ class SubscriberImport(models.Model):
         help_text="Rows that were not imported, with the reason.",
     )
     notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = creator_field()
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

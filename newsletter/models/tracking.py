@@ -44,13 +44,11 @@ class TrackedLink(models.Model):
         return self.label or self.url
 
 
-class Click(models.Model):
-    """A reader followed a link. Scanners' bursts are stored like any click
-    and left out when the figures are made (newsletter/results.py), because
-    the first click of a burst cannot be told from a reader's until the
-    next one arrives."""
+class ReaderEvent(models.Model):
+    """What a click and an open both hold: the edition, the reader and the
+    time, and nothing more. Deleted with either (CASCADE); results.py and
+    privacy.py query them directly, so neither has a reverse name."""
 
-    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="+")
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(
         Subscriber, on_delete=models.CASCADE, related_name="+"
@@ -58,7 +56,19 @@ class Click(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
         ordering = ["at", "pk"]
+
+
+class Click(ReaderEvent):
+    """A reader followed a link. Scanners' bursts are stored like any click
+    and left out when the figures are made (newsletter/results.py), because
+    the first click of a burst cannot be told from a reader's until the
+    next one arrives."""
+
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="+")
+
+    class Meta(ReaderEvent.Meta):
         indexes = [
             models.Index(fields=["edition", "subscriber", "at"], name="click_reader"),
         ]
@@ -67,18 +77,11 @@ class Click(models.Model):
         return f"{self.link} at {self.at:%Y-%m-%d %H:%M}"
 
 
-class Open(models.Model):
+class Open(ReaderEvent):
     """The first time a reader's mail client loaded the edition's pixel
     (only for newsletters with opens switched on)."""
 
-    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="+")
-    subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["at", "pk"]
+    class Meta(ReaderEvent.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["edition", "subscriber"], name="open_once_per_reader"
