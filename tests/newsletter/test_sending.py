@@ -123,7 +123,7 @@ class PreparedEditionTests(TestCase):
                     self.personalise(address=address)
 
     def test_a_name_with_line_breaks_goes_out_on_one_line(self):
-        # The reader still gets the edition (tests/newsletter/test_hostile_input.py).
+        # The reader still gets the edition (test_hostile_mail_headers.py).
         _, raw = self.personalise(name="Ada\r\nBcc: x@example.com")
         self.assertNotIn(b"\r\nBcc:", raw)
         self.assertEqual(
