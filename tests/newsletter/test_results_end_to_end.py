@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 
-from newsletter import tasks
 from newsletter.models import Delivery, Edition
+from tests.helpers import start_edition
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 from tests.newsletter.test_tracking import BROWSER, REPORT, brief_with_outside_link
 from tests.newsletter.webhook_payloads import SECRET, basic, postmark
@@ -38,10 +38,7 @@ def html_of(raw: bytes) -> str:
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
 class ResultsEndToEndTests(SMTPTestMixin, TestCase):
     def send(self, edition) -> None:
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        self.assertEqual(edition.status, Edition.Status.SENT)
+        self.assertEqual(start_edition(edition).status, Edition.Status.SENT)
 
     def links_for(self, reader) -> list[str]:
         (received,) = self.sink.to(reader.email)

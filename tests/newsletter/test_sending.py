@@ -22,7 +22,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_brief
-from tests.helpers import DUMMY_TASKS
+from tests.helpers import DUMMY_TASKS, start_edition
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -147,11 +147,7 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.brief = make_brief()
 
     def start(self, edition=None):
-        edition = edition or make_edition(self.daily, [self.brief])
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        return edition
+        return start_edition(edition or make_edition(self.daily, [self.brief]))
 
     def statuses(self, edition):
         return dict(
@@ -439,9 +435,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
             replies[reader.email] = reply
 
     def start(self):
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(self.edition.pk)
-        self.edition.refresh_from_db()
+        start_edition(self.edition)
 
     def assert_nobody_unsubscribed_and_nothing_burned(self):
         changed = Subscription.objects.exclude(status=Subscription.Status.CONFIRMED)
@@ -481,9 +475,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
     def send(self, **settings):
         """The edition sent in this process with these NEWSLETTER settings."""
         with self.settings(NEWSLETTER={**django_settings.NEWSLETTER, **settings}):
-            with self.captureOnCommitCallbacks(execute=True):
-                tasks.start(self.edition.pk)
-        self.edition.refresh_from_db()
+            start_edition(self.edition)
 
     def refusals(self):
         return sum(len(self.sink.to(r.email)) == 0 for r in self.readers)
