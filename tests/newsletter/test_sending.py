@@ -376,12 +376,17 @@ class QuotedPrintableTemplateTests(SimpleTestCase):
 
 
 class BrokenSenderTests(SMTPTestMixin, TestCase):
-    def test_an_unusable_sender_pauses_the_send_and_hands_the_rows_back(self):
+    def started(self, readers):
+        """An edition for `readers` new readers, its rows made and none sent."""
         daily = default_newsletter()
-        make_audience(daily, 3)
+        make_audience(daily, readers)
         edition = make_edition(daily, [make_brief()])
         with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(edition.pk)
+        return edition
+
+    def test_an_unusable_sender_pauses_the_send_and_hands_the_rows_back(self):
+        edition = self.started(3)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_batch(edition.pk, worker="w")
         self.assertEqual((result.claimed, result.released, result.sent), (3, 3, 0))
@@ -405,11 +410,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         self.assertEqual(self.sink.count(), 3)
 
     def test_sending_in_this_process_stops_instead_of_spinning(self):
-        daily = default_newsletter()
-        make_audience(daily, 2)
-        edition = make_edition(daily, [make_brief()])
-        with self.settings(TASKS=DUMMY_TASKS):
-            tasks.start(edition.pk)
+        edition = self.started(2)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_all(edition.pk)
         self.assertEqual((result["sent"], result["released"]), (0, 2))
