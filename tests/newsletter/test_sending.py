@@ -149,6 +149,16 @@ class LedgerTests(SMTPTestMixin, TestCase):
     def start(self, edition=None):
         return start_edition(edition or make_edition(self.daily, [self.brief]))
 
+    def send_refusing(self, address, replies, reply, *, others=3):
+        """An edition sent to `others` readers and `address`, whose mail the
+        relay answers with `reply` (`replies`: the sink's answers at RCPT or
+        at DATA): the edition, that reader and their row."""
+        make_audience(self.daily, others)
+        reader = make_subscriber(address, newsletters=[self.daily])
+        replies[address] = reply
+        edition = self.start()
+        return edition, reader, Delivery.objects.get(subscriber=reader)
+
     def statuses(self, edition):
         return dict(
             Delivery.objects.filter(edition=edition).values_list(
@@ -177,11 +187,9 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual(Delivery.objects.count(), 5)
 
     def test_a_permanent_refusal_is_recorded_and_the_address_marked_bounced(self):
-        make_audience(self.daily, 3)
-        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
-        self.sink.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
-        edition = self.start()
-        delivery = Delivery.objects.get(subscriber=gone)
+        edition, gone, delivery = self.send_refusing(
+            "gone@example.com", self.sink.rcpt_replies, "550 5.1.1 No such user"
+        )
         self.assertEqual(delivery.status, D.FAILED)
         self.assertEqual(delivery.smtp_code, 550)
         self.assertIn("No such user", delivery.last_error)
@@ -190,11 +198,9 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual((edition.sent_count, edition.failed_count), (3, 1))
 
     def test_a_message_refused_at_data_is_retried_then_fails_without_bouncing(self):
-        make_audience(self.daily, 3)
-        reader = make_subscriber("ada@example.com", newsletters=[self.daily])
-        self.sink.data_replies["ada@example.com"] = "554 5.7.1 Content rejected"
-        edition = self.start()
-        delivery = Delivery.objects.get(subscriber=reader)
+        edition, reader, delivery = self.send_refusing(
+            "ada@example.com", self.sink.data_replies, "554 5.7.1 Content rejected"
+        )
         # A policy refusal is not the reader's: tried again like a temporary
         # one, given up in the end, and the reader stays on the list. One
         # reader among many does not pause the send.
@@ -206,11 +212,13 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual((edition.status, edition.sent_count), ("sent", 3))
 
     def test_a_gone_mailbox_reported_at_data_still_bounces(self):
-        make_audience(self.daily, 2)
-        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
-        self.sink.data_replies["gone@example.com"] = "550 5.1.1 No such user"
-        self.start()
-        self.assertEqual(Delivery.objects.get(subscriber=gone).attempts, 1)
+        _, gone, delivery = self.send_refusing(
+            "gone@example.com",
+            self.sink.data_replies,
+            "550 5.1.1 No such user",
+            others=2,
+        )
+        self.assertEqual(delivery.attempts, 1)
         self.assertEqual(gone.subscriptions.get().status, Subscription.Status.BOUNCED)
         event = SubscriptionEvent.objects.get(kind="bounced")
         self.assertEqual(event.source, "SMTP 550 5.1.1")
