@@ -175,9 +175,9 @@ class Front:
     """Debian's nginx with the shipped site in front of `server`."""
 
     def __init__(self, server: ShippedServer, workdir: Path):
-        # The test module owns the rewriting of deploy/nginx to local ports
-        # and folders; the bench runs exactly what that test checks.
-        from tests.reliability.test_nginx import (
+        # The nginx tests own the rewriting of deploy/nginx to local ports
+        # and folders; the bench runs exactly what those tests check.
+        from tests.reliability.nginx_site import (
             HOST,
             configure,
             nginx_binary,

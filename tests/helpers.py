@@ -206,3 +206,22 @@ def delete_selected(client, changelist: str, pks, *, confirmed=True, **kwargs):
 def no_wider_than_the_viewport(page) -> bool:
     """A Playwright page has no horizontal scroll at its current width."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# Newsletter tests
+
+
+def start_edition(edition):
+    """`edition` started as the admin's Send button starts it, with the tasks
+    queued on commit run (under IMMEDIATE_TASKS that sends it all), and read
+    back from the database."""
+    # Imported here, not at the top: the rest of this module serves tests
+    # that never touch the newsletter.
+    from django.test import TestCase
+
+    from newsletter import tasks
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tasks.start(edition.pk)
+    edition.refresh_from_db()
+    return edition

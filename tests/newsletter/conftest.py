@@ -41,3 +41,14 @@ def smtp_mailers(settings, smtp_sink):
 
 # aiosmtpd logs every connection at INFO.
 logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+def pytest_terminal_summary(terminalreporter):
+    # How many hostile values the test_hostile_*.py modules sent this run
+    # (imported here: the module reads the settings as it loads).
+    from tests.newsletter.hostile import TRIED
+
+    if TRIED["count"]:
+        terminalreporter.write_line(
+            f"newsletter hostile inputs tried: {TRIED['count']}"
+        )

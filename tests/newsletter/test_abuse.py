@@ -102,27 +102,27 @@ class PerClientLimitTests(SignupLimitTestCase):
 
 
 class ForwardedForTests(SignupLimitTestCase):
-    def test_without_trusted_proxies_the_header_is_ignored(self):
-        codes = [
+    def codes(self, count, forwarded, **kwargs):
+        """The answers to `count` signups of r0@, r1@… whose X-Forwarded-For
+        is `forwarded` with {i} their number."""
+        return [
             self.post(
-                f"r{i}@example.com", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}"
+                f"r{i}@example.com",
+                HTTP_X_FORWARDED_FOR=forwarded.format(i=i),
+                **kwargs,
             ).status_code
-            for i in range(4)
+            for i in range(count)
         ]
+
+    def test_without_trusted_proxies_the_header_is_ignored(self):
+        codes = self.codes(4, "192.0.2.{i}")
         self.assertEqual(codes, [303, 303, 303, 429])
 
     def test_a_spoofed_hop_before_our_proxy_does_not_reset_the_count(self):
         # The client sends a forged header; our proxy (10.0.0.1) appends the
         # address it really saw. Only that one is counted.
         with self.settings(TRUSTED_PROXIES=["10.0.0.1"]):
-            codes = [
-                self.post(
-                    f"r{i}@example.com",
-                    ip="10.0.0.1",
-                    HTTP_X_FORWARDED_FOR=f"192.0.2.{i}, 203.0.113.7",
-                ).status_code
-                for i in range(5)
-            ]
+            codes = self.codes(5, "192.0.2.{i}, 203.0.113.7", ip="10.0.0.1")
             other = self.post(
                 "y@example.com", ip="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8"
             )
@@ -131,14 +131,7 @@ class ForwardedForTests(SignupLimitTestCase):
 
     def test_an_untrusted_peer_cannot_claim_to_be_someone_else(self):
         with self.settings(TRUSTED_PROXIES=["10.0.0.1"]):
-            codes = [
-                self.post(
-                    f"r{i}@example.com",
-                    ip="198.51.100.50",
-                    HTTP_X_FORWARDED_FOR=f"10.0.0.1, 192.0.2.{i}",
-                ).status_code
-                for i in range(4)
-            ]
+            codes = self.codes(4, "10.0.0.1, 192.0.2.{i}", ip="198.51.100.50")
         self.assertEqual(codes, [303, 303, 303, 429])
 
 

@@ -33,6 +33,9 @@ S = Subscription.Status
 
 
 class AdminTestCase(TestCase):
+    """A superuser logged in, and the default list (test_admin_edition's pages
+    build on it too)."""
+
     def setUp(self):
         super().setUp()
         self.user = make_user("chief", superuser=True)

@@ -6,14 +6,14 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.html import Element, parse_html
 from django.test.utils import CaptureQueriesContext
 
 from newsletter import sending, tasks
 from newsletter.models import Delivery, Edition
 from tests.factories import make_brief, make_user
-from tests.newsletter.factories import default_newsletter, make_audience, make_edition
+from tests.newsletter.factories import make_audience, make_edition
+from tests.newsletter.test_admin import AdminTestCase
 
 INTRO = (
     '<p>Good <strong>morning</strong>: <a href="https://example.com/">ports</a>.</p>'
@@ -58,12 +58,9 @@ def content(response) -> Element:
     return parse_html(content_html(response))
 
 
-class EditionPageTestCase(TestCase):
+class EditionPageTestCase(AdminTestCase):
     def setUp(self):
         super().setUp()
-        self.user = make_user("chief", superuser=True)
-        self.client.force_login(self.user)
-        self.daily = default_newsletter()
         self.brief = make_brief(headline="Cranes return to the harbour")
         self.edition = make_edition(
             self.daily,

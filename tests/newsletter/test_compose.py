@@ -15,6 +15,15 @@ from tests.newsletter.factories import make_edition, make_newsletter
 LINKS = {"unsubscribe": "https://example.org/u/x/", "preferences": "https://p/"}
 
 
+def put_in_the_archive(edition):
+    """Freeze `edition` and mark it sent, as sending does, so the web archive
+    shows it."""
+    edition.snapshot = compose.build_snapshot(edition)
+    edition.status = Edition.Status.SENT
+    edition.started_at = timezone.now()
+    edition.save()
+
+
 class EditionLabelTests(TestCase):
     """An edition shows every label as “Label:”, once, in every part."""
 
@@ -43,10 +52,7 @@ class EditionLabelTests(TestCase):
 
     def test_the_web_archive_shows_one_colon_after_each_label(self):
         edition = self.edition()
-        edition.snapshot = compose.build_snapshot(edition)
-        edition.status = Edition.Status.SENT
-        edition.started_at = timezone.now()
-        edition.save()
+        put_in_the_archive(edition)
         html = self.client.get(edition.get_absolute_url()).content.decode()
         self.assertEqual(colons_after(html, STANDARD, CUSTOM), [":", ":"])
 
@@ -65,10 +71,7 @@ class EditionNumberedListTests(TestCase):
         steps = ["Merge the routes.", "Add night buses.", "Cut the fares."]
         self.assertIn(("ol", steps), lists_in(html))
 
-        edition.snapshot = compose.build_snapshot(edition)
-        edition.status = Edition.Status.SENT
-        edition.started_at = timezone.now()
-        edition.save()
+        put_in_the_archive(edition)
         archive = self.client.get(edition.get_absolute_url()).content.decode()
         self.assertIn(("ol", steps), lists_in(archive))
 

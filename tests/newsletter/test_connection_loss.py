@@ -43,6 +43,19 @@ class ConnectionLossTests(TransactionTestCase):
     def received(self) -> Counter:
         return Counter(message.to[0] for message in mail.outbox)
 
+    def call_cut_short(self, loss, task, *args):
+        """`task` called as a worker calls it while `loss` drops the
+        connection: what it returned, the tasks it queued (recorded, not run)
+        and what it logged."""
+        with (
+            self.settings(TASKS=DUMMY_TASKS),
+            connection.execute_wrapper(loss),
+            self.assertLogs("newsroom.db", "WARNING") as logs,
+        ):
+            outcome = task.call(*args)
+            queued = list(task_backends["default"].results)
+        return outcome, queued, logs.output
+
     def rows(self) -> dict:
         return dict(
             Delivery.objects.filter(edition=self.edition).values_list(
@@ -83,19 +96,14 @@ class ConnectionLossTests(TransactionTestCase):
         self.assertEqual(set(self.rows().values()), {D.SENT})
 
     def test_a_batch_task_cut_short_queues_the_next_batch_on_a_new_connection(self):
-        loss = ConnectionLoss(STILL_OURS, skip=2)
-        with (
-            self.settings(TASKS=DUMMY_TASKS),
-            connection.execute_wrapper(loss),
-            self.assertLogs("newsroom.db", "WARNING") as logs,
-        ):
-            outcome = tasks.send_edition_batch.call(self.edition.pk)
-            queued = [
-                (result.task.name, result.args, result.task.run_after)
-                for result in task_backends["default"].results
-            ]
+        outcome, results, logs = self.call_cut_short(
+            ConnectionLoss(STILL_OURS, skip=2),
+            tasks.send_edition_batch,
+            self.edition.pk,
+        )
+        queued = [(r.task.name, r.args, r.task.run_after) for r in results]
         self.assertIn("interrupted", outcome)
-        self.assertIn("lost the database connection", logs.output[0])
+        self.assertIn("lost the database connection", logs[0])
         # The chain goes on at once, not only when the watchdog wakes.
         self.assertIn(("send_edition_batch", [self.edition.pk], None), queued)
         sending.send_all(self.edition.pk)
@@ -104,16 +112,8 @@ class ConnectionLossTests(TransactionTestCase):
     def test_starting_an_edition_cut_short_queues_the_start_again(self):
         edition = make_edition(self.daily, [make_brief()])
         loss = ConnectionLoss('FROM "newsletter_edition"')
-        with (
-            self.settings(TASKS=DUMMY_TASKS),
-            connection.execute_wrapper(loss),
-            self.assertLogs("newsroom.db", "WARNING"),
-        ):
-            tasks.start_edition.call(edition.pk)
-            queued = [
-                (result.task.name, result.args, result.task.run_after)
-                for result in task_backends["default"].results
-            ]
+        _, results, _ = self.call_cut_short(loss, tasks.start_edition, edition.pk)
+        queued = [(r.task.name, r.args, r.task.run_after) for r in results]
         self.assertEqual(loss.dropped, 1)
         # A scheduled edition would otherwise never go out.
         self.assertEqual(queued, [("start_edition", [edition.pk], None)])
@@ -127,16 +127,8 @@ class ConnectionLossTests(TransactionTestCase):
             "new@example.com", newsletters=[self.daily], status="pending"
         )
         loss = ConnectionLoss('FROM "newsletter_subscriber"')
-        with (
-            self.settings(TASKS=DUMMY_TASKS),
-            connection.execute_wrapper(loss),
-            self.assertLogs("newsroom.db", "WARNING"),
-        ):
-            tasks.send_confirmation.call(reader.pk)
-            queued = [
-                (result.task.name, result.args, result.kwargs)
-                for result in task_backends["default"].results
-            ]
+        _, results, _ = self.call_cut_short(loss, tasks.send_confirmation, reader.pk)
+        queued = [(r.task.name, r.args, r.kwargs) for r in results]
         self.assertEqual(loss.dropped, 1)
         # Or the reader would get nothing, and the flood guard would keep
         # them from asking again for a day.

@@ -55,6 +55,23 @@ def send(edition):
     return edition
 
 
+def sign_up_ada(*newsletters, **fields) -> Subscriber:
+    """ada@example.com signed up from a brief's footer form and confirmed,
+    through the same services the site uses (her consent log is real)."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.signup(
+            "ada@example.com",
+            list(newsletters),
+            source=Subscription.Source.FOOTER_FORM,
+            source_url="/briefs/ada-read-this/",
+            **fields,
+        )
+    ada = Subscriber.objects.get(email="ada@example.com")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.confirm(ada)
+    return ada
+
+
 def erase_from_the_admin(client, subscriber):
     """The subscriber list's "Erase personal data" action on one subscriber,
     confirmed."""
@@ -138,16 +155,7 @@ class ConsentHistoryTests(TestCase):
     def setUp(self):
         self.daily = default_newsletter()
         self.weekly = make_newsletter(name="Weekly", slug="weekly")
-        with self.captureOnCommitCallbacks(execute=True):
-            services.signup(
-                "ada@example.com",
-                [self.daily, self.weekly],
-                source=Subscription.Source.FOOTER_FORM,
-                source_url="/briefs/ada-read-this/",
-            )
-        self.ada = Subscriber.objects.get(email="ada@example.com")
-        with self.captureOnCommitCallbacks(execute=True):
-            services.confirm(self.ada)
+        self.ada = sign_up_ada(self.daily, self.weekly)
         self.chief = make_user("chief", superuser=True)
         self.client.force_login(self.chief)
 
@@ -327,17 +335,7 @@ class PersonalDataTestCase(SMTPTestMixin, TestCase):
         self.weekly = make_newsletter(name="Weekly", slug="weekly")
         self.user = make_user("chief", superuser=True)
         self.client.force_login(self.user)
-        with self.captureOnCommitCallbacks(execute=True):
-            services.signup(
-                "ada@example.com",
-                [self.daily, self.weekly],
-                source=Subscription.Source.FOOTER_FORM,
-                source_url="/briefs/ada-read-this/",
-                name="Ada Lovelace",
-            )
-        self.ada = Subscriber.objects.get(email="ada@example.com")
-        with self.captureOnCommitCallbacks(execute=True):
-            services.confirm(self.ada)
+        self.ada = sign_up_ada(self.daily, self.weekly, name="Ada Lovelace")
         self.bob = make_subscriber("bob@example.com", newsletters=[self.daily])
         # A sent edition, and one where Ada's server refused with her address.
         with self.captureOnCommitCallbacks(execute=True):

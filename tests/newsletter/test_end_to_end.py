@@ -10,6 +10,7 @@ from django.test import Client, TestCase
 from newsletter import tasks
 from newsletter.models import Delivery, Edition, Subscriber, Subscription
 from tests.factories import label, make_article, make_bullet, make_section
+from tests.helpers import start_edition
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
 from tests.smtp_sink import SMTPTestMixin
 
@@ -96,12 +97,6 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
         welcome = self.sink.to(address)[1].raw
         self.assertIn(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", welcome)
 
-    def send(self, edition):
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        return edition
-
     def test_signup_confirm_send_unsubscribe_and_the_next_edition_skips_them(self):
         self.sign_up_and_confirm("ada@example.com")
         others = [make_subscriber(newsletters=[self.daily]) for _ in range(4)]
@@ -111,7 +106,7 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
         confirmed = ["ada@example.com"] + [s.email for s in others]
         before = self.sink.count()
 
-        edition = self.send(
+        edition = start_edition(
             make_edition(
                 self.daily, [self.article], subject="Ports: the week’s big story"
             )
@@ -159,7 +154,9 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
         self.assertEqual(response.status_code, 200)
 
         before = self.sink.count()
-        second = self.send(make_edition(self.daily, [self.article], subject="Next day"))
+        second = start_edition(
+            make_edition(self.daily, [self.article], subject="Next day")
+        )
         received = sorted(m.rcpt_tos[0] for m in self.sink.messages[before:])
         self.assertEqual(received, sorted(confirmed[1:]))
         self.assertEqual(second.recipients_count, 4)
@@ -169,41 +166,40 @@ class SignupToEditionTests(SMTPTestMixin, TestCase):
             ).exists()
         )
 
+    # A realistic long host and a large subscriber id.
+    LONG_SITE = "https://the-evening-chronicle-newsroom.example.org"
+
+    def big_reader(self, status):
+        """big@example.org, id 987654321, on the daily list with `status`."""
+        subscriber = Subscriber.objects.create(pk=987654321, email="big@example.org")
+        Subscription.objects.create(
+            subscriber=subscriber, newsletter=self.daily, status=status
+        )
+        return subscriber
+
+    def assert_the_last_unsubscribe_url_is_one_plain_line(self):
+        """List-Unsubscribe in big@example.org's last message: neither folded
+        nor an encoded word."""
+        raw = self.sink.to("big@example.org")[-1].raw
+        value = raw_header(raw, "List-Unsubscribe")
+        self.assertTrue(value.startswith(f"<{self.LONG_SITE}/u/".encode()), value)
+        self.assertNotIn(b"=?", value)
+        self.assertNotIn(b"\r\n", value)
+
     def test_the_welcome_unsubscribe_url_never_folds_either(self):
-        long_site = "https://the-evening-chronicle-newsroom.example.org"
-        with self.settings(SITE_URL=long_site):
-            subscriber = Subscriber.objects.create(
-                pk=987654321, email="big@example.org"
-            )
-            Subscription.objects.create(
-                subscriber=subscriber, newsletter=self.daily, status="pending"
-            )
+        with self.settings(SITE_URL=self.LONG_SITE):
+            subscriber = self.big_reader("pending")
             from newsletter import services
 
             with self.captureOnCommitCallbacks(execute=True):
                 services.confirm(subscriber)
-        raw = self.sink.to("big@example.org")[-1].raw
-        value = raw_header(raw, "List-Unsubscribe")
-        self.assertTrue(value.startswith(f"<{long_site}/u/".encode()), value)
-        self.assertNotIn(b"=?", value)
-        self.assertNotIn(b"\r\n", value)
+        self.assert_the_last_unsubscribe_url_is_one_plain_line()
 
     def test_the_unsubscribe_url_never_folds_into_encoded_words(self):
-        # A realistic long host and a large subscriber id.
-        long_site = "https://the-evening-chronicle-newsroom.example.org"
-        with self.settings(SITE_URL=long_site):
-            subscriber = Subscriber.objects.create(
-                pk=987654321, email="big@example.org"
-            )
-            Subscription.objects.create(
-                subscriber=subscriber, newsletter=self.daily, status="confirmed"
-            )
-            self.send(make_edition(self.daily, [self.article]))
-        raw = self.sink.to(subscriber.email)[-1].raw
-        value = raw_header(raw, "List-Unsubscribe")
-        self.assertTrue(value.startswith(f"<{long_site}/u/".encode()), value)
-        self.assertNotIn(b"=?", value)
-        self.assertNotIn(b"\r\n", value)
+        with self.settings(SITE_URL=self.LONG_SITE):
+            self.big_reader("confirmed")
+            start_edition(make_edition(self.daily, [self.article]))
+        self.assert_the_last_unsubscribe_url_is_one_plain_line()
 
 
 class TransactionalFailureTests(SMTPTestMixin, TestCase):

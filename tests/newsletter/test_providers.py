@@ -14,6 +14,7 @@ from newsletter import sending, tasks, transport
 from newsletter.models import Delivery, Edition, Subscription, Suppression
 from newsroom.env import parse_email_url
 from tests.factories import make_brief
+from tests.helpers import start_edition
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -52,11 +53,7 @@ class ProviderSendingTests(TestCase):
         self.addCleanup(ANSWERS.clear)
 
     def start(self, edition=None):
-        edition = edition or make_edition(self.daily, [self.brief])
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        return edition
+        return start_edition(edition or make_edition(self.daily, [self.brief]))
 
     @override_settings(MAILERS={"default": ANYMAIL_TEST, "bulk": ANYMAIL_TEST})
     def test_each_row_is_marked_sent_once_with_the_providers_id_for_its_reader(self):

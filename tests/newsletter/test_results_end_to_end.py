@@ -2,7 +2,6 @@
 send, readers click, a scanner bursts through one copy, a provider reports a
 hard bounce and a complaint, and the report and the next send agree."""
 
-import base64
 import email
 import email.policy
 import importlib.util
@@ -15,47 +14,20 @@ from django.core.management import call_command
 from django.test import Client, TestCase, override_settings
 from django.utils import timezone
 
-from newsletter import tasks
 from newsletter.models import Delivery, Edition
+from tests.helpers import start_edition
 from tests.newsletter.factories import make_audience, make_edition, make_newsletter
 from tests.newsletter.test_tracking import BROWSER, REPORT, brief_with_outside_link
+from tests.newsletter.webhook_payloads import SECRET, basic, postmark
 from tests.smtp_sink import SMTPTestMixin
 
 CLICK = re.compile(r"https://news\.example\.org(/c/[^\s\"<>]+)")
-SECRET = "anymail-user:s3cret-pass"
 WEBHOOK = "/anymail/postmark/tracking/"
 
 needs_webhook = pytest.mark.skipif(
     importlib.util.find_spec("newsletter.webhooks") is None,
     reason="needs the anymail webhook from i-bounce15",
 )
-
-
-def postmark(record: str, kind: str, code: int, message_id: str, address: str):
-    """Postmark's documented bounce / spam-complaint webhook body."""
-    return {
-        "RecordType": record,
-        "MessageStream": "outbound",
-        "ID": 4323372036854775807,
-        "Type": kind,
-        "TypeCode": code,
-        "Name": "Hard bounce" if kind == "HardBounce" else "Spam complaint",
-        "Tag": "",
-        "MessageID": message_id,
-        "Metadata": {},
-        "ServerID": 23,
-        "Description": "The server was unable to deliver your message "
-        "(ex: unknown user, mailbox not found).",
-        "Details": "smtp;550 5.1.1 The email account that you tried to reach "
-        "does not exist.",
-        "Email": address,
-        "From": "daily@example.com",
-        "BouncedAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.%f0Z"),
-        "DumpAvailable": False,
-        "Inactive": True,
-        "CanActivate": True,
-        "Subject": "Ports reopen",
-    }
 
 
 def html_of(raw: bytes) -> str:
@@ -66,10 +38,7 @@ def html_of(raw: bytes) -> str:
 @override_settings(ANYMAIL={"WEBHOOK_SECRET": SECRET})
 class ResultsEndToEndTests(SMTPTestMixin, TestCase):
     def send(self, edition) -> None:
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        self.assertEqual(edition.status, Edition.Status.SENT)
+        self.assertEqual(start_edition(edition).status, Edition.Status.SENT)
 
     def links_for(self, reader) -> list[str]:
         (received,) = self.sink.to(reader.email)
@@ -85,7 +54,7 @@ class ResultsEndToEndTests(SMTPTestMixin, TestCase):
             WEBHOOK,
             json.dumps(payload),
             content_type="application/json",
-            HTTP_AUTHORIZATION="Basic " + base64.b64encode(SECRET.encode()).decode(),
+            HTTP_AUTHORIZATION=basic(SECRET),
         )
         self.assertEqual(response.status_code, 200, response.content)
 
@@ -123,15 +92,14 @@ class ResultsEndToEndTests(SMTPTestMixin, TestCase):
         # The provider reports a hard bounce and a complaint.
         bounced, complained = readers[8], readers[9]
         self.post_to_webhook(
-            postmark("Bounce", "HardBounce", 1, self.message_id(bounced), bounced.email)
+            postmark("bounce", self.message_id(bounced), bounced.email, timezone.now())
         )
         self.post_to_webhook(
             postmark(
-                "SpamComplaint",
-                "SpamComplaint",
-                512,
+                "complaint",
                 self.message_id(complained),
                 complained.email,
+                timezone.now(),
             )
         )
 

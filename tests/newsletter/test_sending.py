@@ -22,7 +22,7 @@ from newsletter.models import (
     SubscriptionEvent,
 )
 from tests.factories import make_brief
-from tests.helpers import DUMMY_TASKS
+from tests.helpers import DUMMY_TASKS, start_edition
 from tests.newsletter.factories import (
     default_newsletter,
     make_audience,
@@ -123,7 +123,7 @@ class PreparedEditionTests(TestCase):
                     self.personalise(address=address)
 
     def test_a_name_with_line_breaks_goes_out_on_one_line(self):
-        # The reader still gets the edition (tests/newsletter/test_hostile_input.py).
+        # The reader still gets the edition (test_hostile_mail_headers.py).
         _, raw = self.personalise(name="Ada\r\nBcc: x@example.com")
         self.assertNotIn(b"\r\nBcc:", raw)
         self.assertEqual(
@@ -147,11 +147,17 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.brief = make_brief()
 
     def start(self, edition=None):
-        edition = edition or make_edition(self.daily, [self.brief])
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(edition.pk)
-        edition.refresh_from_db()
-        return edition
+        return start_edition(edition or make_edition(self.daily, [self.brief]))
+
+    def send_refusing(self, address, replies, reply, *, others=3):
+        """An edition sent to `others` readers and `address`, whose mail the
+        relay answers with `reply` (`replies`: the sink's answers at RCPT or
+        at DATA): the edition, that reader and their row."""
+        make_audience(self.daily, others)
+        reader = make_subscriber(address, newsletters=[self.daily])
+        replies[address] = reply
+        edition = self.start()
+        return edition, reader, Delivery.objects.get(subscriber=reader)
 
     def statuses(self, edition):
         return dict(
@@ -181,11 +187,9 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual(Delivery.objects.count(), 5)
 
     def test_a_permanent_refusal_is_recorded_and_the_address_marked_bounced(self):
-        make_audience(self.daily, 3)
-        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
-        self.sink.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
-        edition = self.start()
-        delivery = Delivery.objects.get(subscriber=gone)
+        edition, gone, delivery = self.send_refusing(
+            "gone@example.com", self.sink.rcpt_replies, "550 5.1.1 No such user"
+        )
         self.assertEqual(delivery.status, D.FAILED)
         self.assertEqual(delivery.smtp_code, 550)
         self.assertIn("No such user", delivery.last_error)
@@ -194,11 +198,9 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual((edition.sent_count, edition.failed_count), (3, 1))
 
     def test_a_message_refused_at_data_is_retried_then_fails_without_bouncing(self):
-        make_audience(self.daily, 3)
-        reader = make_subscriber("ada@example.com", newsletters=[self.daily])
-        self.sink.data_replies["ada@example.com"] = "554 5.7.1 Content rejected"
-        edition = self.start()
-        delivery = Delivery.objects.get(subscriber=reader)
+        edition, reader, delivery = self.send_refusing(
+            "ada@example.com", self.sink.data_replies, "554 5.7.1 Content rejected"
+        )
         # A policy refusal is not the reader's: tried again like a temporary
         # one, given up in the end, and the reader stays on the list. One
         # reader among many does not pause the send.
@@ -210,11 +212,13 @@ class LedgerTests(SMTPTestMixin, TestCase):
         self.assertEqual((edition.status, edition.sent_count), ("sent", 3))
 
     def test_a_gone_mailbox_reported_at_data_still_bounces(self):
-        make_audience(self.daily, 2)
-        gone = make_subscriber("gone@example.com", newsletters=[self.daily])
-        self.sink.data_replies["gone@example.com"] = "550 5.1.1 No such user"
-        self.start()
-        self.assertEqual(Delivery.objects.get(subscriber=gone).attempts, 1)
+        _, gone, delivery = self.send_refusing(
+            "gone@example.com",
+            self.sink.data_replies,
+            "550 5.1.1 No such user",
+            others=2,
+        )
+        self.assertEqual(delivery.attempts, 1)
         self.assertEqual(gone.subscriptions.get().status, Subscription.Status.BOUNCED)
         event = SubscriptionEvent.objects.get(kind="bounced")
         self.assertEqual(event.source, "SMTP 550 5.1.1")
@@ -380,12 +384,17 @@ class QuotedPrintableTemplateTests(SimpleTestCase):
 
 
 class BrokenSenderTests(SMTPTestMixin, TestCase):
-    def test_an_unusable_sender_pauses_the_send_and_hands_the_rows_back(self):
+    def started(self, readers):
+        """An edition for `readers` new readers, its rows made and none sent."""
         daily = default_newsletter()
-        make_audience(daily, 3)
+        make_audience(daily, readers)
         edition = make_edition(daily, [make_brief()])
         with self.settings(TASKS=DUMMY_TASKS):
             tasks.start(edition.pk)
+        return edition
+
+    def test_an_unusable_sender_pauses_the_send_and_hands_the_rows_back(self):
+        edition = self.started(3)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_batch(edition.pk, worker="w")
         self.assertEqual((result.claimed, result.released, result.sent), (3, 3, 0))
@@ -409,11 +418,7 @@ class BrokenSenderTests(SMTPTestMixin, TestCase):
         self.assertEqual(self.sink.count(), 3)
 
     def test_sending_in_this_process_stops_instead_of_spinning(self):
-        daily = default_newsletter()
-        make_audience(daily, 2)
-        edition = make_edition(daily, [make_brief()])
-        with self.settings(TASKS=DUMMY_TASKS):
-            tasks.start(edition.pk)
+        edition = self.started(2)
         with self.settings(DEFAULT_FROM_EMAIL="not an address"):
             result = sending.send_all(edition.pk)
         self.assertEqual((result["sent"], result["released"]), (0, 2))
@@ -439,9 +444,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
             replies[reader.email] = reply
 
     def start(self):
-        with self.captureOnCommitCallbacks(execute=True):
-            tasks.start(self.edition.pk)
-        self.edition.refresh_from_db()
+        start_edition(self.edition)
 
     def assert_nobody_unsubscribed_and_nothing_burned(self):
         changed = Subscription.objects.exclude(status=Subscription.Status.CONFIRMED)
@@ -481,9 +484,7 @@ class RelayRefusalTests(SMTPTestMixin, TestCase):
     def send(self, **settings):
         """The edition sent in this process with these NEWSLETTER settings."""
         with self.settings(NEWSLETTER={**django_settings.NEWSLETTER, **settings}):
-            with self.captureOnCommitCallbacks(execute=True):
-                tasks.start(self.edition.pk)
-        self.edition.refresh_from_db()
+            start_edition(self.edition)
 
     def refusals(self):
         return sum(len(self.sink.to(r.email)) == 0 for r in self.readers)

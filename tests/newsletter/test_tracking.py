@@ -187,10 +187,15 @@ class ClickRedirectTests(TrackingTestCase):
         self.follow(f"{edition}.1.{token.split('.')[2]}.{mac}")
         self.assertEqual(Click.objects.count(), 0)
 
-    def test_a_damaged_token_of_a_private_list_goes_to_the_home_page(self):
-        self.newsletter.is_public = False
+    def switch_off(self, field):
+        """Turn the list's `field` off, as the admin would, and drop the
+        redirect's cached links so the next click sees it."""
+        setattr(self.newsletter, field, False)
         self.newsletter.save()
         tracking.forget_cached_editions()
+
+    def test_a_damaged_token_of_a_private_list_goes_to_the_home_page(self):
+        self.switch_off("is_public")
         token = self.tokens_of(self.readers[0])[1]
         response = self.follow(token[:-1] + ("A" if token[-1] != "A" else "B"))
         self.assertEqual(response["Location"], "/")
@@ -207,9 +212,7 @@ class ClickRedirectTests(TrackingTestCase):
         self.assertEqual(Click.objects.count(), 0)
 
     def test_switching_clicks_off_stops_counting_and_untracks_the_next_edition(self):
-        self.newsletter.track_clicks = False
-        self.newsletter.save()
-        tracking.forget_cached_editions()
+        self.switch_off("track_clicks")
         token = self.tokens_of(self.readers[0])[0]
         self.assertEqual(self.follow(token).status_code, 302)
         self.assertEqual(Click.objects.count(), 0)

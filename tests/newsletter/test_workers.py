@@ -178,23 +178,32 @@ def addresses(sink):
     return [m.rcpt_tos[0] for m in sink.messages]
 
 
+def one_worker_sending(site, messages: int) -> Worker:
+    """The edition started and one worker at it, `messages` already sent."""
+    manage(site["env"], "shell", "-c", SETUP)
+    worker = db_task_worker(site["env"], site["log"])
+    wait_for(lambda: site["sink"].count() >= messages, 60, "the first messages")
+    return worker
+
+
+def restart_until_sent(site, timeout: float) -> list[str]:
+    """A new worker finishes the edition: every address the sink received."""
+    until_sent(site, [db_task_worker(site["env"], site["log"])], timeout)
+    return addresses(site["sink"])
+
+
 @BACKENDS
 def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(site):
     sink = site["sink"]
-    manage(site["env"], "shell", "-c", SETUP)
-    worker = db_task_worker(site["env"], site["log"])
     # Batches are 60 rows: 150 is the middle of the third one.
-    wait_for(lambda: sink.count() >= 150, 60, "the first messages")
+    worker = one_worker_sending(site, 150)
     worker.kill(signal.SIGKILL)
     at_kill = sink.count()
     state = ledger(site)
     assert at_kill < AUDIENCE, "the worker finished before it could be killed"
     assert state["rows"].get("sending", 0) > 0, state  # its claimed batch, orphaned
 
-    restarted = db_task_worker(site["env"], site["log"])
-    until_sent(site, [restarted], 90)
-
-    sent = addresses(sink)
+    sent = restart_until_sent(site, 90)
     duplicates = len(sent) - len(set(sent))
     assert len(set(sent)) == AUDIENCE
     # Only the message in flight at the kill may go out twice.
@@ -208,17 +217,13 @@ def test_a_worker_killed_mid_send_and_restarted_sends_the_rest_and_nobody_twice(
 @BACKENDS
 def test_sigterm_finishes_the_current_message_and_a_restart_sends_no_duplicate(site):
     sink = site["sink"]
-    manage(site["env"], "shell", "-c", SETUP)
-    worker = db_task_worker(site["env"], site["log"])
-    wait_for(lambda: sink.count() >= 100, 60, "the first messages")
+    worker = one_worker_sending(site, 100)
     assert worker.kill(signal.SIGTERM) == 0
     state = ledger(site)
     assert "sending" not in state["rows"], state  # claimed rows handed back
     assert state["rows"]["sent"] == sink.count() < AUDIENCE
 
-    restarted = db_task_worker(site["env"], site["log"])
-    until_sent(site, [restarted], 60)
-    sent = addresses(sink)
+    sent = restart_until_sent(site, 60)
     assert sorted(sent) == sorted(set(sent)) and len(sent) == AUDIENCE
 
 

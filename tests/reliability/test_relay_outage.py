@@ -55,12 +55,7 @@ def refusals(sink) -> list[float]:
 
 
 def in_flight(url: str, edition: int) -> int:
-    return pg_value(
-        url,
-        "SELECT count(*) FROM newsletter_delivery "
-        "WHERE edition_id = %s AND status = 'sending'",
-        (edition,),
-    )
+    return ledger(url, edition).get("sending", 0)
 
 
 def resume_from_the_admin(session: Session, base: str, edition: int) -> None:
