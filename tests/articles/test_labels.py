@@ -5,17 +5,14 @@ with it, so renderers that add a colon showed “to::” and the reader page
 showed it with one colon while standard labels had none.
 """
 
-import importlib
 import re
 
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django.test import SimpleTestCase, TestCase
 
 from articles.forms import SectionForm
 from articles.importer import ParsedBrief, ParsedSection
 from articles.labels import clean_label, shown_label
-from articles.models import Section, SectionLabel
+from articles.models import SectionLabel
 from articles.services import create_brief_from_parsed
 from tests.factories import label, make_article, make_section, make_user
 
@@ -109,64 +106,6 @@ class StoredLabelTests(TestCase):
         form = SectionForm(data={"custom_label": f"{CUSTOM}:", "position": 0})
         form.is_valid()
         self.assertEqual(form.cleaned_data["custom_label"], CUSTOM)
-
-
-class LabelMigrationTests(TestCase):
-    """The data migration that cleans rows stored before labels were cleaned."""
-
-    def migration(self):
-        loader = MigrationLoader(connection)
-        names = [
-            name
-            for app, name in loader.disk_migrations
-            if app == "articles" and name.endswith("labels_without_trailing_colon")
-        ]
-        self.assertEqual(len(names), 1, names)
-        return importlib.import_module(f"articles.migrations.{names[0]}")
-
-    def test_it_strips_colons_from_custom_and_standard_labels(self):
-        article = make_article()
-        custom = make_section(article, custom_label=CUSTOM)
-        odd = SectionLabel.objects.create(name="Of note")
-        # Rows as an older version stored them, written around save().
-        Section.objects.filter(pk=custom.pk).update(custom_label=f"{CUSTOM}:")
-        SectionLabel.objects.filter(pk=odd.pk).update(name="Of note:")
-
-        self.migration().clean_label_text(_Apps(), None)
-
-        custom.refresh_from_db()
-        odd.refresh_from_db()
-        self.assertEqual(custom.custom_label, CUSTOM)
-        self.assertEqual(odd.name, "Of note")
-
-    def test_a_label_that_duplicates_a_clean_one_is_merged_into_it(self):
-        article = make_article()
-        clean = label(STANDARD)
-        doubled = SectionLabel.objects.create(name="placeholder")
-        SectionLabel.objects.filter(pk=doubled.pk).update(name=f"{STANDARD}:")
-        section = make_section(article, label=doubled)
-
-        self.migration().clean_label_text(_Apps(), None)
-
-        section.refresh_from_db()
-        self.assertEqual(section.label, clean)
-        self.assertFalse(SectionLabel.objects.filter(pk=doubled.pk).exists())
-
-    def test_a_label_of_nothing_but_a_colon_is_left_as_it_was(self):
-        section = make_section(make_article(), custom_label="x")
-        Section.objects.filter(pk=section.pk).update(custom_label=":")
-        self.migration().clean_label_text(_Apps(), None)
-        section.refresh_from_db()
-        self.assertEqual(section.custom_label, ":")
-
-
-class _Apps:
-    """The app registry a RunPython function receives, for today's models."""
-
-    def get_model(self, app_label, model_name):
-        from django.apps import apps
-
-        return apps.get_model(app_label, model_name)
 
 
 class RenderedLabelTests(TestCase):

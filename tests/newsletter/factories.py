@@ -23,7 +23,7 @@ def make_newsletter(**kwargs) -> Newsletter:
 
 
 def default_newsletter() -> Newsletter:
-    """The list the 0002 migration creates, made again if a transactional
+    """The list the initial migration creates, made again if a transactional
     test flushed it."""
     return Newsletter.get_default() or make_newsletter(
         name="The Daily Brief", slug="daily", is_default=True

@@ -10,9 +10,7 @@ import io
 import json
 import logging
 from datetime import timedelta
-from types import SimpleNamespace
 
-from django.apps import apps as django_apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -291,27 +289,6 @@ class ConsentHistoryTests(TestCase):
             self.assertNotIn(codename, perms)
         # Erasure stays theirs.
         self.assertIn("delete_subscriber", perms)
-
-    def test_upgrading_takes_the_permissions_from_the_group(self):
-        """A site whose group already holds them loses them on migrate."""
-        import importlib
-
-        from articles.roles import NEWSLETTER_EDITOR, sync_roles
-
-        migration = importlib.import_module(
-            "newsletter.migrations.0005_consent_history_kept"
-        )
-        group = Group.objects.get(name=NEWSLETTER_EDITOR)
-        withheld = Permission.objects.filter(
-            content_type__app_label="newsletter",
-            codename__in=["delete_subscription", "delete_subscriptionevent"],
-        )
-        group.permissions.add(*withheld)
-        migration.withhold_consent_permissions(
-            django_apps, SimpleNamespace(connection=connection)
-        )
-        sync_roles()  # what every later migrate runs
-        self.assertFalse(group.permissions.filter(pk__in=withheld).exists())
 
     def test_erasure_still_works_for_the_newsletter_editor(self):
         before = self.history()

@@ -3,9 +3,6 @@ and sender, an edition's subject, a reader's name) never add a header of
 their own: refused where they come in, put on one line where they were stored
 past the checks."""
 
-from types import SimpleNamespace
-
-from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import TestCase
@@ -287,23 +284,3 @@ class OneRuleForNamesTests(TestCase):
                     ),
                     [(f"{mode}-ok@example.com", "Ada Lovelace")],
                 )
-
-    def test_an_upgrade_puts_names_stored_earlier_on_one_line(self):
-        import importlib
-
-        migration = importlib.import_module(
-            "newsletter.migrations.0006_subscriber_name_one_line"
-        )
-        stored = {
-            make_subscriber(name=value).pk: value
-            for value in [*self.BAD, "Ada  Lovelace", "Zoë", ""]
-        }
-        migration.one_line_names(django_apps, SimpleNamespace(connection=connection))
-        names = dict(Subscriber.objects.values_list("pk", "name"))
-        for pk, value in stored.items():
-            with self.subTest(value=value):
-                if value in self.BAD:
-                    self.assertEqual(names[pk], one_line(value))
-                    self.assertNotIn("\n", names[pk])
-                else:
-                    self.assertEqual(names[pk], value)  # left as it was
