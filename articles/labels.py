@@ -10,7 +10,7 @@ label in bold, a colon, then the text on the same line.
 """
 
 # The standard Smart Brevity labels, in the order editors are offered them.
-# Migration 0002 seeds new databases with them and the importer recognises
+# The initial migration seeds new databases with them and the importer recognises
 # them. The migration reading this constant is safe: it is plain data, the
 # migration only creates missing labels (get_or_create, never a rename or a
 # delete), and an addition here is meant for every new database too.

@@ -22,15 +22,23 @@ limits count in, the proxies client addresses come through, the CSP.
 - newsroom.W008  (deploy) media are stored on this machine but nothing in the
                  settings says what serves them (MEDIA_SERVED_BY): with DEBUG
                  off Django does not, so every image would be a 404.
+- newsroom.E003  (database; run by `migrate`) the database is part-way through
+                 a chain of migrations that a squashed one replaced and whose
+                 files are gone: Django could neither finish the chain nor
+                 use the squash, and would say nothing or fail obscurely.
 """
 
+import pkgutil
+from importlib import import_module
 from importlib.util import find_spec
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage
+from django.db import connections
 from django.http.request import validate_host
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.csp import CSP
@@ -229,3 +237,47 @@ def check_media_server(app_configs, **kwargs):
             id="newsroom.W008",
         )
     ]
+
+
+def squashed_migrations(app_configs):
+    """(app label, name, replaced names) of every migration that replaces others."""
+    for app_config in app_configs or apps.get_app_configs():
+        try:
+            package = import_module(f"{app_config.name}.migrations")
+        except ImportError:
+            continue
+        for module in pkgutil.iter_modules(getattr(package, "__path__", [])):
+            migration = getattr(
+                import_module(f"{package.__name__}.{module.name}"), "Migration", None
+            )
+            replaces = getattr(migration, "replaces", None)
+            if replaces:
+                yield app_config.label, module.name, [name for _, name in replaces]
+
+
+@register(Tags.database)
+def check_half_squashed(app_configs, databases=None, **kwargs):
+    errors = []
+    for alias in databases or ():
+        connection = connections[alias]
+        if "django_migrations" not in connection.introspection.table_names():
+            continue  # a new database: every squash runs whole
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations")
+            applied = set(cursor.fetchall())
+        for label, name, replaced in squashed_migrations(app_configs):
+            done = [old for old in replaced if (label, old) in applied]
+            if (label, name) in applied or not done or len(done) == len(replaced):
+                continue
+            errors.append(
+                Error(
+                    f"The database {alias!r} is part-way through {label}'s old "
+                    f"migrations ({len(done)} of {len(replaced)} applied, the "
+                    f"last {done[-1]}), which {name} now replaces.",
+                    hint="Migrate with the previous release first (every line "
+                    f"of `manage.py showmigrations {label}` marked [X] there), "
+                    "then upgrade: docs/deploying.md, Upgrading.",
+                    id="newsroom.E003",
+                )
+            )
+    return errors

@@ -33,6 +33,6 @@ __all__ = [
     "SectionLabel",
     "SlugRedirect",
     "Topic",
-    # Migration 0003 names it as the preview link token's default.
+    # The initial migration names it as the preview link token's default.
     "new_preview_token",
 ]

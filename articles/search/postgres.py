@@ -1,5 +1,5 @@
 """PostgreSQL: a weighted tsvector on the brief's row, behind a GIN index
-(migration 0005), queried with websearch syntax written from the parsed
+(created by the initial migration), queried with websearch syntax written from the parsed
 query (search/query.py)."""
 
 from django.conf import settings

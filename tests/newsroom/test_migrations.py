@@ -3,6 +3,10 @@ the previous release shipped (docs/deploying.md, "Upgrading"): a database
 that release migrated must find nothing to do.
 """
 
+from io import StringIO
+
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
@@ -43,14 +47,18 @@ SQUASHED = [
 
 
 class SquashedMigrationTests(TestCase):
-    def test_a_database_the_previous_release_migrated_runs_neither_squash(self):
+    def record(self, releases):
+        """Make django_migrations say what a database of `releases` holds."""
         recorder = MigrationRecorder(connection)
         recorder.migration_qs.filter(app__in=PREVIOUS_RELEASE).delete()
         recorder.migration_qs.bulk_create(
             recorder.Migration(app=app, name=name)
-            for app, names in PREVIOUS_RELEASE.items()
+            for app, names in releases.items()
             for name in names
         )
+
+    def test_a_database_the_previous_release_migrated_runs_neither_squash(self):
+        self.record(PREVIOUS_RELEASE)
         executor = MigrationExecutor(connection)
         applied = executor.loader.applied_migrations
         self.assertEqual([key for key in SQUASHED if key not in applied], [])
@@ -58,3 +66,22 @@ class SquashedMigrationTests(TestCase):
         self.assertEqual(
             [m.name for m, _ in plan if m.app_label in PREVIOUS_RELEASE], []
         )
+
+    def test_a_database_part_way_through_an_old_chain_is_refused_by_migrate(self):
+        self.record({"articles": PREVIOUS_RELEASE["articles"][:7], "newsletter": []})
+        with self.assertRaises(SystemCheckError) as refused:
+            call_command("migrate", plan=True, skip_checks=False, stdout=StringIO())
+        message = str(refused.exception)
+        self.assertIn("newsroom.E003", message)
+        self.assertIn(
+            "7 of 11 applied, the last 0007_labels_without_trailing_colon", message
+        )
+
+    def test_a_whole_old_chain_or_the_squash_itself_passes_the_check(self):
+        for releases in (
+            PREVIOUS_RELEASE,
+            {app: [name] for app, name in SQUASHED},
+        ):
+            with self.subTest(releases=sorted(releases)):
+                self.record(releases)
+                call_command("migrate", plan=True, skip_checks=False, stdout=StringIO())
