@@ -22,6 +22,15 @@ def change_url(article) -> str:
     return f"/admin/articles/article/{article.pk}/change/"
 
 
+def assert_read_only(test, brief, **change) -> None:
+    """The change form shows `brief` but refuses to save `change`."""
+    response = test.client.get(change_url(brief))
+    test.assertEqual(response.status_code, 200)
+    test.assertFalse(response.context["has_change_permission"])
+    response = test.client.post(change_url(brief), change_form_data(brief, **change))
+    test.assertEqual(response.status_code, 403)
+
+
 def codenames(group_name: str) -> set[str]:
     group = Group.objects.get(name=group_name)
     return {
@@ -167,13 +176,7 @@ class WriterTests(TestCase):
 
     def test_once_published_their_brief_is_read_only(self):
         live = make_brief(created_by=self.writer, headline="Live already")
-        response = self.client.get(change_url(live))
-        self.assertEqual(response.status_code, 200)
-        self.assertFalse(response.context["has_change_permission"])
-        response = self.client.post(
-            change_url(live), change_form_data(live, headline="Sneaky edit")
-        )
-        self.assertEqual(response.status_code, 403)
+        assert_read_only(self, live, headline="Sneaky edit")
         live.refresh_from_db()
         self.assertEqual(live.headline, "Live already")
 
@@ -251,13 +254,7 @@ class NewsletterEditorTests(TestCase):
         self.assertContains(
             self.client.get("/admin/articles/article/"), "Pick me for the edition"
         )
-        response = self.client.get(change_url(brief))
-        self.assertEqual(response.status_code, 200)
-        self.assertFalse(response.context["has_change_permission"])
-        response = self.client.post(
-            change_url(brief), change_form_data(brief, headline="Nope")
-        )
-        self.assertEqual(response.status_code, 403)
+        assert_read_only(self, brief, headline="Nope")
         self.assertEqual(self.client.get(ADD).status_code, 403)
 
     def test_they_read_a_brief_with_its_sections(self):
