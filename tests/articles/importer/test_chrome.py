@@ -22,10 +22,53 @@ def test_it_drops_a_breadcrumb_and_returns_the_category_line():
     assert brief.warnings[-1].startswith("No section labels like 'Why it matters:'")
 
 
-def test_a_short_title_case_headline_followed_by_its_dek_is_not_a_category():
-    brief = parse_brief("Fed Holds Rates\n\nThe central bank kept rates steady.\n")
-    assert brief.category is None
-    assert brief.headline == "Fed Holds Rates"
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Fed Holds Rates\n\nThe central bank kept rates steady.\n",
+            {"category": None, "headline": "Fed Holds Rates"},
+            id="a short title-case headline followed by its dek is not a category",
+        ),
+        pytest.param(
+            "Subject: Fwd: the morning brief\nFrom: Desk <desk@example.org>\n\n"
+            "Ports reopen after the strike\n\nShips move.\n",
+            {"headline": "Ports reopen after the strike", "dek": "Ships move."},
+            id="it drops the headers of a forwarded mail",
+        ),
+        pytest.param(
+            "The headline\nThe dek sits on the next line.\n\nIntro one.\n\n"
+            "Intro two.\n\nWhy it matters: Because.\n",
+            {
+                "headline": "The headline",
+                "dek": "The dek sits on the next line.",
+                "intro": ["Intro one.", "Intro two."],
+            },
+            id="paragraphs before the first label are headline, dek and intro",
+        ),
+        pytest.param(
+            "Headline\n\nThe dek was wrapped\nby an e-mail client.\n",
+            {"dek": "The dek was wrapped by an e-mail client."},
+            id="it joins hard-wrapped lines of a paragraph",
+        ),
+        pytest.param(
+            "Council approves a flood wall for the east bank of the river\n\n"
+            "The wall will run 2.4 kilometres along the river and protect about\n"
+            "3,800 homes that flooded in 2021 and again last winter, the city\n"
+            "Council said on Tuesday after a vote of nine to two in favour of it.\n",
+            {
+                "dek": "The wall will run 2.4 kilometres along the river and protect "
+                "about 3,800 homes that flooded in 2021 and again last winter, the "
+                "city Council said on Tuesday after a vote of nine to two in favour "
+                "of it."
+            },
+            id="a hard-wrapped text joins lines whatever they start with",
+        ),
+    ],
+)
+def test_it_reads_the_top_of_a_brief(text, expected):
+    brief = parse_brief(text)
+    assert {field: getattr(brief, field) for field in expected} == expected
 
 
 def test_without_a_category_line_the_breadcrumbs_section_is_the_category():
@@ -78,17 +121,6 @@ def test_it_drops_menus_mastheads_and_bare_times_above_the_headline(line):
     brief = parse_brief(f"{line}\n\nPorts reopen after the strike\n\nShips move.\n")
     assert brief.headline == "Ports reopen after the strike"
     assert brief.dek == "Ships move."
-
-
-def test_it_drops_the_headers_of_a_forwarded_mail():
-    brief = parse_brief(
-        "Subject: Fwd: the morning brief\nFrom: Desk <desk@example.org>\n\n"
-        "Ports reopen after the strike\n\nShips move.\n"
-    )
-    assert (brief.headline, brief.dek) == (
-        "Ports reopen after the strike",
-        "Ships move.",
-    )
 
 
 @pytest.mark.parametrize(
@@ -157,39 +189,10 @@ def test_go_deeper_with_a_colon_is_a_real_section():
     assert section.text == "The full report on the budget."
 
 
-def test_paragraphs_before_the_first_label_are_headline_dek_and_intro():
-    brief = parse_brief(
-        "The headline\nThe dek sits on the next line.\n\nIntro one.\n\nIntro two.\n\n"
-        "Why it matters: Because.\n"
-    )
-    assert brief.headline == "The headline"
-    assert brief.dek == "The dek sits on the next line."
-    assert brief.intro == ["Intro one.", "Intro two."]
-
-
 def test_it_removes_a_byline_under_the_headline_with_a_warning():
     brief = parse_brief("The headline\n\nBy Ana Ruiz and Tom Lee\n\nThe dek.\n")
     assert brief.dek == "The dek."
     assert "Removed the byline 'By Ana Ruiz and Tom Lee'." in brief.warnings
-
-
-def test_it_joins_hard_wrapped_lines_of_a_paragraph():
-    brief = parse_brief("Headline\n\nThe dek was wrapped\nby an e-mail client.\n")
-    assert brief.dek == "The dek was wrapped by an e-mail client."
-
-
-def test_a_hard_wrapped_text_joins_lines_whatever_they_start_with():
-    brief = parse_brief(
-        "Council approves a flood wall for the east bank of the river\n\n"
-        "The wall will run 2.4 kilometres along the river and protect about\n"
-        "3,800 homes that flooded in 2021 and again last winter, the city\n"
-        "Council said on Tuesday after a vote of nine to two in favour of it.\n"
-    )
-    assert brief.dek == (
-        "The wall will run 2.4 kilometres along the river and protect about "
-        "3,800 homes that flooded in 2021 and again last winter, the city "
-        "Council said on Tuesday after a vote of nine to two in favour of it."
-    )
 
 
 def test_bullets_before_the_first_section_are_kept_in_the_intro_with_a_warning():

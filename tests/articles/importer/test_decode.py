@@ -13,37 +13,55 @@ from articles.importer import (
 )
 
 
-@pytest.mark.parametrize(
-    "text", ["", "   \n\t\r\n", b"", b"\xef\xbb\xbf", "\u200b\ufeff"]
-)
-def test_it_rejects_empty_text(text):
-    with pytest.raises(BriefParseError, match="The text is empty"):
-        parse_brief(text)
+def refused(message: str, case: str, *inputs):
+    return [pytest.param(data, message, id=case) for data in inputs]
 
 
+# What the importer refuses, and the message (a regex) the editor reads.
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        b"\x00\x01\x02\x03" * 200,
-        bytes(range(256)) * 8,
-        b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
-        b"PK\x03\x04\x14\x00\x06\x00word/document.xml",
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        *refused(
+            "The text is empty",
+            "empty text",
+            "",
+            "   \n\t\r\n",
+            b"",
+            b"\xef\xbb\xbf",
+            "\u200b\ufeff",
+        ),
+        *refused(
+            "not plain text|readable text",
+            "binary garbage with a clear message",
+            b"\x00\x01\x02\x03" * 200,
+            bytes(range(256)) * 8,
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj",
+            b"PK\x03\x04\x14\x00\x06\x00word/document.xml",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        ),
+        *refused("no letters", "text without letters", "1234 !!! 5678\n\n-- 99"),
+        *refused(
+            "200,000 characters",
+            "text over the size limit, naming the limit",
+            "a" * (MAX_CHARS + 1),
+        ),
+        *refused(
+            "Expected the brief as text",
+            "input that is not text",
+            None,
+            42,
+            ["Why it matters: x"],
+        ),
+        *refused(
+            "page furniture",
+            "a paste of nothing but page chrome",
+            "Home » News\n\nShare\n\nSubscribe to our newsletter",
+        ),
     ],
 )
-def test_it_rejects_binary_garbage_with_a_clear_message(data):
-    with pytest.raises(BriefParseError, match="not plain text|readable text"):
+def test_it_rejects(data, message):
+    with pytest.raises(BriefParseError, match=message):
         parse_brief(data)
-
-
-def test_it_rejects_text_without_letters():
-    with pytest.raises(BriefParseError, match="no letters"):
-        parse_brief("1234 !!! 5678\n\n-- 99")
-
-
-def test_it_rejects_text_over_the_size_limit_and_names_the_limit():
-    with pytest.raises(BriefParseError, match="200,000 characters"):
-        parse_brief("a" * (MAX_CHARS + 1))
 
 
 def count_calls(function) -> int:
@@ -97,17 +115,6 @@ def test_its_work_grows_linearly_with_the_input(prefix, unit):
     small, large = work(MAX_CHARS // 16), work(MAX_CHARS // 4)
     # Four times the text: linear work is ×4; allow slack, refuse quadratic (×16).
     assert large <= 6 * small, (small, large)
-
-
-@pytest.mark.parametrize("value", [None, 42, ["Why it matters: x"]])
-def test_it_rejects_input_that_is_not_text(value):
-    with pytest.raises(BriefParseError, match="Expected the brief as text"):
-        parse_brief(value)
-
-
-def test_it_rejects_a_paste_of_nothing_but_page_chrome():
-    with pytest.raises(BriefParseError, match="page furniture"):
-        parse_brief("Home » News\n\nShare\n\nSubscribe to our newsletter")
 
 
 def test_an_internal_error_becomes_a_brief_parse_error(monkeypatch):

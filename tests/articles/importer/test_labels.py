@@ -9,29 +9,28 @@ from articles.importer import (
 from tests.articles.importer.helpers import brief_with, only_section
 
 
-@pytest.mark.parametrize("label", KNOWN_LABELS)
-def test_it_recognises_every_known_label(label):
-    section = only_section(f"{label}: Some lead text.\n")
-    assert section.label == label
-    assert section.text == "Some lead text."
-
-
 @pytest.mark.parametrize(
-    ("line", "label"),
+    ("line", "label", "text"),
     [
-        ("WHY IT MATTERS: x.", "WHY IT MATTERS"),
-        ("What we’re watching: x.", "What we’re watching"),
-        ("What they‘re saying: x.", "What they‘re saying"),
-        ("Why  it\tmatters : x.", "Why it matters"),
-        ("**Why it matters:** x.", "Why it matters"),
-        ("**Why it matters**: x.", "Why it matters"),
-        ("Yes but: x.", "Yes but"),
+        # Every known label, as written.
+        *[
+            (f"{label}: Some lead text.", label, "Some lead text.")
+            for label in KNOWN_LABELS
+        ],
+        # Known labels match loosely and keep their spelling.
+        ("WHY IT MATTERS: x.", "WHY IT MATTERS", "x."),
+        ("What we’re watching: x.", "What we’re watching", "x."),
+        ("What they‘re saying: x.", "What they‘re saying", "x."),
+        ("Why  it\tmatters : x.", "Why it matters", "x."),
+        ("**Why it matters:** x.", "Why it matters", "x."),
+        ("**Why it matters**: x.", "Why it matters", "x."),
+        ("Yes but: x.", "Yes but", "x."),
     ],
 )
-def test_known_labels_match_loosely_and_keep_their_spelling(line, label):
+def test_it_recognises_known_labels_loosely_and_keeps_their_spelling(line, label, text):
     section = only_section(line + "\n")
     assert section.label == label
-    assert section.text == "x."
+    assert section.text == text
 
 
 @pytest.mark.parametrize(
