@@ -93,14 +93,22 @@ class RoleGroupsTests(TestCase):
         self.assertIn("newsletter.delete_subscription", withheld)
 
 
-class WriterTests(TestCase):
+class LoggedInTestCase(TestCase):
+    """Each test runs logged in as `username`, a member of the group `role`."""
+
+    role = username = None
+
     def setUp(self):
-        self.writer = make_role_user("wendy", WRITER)
-        self.client.force_login(self.writer)
+        self.user = make_role_user(self.username, self.role)
+        self.client.force_login(self.user)
+
+
+class WriterTests(LoggedInTestCase):
+    role, username = WRITER, "wendy"
 
     def test_the_list_shows_only_their_own_briefs(self):
-        own = make_article(headline="Mine by creation", created_by=self.writer)
-        author = make_author(name="Wendy Writer", user=self.writer)
+        own = make_article(headline="Mine by creation", created_by=self.user)
+        author = make_author(name="Wendy Writer", user=self.user)
         bylined = make_article(headline="Mine by byline", authors=[author])
         make_article(headline="Someone else's brief")
 
@@ -129,7 +137,7 @@ class WriterTests(TestCase):
 
         self.assertEqual(response.status_code, 302, response.content[:3000])
         article = Article.objects.get()
-        self.assertEqual(article.created_by, self.writer)
+        self.assertEqual(article.created_by, self.user)
         self.assertEqual(article.status, Article.Status.DRAFT)
         self.assertIsNone(article.published_at)
 
@@ -146,7 +154,7 @@ class WriterTests(TestCase):
         self.assertContains(response, 'name="_submit"')
 
     def test_choosing_published_is_refused_with_a_reason(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         data = change_form_data(draft, status=Article.Status.PUBLISHED)
         response = self.client.post(change_url(draft), data)
 
@@ -156,7 +164,7 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
     def test_the_publish_button_is_refused(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         data = change_form_data(draft, _publish="1")
         response = self.client.post(change_url(draft), data)
 
@@ -165,7 +173,7 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
     def test_they_submit_for_review(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         response = self.client.post(
             change_url(draft), change_form_data(draft, _submit="1")
         )
@@ -175,13 +183,13 @@ class WriterTests(TestCase):
         self.assertEqual(draft.revisions.get().note, "Submit for review")
 
     def test_once_published_their_brief_is_read_only(self):
-        live = make_brief(created_by=self.writer, headline="Live already")
+        live = make_brief(created_by=self.user, headline="Live already")
         assert_read_only(self, live, headline="Sneaky edit")
         live.refresh_from_db()
         self.assertEqual(live.headline, "Live already")
 
     def test_publishing_actions_are_not_offered(self):
-        make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        make_article(status=Article.Status.DRAFT, created_by=self.user)
         response = self.client.get("/admin/articles/article/")
         actions = dict(response.context["action_form"].fields["action"].choices)
         self.assertIn("submit_for_review", actions)
@@ -189,7 +197,7 @@ class WriterTests(TestCase):
         self.assertNotIn("unpublish", actions)
 
     def test_the_publish_action_cannot_be_forced(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         self.client.post(
             "/admin/articles/article/",
             {"action": "publish_now", "_selected_action": [draft.pk]},
@@ -198,10 +206,8 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
 
-class EditorTests(TestCase):
-    def setUp(self):
-        self.editor = make_role_user("eddie", EDITOR)
-        self.client.force_login(self.editor)
+class EditorTests(LoggedInTestCase):
+    role, username = EDITOR, "eddie"
 
     def test_they_edit_anyones_brief(self):
         other = make_brief(headline="Written by someone else")
@@ -244,10 +250,8 @@ class EditorTests(TestCase):
         )
 
 
-class NewsletterEditorTests(TestCase):
-    def setUp(self):
-        self.user = make_role_user("nora", NEWSLETTER_EDITOR)
-        self.client.force_login(self.user)
+class NewsletterEditorTests(LoggedInTestCase):
+    role, username = NEWSLETTER_EDITOR, "nora"
 
     def test_they_see_every_brief_but_change_none(self):
         brief = make_brief(headline="Pick me for the edition")
