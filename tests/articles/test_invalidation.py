@@ -9,23 +9,20 @@ then reads every page again and sorts them into re-rendered and still cached.
 from datetime import timedelta
 
 import time_machine
-from django.core.handlers.wsgi import WSGIHandler
-from django.test import TransactionTestCase, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from articles import revisions
 from articles.models import Article, Correction, PreviewLink
-from newsroom.pagecache import PageCache
 from tests.factories import (
     label,
     make_article,
     make_bullet,
     make_category,
-    make_harbour_brief,
     make_section,
     make_topic,
 )
-from tests.helpers import IMMEDIATE_TASKS, reader_get
+from tests.helpers import IMMEDIATE_TASKS, HarbourPageCacheTestCase
 
 HOME = "/"
 CRANES = "/briefs/cranes/"
@@ -40,14 +37,9 @@ RAIL_FEED = "/category/rail/feed/"
 PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAIL_FEED)
 
 
-@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
-class ExactInvalidationTests(TransactionTestCase):
+class ExactInvalidationTests(HarbourPageCacheTestCase):
     def setUp(self):
-        self.app = PageCache(WSGIHandler())
-        self.cranes = make_harbour_brief()
-        self.harbours = self.cranes.category
-        [self.ada] = self.cranes.byline_authors
-        self.section = self.cranes.sections.get()
+        super().setUp()
         self.rail = make_category(name="Rail", slug="rail")
         self.signals = make_topic(name="Signals", slug="signals")
         self.trains = make_article(
@@ -62,9 +54,6 @@ class ExactInvalidationTests(TransactionTestCase):
             category=self.harbours,
             status=Article.Status.DRAFT,
         )
-
-    def get(self, path):
-        return reader_get(self.app, path)
 
     def warm(self):
         for path in PAGES:
