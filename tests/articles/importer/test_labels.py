@@ -25,6 +25,18 @@ from tests.articles.importer.helpers import brief_with, only_section
         ("**Why it matters:** x.", "Why it matters", "x."),
         ("**Why it matters**: x.", "Why it matters", "x."),
         ("Yes but: x.", "Yes but", "x."),
+        # A known label followed by a quotation needs no colon.
+        (
+            "What they’re saying “We will,” the mayor said.",
+            "What they’re saying",
+            "“We will,” the mayor said.",
+        ),
+        # "Go deeper" alone is page chrome; with a colon it is a real section.
+        (
+            "Go deeper: The full report on the budget.",
+            "Go deeper",
+            "The full report on the budget.",
+        ),
     ],
 )
 def test_it_recognises_known_labels_loosely_and_keeps_their_spelling(line, label, text):
@@ -91,12 +103,6 @@ def test_with_no_known_label_a_style_repeated_twice_makes_labels():
     assert [s.label for s in brief.sections] == ["Details", "Of note"]
     alone = brief_with("Note: One thing only.\n")
     assert alone.sections == []
-
-
-def test_a_known_label_followed_by_a_quotation_needs_no_colon():
-    section = only_section("What they’re saying “We will,” the mayor said.\n")
-    assert section.label == "What they’re saying"
-    assert section.text == "“We will,” the mayor said."
 
 
 def test_a_new_label_needs_the_headline_and_dek_above_it():
