@@ -32,16 +32,8 @@ from articles.models import (
     Topic,
 )
 from newsroom.richtext import RichTextField, sanitize
-from tests.factories import (
-    make_article,
-    make_author,
-    make_bullet,
-    make_category,
-    make_section,
-    make_topic,
-    make_user,
-)
-from tests.helpers import brief_form
+from tests.factories import make_article, make_bullet, make_section, make_user
+from tests.helpers import brief_form, world_trade_ada
 
 # What editors may store, per kind (the spec, written out independently of
 # newsroom/richtext.py so a change there has to be a deliberate one here).
@@ -306,17 +298,20 @@ class HostileContentRenderingTests(HostileHtmlAssertions, TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.chief = make_user("chief", superuser=True)
-        cls.category = make_category(
-            name=plain_payload("category", 80),
-            description=plain_payload("category-d"),
-        )
-        cls.topic = make_topic(
-            name=plain_payload("topic", 80), description=plain_payload("topic-d")
-        )
-        cls.author = make_author(
-            name=plain_payload("author", 120),
-            title=plain_payload("author-t", 120),
-            bio=plain_payload("author-b"),
+        cls.category, cls.topic, cls.author = world_trade_ada(
+            world={
+                "name": plain_payload("category", 80),
+                "description": plain_payload("category-d"),
+            },
+            trade={
+                "name": plain_payload("topic", 80),
+                "description": plain_payload("topic-d"),
+            },
+            ada={
+                "name": plain_payload("author", 120),
+                "title": plain_payload("author-t", 120),
+                "bio": plain_payload("author-b"),
+            },
         )
         cls.label = SectionLabel.objects.create(name=plain_payload("label", 60))
         cls.article = make_article(
