@@ -6,13 +6,7 @@ from html.parser import HTMLParser
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from tests.factories import (
-    label,
-    make_article,
-    make_bullet,
-    make_section,
-    make_topic,
-)
+from tests.factories import label, make_article, make_bullet, make_section, make_topic
 from tests.helpers import SITE, MediaRootMixin, on_the_site, world_trade_ada
 from tests.imagefiles import upload
 

@@ -3,9 +3,7 @@ headline, dek and intro found above the first section."""
 
 import pytest
 
-from articles.importer import (
-    parse_brief,
-)
+from articles.importer import parse_brief
 from tests.articles.importer.helpers import brief_with, only_section
 
 

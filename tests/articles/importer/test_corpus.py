@@ -6,10 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.importer import (
-    KNOWN_LABELS,
-    parse_brief,
-)
+from articles.importer import KNOWN_LABELS, parse_brief
 from articles.importer.score import score_folder
 from tests.articles.importer.helpers import brief_with
 

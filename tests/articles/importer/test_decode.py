@@ -6,11 +6,7 @@ import sys
 import pytest
 
 from articles import importer
-from articles.importer import (
-    MAX_CHARS,
-    BriefParseError,
-    parse_brief,
-)
+from articles.importer import MAX_CHARS, BriefParseError, parse_brief
 
 
 def refused(message: str, case: str, *inputs):

@@ -2,10 +2,7 @@
 
 import pytest
 
-from articles.importer import (
-    KNOWN_LABELS,
-    parse_brief,
-)
+from articles.importer import KNOWN_LABELS, parse_brief
 from tests.articles.importer.helpers import brief_with, only_section
 
 

@@ -7,12 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles import importer
-from articles.importer import (
-    KNOWN_LABELS,
-    BriefParseError,
-    ParsedBrief,
-    parse_brief,
-)
+from articles.importer import KNOWN_LABELS, BriefParseError, ParsedBrief, parse_brief
 
 FUZZ = settings(
     max_examples=200,
