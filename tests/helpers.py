@@ -11,7 +11,7 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-from django.test import override_settings
+from django.test import TransactionTestCase, override_settings
 
 from articles.models import Article
 from tests.factories import label
@@ -225,3 +225,59 @@ def start_edition(edition):
         tasks.start(edition.pk)
     edition.refresh_from_db()
     return edition
+
+
+# Reader pages and articles tests
+
+SITE = "https://news.example.org"
+
+
+def on_the_site(**settings):
+    """Settings for the suites that check what readers get from the site:
+    SITE_URL is its address whatever host a request names (evil.example is
+    allowed so a test can send it and see it ignored), and tasks run at once,
+    so what a save renders is on the page."""
+    return override_settings(
+        SITE_URL=SITE,
+        ALLOWED_HOSTS=["testserver", "evil.example"],
+        TASKS=IMMEDIATE_TASKS,
+        **settings,
+    )
+
+
+def world_trade_ada(*, world=None, trade=None, ada=None):
+    """The category World, the topic Trade and the author Ada Reporter (slugs
+    world, trade and ada) that the reader-page suites file their briefs under;
+    each dict changes or adds fields of that one."""
+    from tests.factories import make_author, make_category, make_topic
+
+    return (
+        make_category(**{"name": "World", "slug": "world"} | (world or {})),
+        make_topic(**{"name": "Trade", "slug": "trade"} | (trade or {})),
+        make_author(**{"name": "Ada Reporter", "slug": "ada"} | (ada or {})),
+    )
+
+
+@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
+class HarbourPageCacheTestCase(TransactionTestCase):
+    """The page cache in front of Django as gunicorn serves it (`get(path)`
+    gives the status, body and whether the cache answered) and the harbour
+    brief of `make_harbour_brief`: `cranes` in `harbours` and `shipping`, by
+    `ada`, with its one `section`. A TransactionTestCase: invalidation runs on
+    real commits."""
+
+    def setUp(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        from newsroom.pagecache import PageCache
+        from tests.factories import make_harbour_brief
+
+        self.app = PageCache(WSGIHandler())
+        self.cranes = make_harbour_brief()
+        self.harbours = self.cranes.category
+        self.shipping = self.cranes.topics.get()
+        [self.ada] = self.cranes.byline_authors
+        self.section = self.cranes.sections.get()
+
+    def get(self, path):
+        return reader_get(self.app, path)

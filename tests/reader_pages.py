@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,3 +151,28 @@ def vnu_problems(java: str, files: dict[str, str]) -> tuple[list[str], int]:
         for m in messages
     ]
     return problems, result.returncode
+
+
+class NuHtmlCheckerMixin:
+    """A TestCase mixin: `keep_page` writes rendered pages to a temporary
+    folder, `assertNoHtmlErrors` checks them all in a single JVM run (starting
+    Java costs more than checking). Skips when the checker is missing."""
+
+    def setUp(self):
+        super().setUp()
+        self.java = require_vnu()
+        out = tempfile.TemporaryDirectory()
+        self.addCleanup(out.cleanup)
+        self.out = Path(out.name)
+        self.kept: dict[str, str] = {}
+
+    def keep_page(self, name: str, url: str, response) -> None:
+        path = self.out / f"{name}.html"
+        path.write_bytes(response.content)
+        self.kept[str(path)] = url
+
+    def assertNoHtmlErrors(self) -> int:
+        """Fail with the checker's errors, if any; return its exit code."""
+        problems, returncode = vnu_problems(self.java, self.kept)
+        self.assertEqual(problems, [], "\n".join(problems))
+        return returncode

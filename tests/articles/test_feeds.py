@@ -16,7 +16,7 @@ from tests.factories import (
     make_section,
     make_topic,
 )
-from tests.helpers import IMMEDIATE_TASKS, MediaRootMixin
+from tests.helpers import SITE, MediaRootMixin, on_the_site, world_trade_ada
 from tests.imagefiles import upload
 
 NS = {
@@ -25,20 +25,13 @@ NS = {
     "dc": "http://purl.org/dc/elements/1.1/",
     "media": "http://search.yahoo.com/mrss/",
 }
-SITE = "https://news.example.org"
 
 
-@override_settings(
-    SITE_URL=SITE,
-    ALLOWED_HOSTS=["testserver", "evil.example"],
-    TASKS=IMMEDIATE_TASKS,
-)
+@on_the_site()
 class FeedTests(MediaRootMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.world = make_category(name="World", slug="world")
-        cls.trade = make_topic(name="Trade", slug="trade")
-        cls.ada = make_author(name="Ada Reporter", slug="ada")
+        cls.world, cls.trade, cls.ada = world_trade_ada()
         cls.bo = make_author(name="Bo Writer", slug="bo")
         cls.article = make_article(
             headline="Ports reopen after the strike",

@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_category, make_topic, make_user
+from tests.factories import make_article, make_user
+from tests.helpers import world_trade_ada
 
 PUBLIC_PAGES = [
     "/",
@@ -36,8 +37,7 @@ def directives(response) -> set[str]:
 class ConditionalGetTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.world = make_category(name="World", slug="world")
-        cls.trade = make_topic(name="Trade", slug="trade")
+        cls.world, cls.trade, _ = world_trade_ada()
         cls.article = make_article(
             headline="Cached brief",
             slug="cached",

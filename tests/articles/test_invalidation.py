@@ -9,23 +9,20 @@ then reads every page again and sorts them into re-rendered and still cached.
 from datetime import timedelta
 
 import time_machine
-from django.core.handlers.wsgi import WSGIHandler
-from django.test import TransactionTestCase, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from articles import revisions
 from articles.models import Article, Correction, PreviewLink
-from newsroom.pagecache import PageCache
 from tests.factories import (
     label,
     make_article,
     make_bullet,
     make_category,
-    make_harbour_brief,
     make_section,
     make_topic,
 )
-from tests.helpers import IMMEDIATE_TASKS, reader_get
+from tests.helpers import IMMEDIATE_TASKS, HarbourPageCacheTestCase
 
 HOME = "/"
 CRANES = "/briefs/cranes/"
@@ -40,14 +37,9 @@ RAIL_FEED = "/category/rail/feed/"
 PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, SHIPPING, SIGNALS, ADA, FEED, RAIL_FEED)
 
 
-@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
-class ExactInvalidationTests(TransactionTestCase):
+class ExactInvalidationTests(HarbourPageCacheTestCase):
     def setUp(self):
-        self.app = PageCache(WSGIHandler())
-        self.cranes = make_harbour_brief()
-        self.harbours = self.cranes.category
-        [self.ada] = self.cranes.byline_authors
-        self.section = self.cranes.sections.get()
+        super().setUp()
         self.rail = make_category(name="Rail", slug="rail")
         self.signals = make_topic(name="Signals", slug="signals")
         self.trains = make_article(
@@ -62,9 +54,6 @@ class ExactInvalidationTests(TransactionTestCase):
             category=self.harbours,
             status=Article.Status.DRAFT,
         )
-
-    def get(self, path):
-        return reader_get(self.app, path)
 
     def warm(self):
         for path in PAGES:
@@ -180,49 +169,57 @@ class ExactInvalidationTests(TransactionTestCase):
         )
         self.assertIn("misnamed the port", self.get(CRANES)[1])
 
+    def assert_renaming_refreshes(self, thing, name, *, fresh, cached, shown_on):
+        """Renaming `thing` to `name` re-renders `fresh` and none of `cached`;
+        the page `shown_on` then shows the new name."""
+
+        def rename():
+            thing.name = name
+            thing.save()
+
+        self.assert_fresh(rename, fresh=fresh, cached=cached)
+        self.assertIn(name, self.get(shown_on)[1])
+
     # A rename re-renders the briefs showing the name in a task: run it the
     # way a worker would, and only then are the pages to show the new name.
     @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_an_author_refreshes_the_pages_naming_them(self):
-        def rename():
-            self.ada.name = "Ada Q. Quill"
-            self.ada.save()
-
-        self.assert_fresh(
-            rename, fresh=(CRANES, ADA), cached=(TRAINS, RAIL, SIGNALS, RAIL_FEED)
+        self.assert_renaming_refreshes(
+            self.ada,
+            "Ada Q. Quill",
+            fresh=(CRANES, ADA),
+            cached=(TRAINS, RAIL, SIGNALS, RAIL_FEED),
+            shown_on=CRANES,
         )
-        self.assertIn("Ada Q. Quill", self.get(CRANES)[1])
 
     @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_topic_refreshes_the_pages_naming_it(self):
-        def rename():
-            self.signals.name = "Signalling"
-            self.signals.save()
-
-        self.assert_fresh(
-            rename,
+        self.assert_renaming_refreshes(
+            self.signals,
+            "Signalling",
             fresh=(TRAINS, SIGNALS),
             cached=(CRANES, HARBOURS, SHIPPING, ADA),
+            shown_on=TRAINS,
         )
-        self.assertIn("Signalling", self.get(TRAINS)[1])
 
     def test_renaming_a_category_refreshes_every_page_with_the_navigation(self):
-        def rename():
-            self.rail.name = "Railways"
-            self.rail.save()
-
-        self.assert_fresh(rename, fresh=(HOME, CRANES, TRAINS, RAIL, ADA), cached=())
-        self.assertIn("Railways", self.get(CRANES)[1])
+        self.assert_renaming_refreshes(
+            self.rail,
+            "Railways",
+            fresh=(HOME, CRANES, TRAINS, RAIL, ADA),
+            cached=(),
+            shown_on=CRANES,
+        )
 
     @override_settings(TASKS=IMMEDIATE_TASKS)
     def test_renaming_a_label_refreshes_whole_briefs_not_lists(self):
-        def rename():
-            why = label("Why it matters")
-            why.name = "Why it counts"
-            why.save()
-
-        self.assert_fresh(rename, fresh=(CRANES,), cached=(HOME, HARBOURS, RAIL, ADA))
-        self.assertIn("Why it counts", self.get(CRANES)[1])
+        self.assert_renaming_refreshes(
+            label("Why it matters"),
+            "Why it counts",
+            fresh=(CRANES,),
+            cached=(HOME, HARBOURS, RAIL, ADA),
+            shown_on=CRANES,
+        )
 
     def test_a_scheduled_brief_refreshes_its_lists_when_its_time_comes(self):
         with time_machine.travel(timezone.now(), tick=False) as clock:

@@ -22,6 +22,15 @@ def change_url(article) -> str:
     return f"/admin/articles/article/{article.pk}/change/"
 
 
+def assert_read_only(test, brief, **change) -> None:
+    """The change form shows `brief` but refuses to save `change`."""
+    response = test.client.get(change_url(brief))
+    test.assertEqual(response.status_code, 200)
+    test.assertFalse(response.context["has_change_permission"])
+    response = test.client.post(change_url(brief), change_form_data(brief, **change))
+    test.assertEqual(response.status_code, 403)
+
+
 def codenames(group_name: str) -> set[str]:
     group = Group.objects.get(name=group_name)
     return {
@@ -84,14 +93,22 @@ class RoleGroupsTests(TestCase):
         self.assertIn("newsletter.delete_subscription", withheld)
 
 
-class WriterTests(TestCase):
+class LoggedInTestCase(TestCase):
+    """Each test runs logged in as `username`, a member of the group `role`."""
+
+    role = username = None
+
     def setUp(self):
-        self.writer = make_role_user("wendy", WRITER)
-        self.client.force_login(self.writer)
+        self.user = make_role_user(self.username, self.role)
+        self.client.force_login(self.user)
+
+
+class WriterTests(LoggedInTestCase):
+    role, username = WRITER, "wendy"
 
     def test_the_list_shows_only_their_own_briefs(self):
-        own = make_article(headline="Mine by creation", created_by=self.writer)
-        author = make_author(name="Wendy Writer", user=self.writer)
+        own = make_article(headline="Mine by creation", created_by=self.user)
+        author = make_author(name="Wendy Writer", user=self.user)
         bylined = make_article(headline="Mine by byline", authors=[author])
         make_article(headline="Someone else's brief")
 
@@ -120,7 +137,7 @@ class WriterTests(TestCase):
 
         self.assertEqual(response.status_code, 302, response.content[:3000])
         article = Article.objects.get()
-        self.assertEqual(article.created_by, self.writer)
+        self.assertEqual(article.created_by, self.user)
         self.assertEqual(article.status, Article.Status.DRAFT)
         self.assertIsNone(article.published_at)
 
@@ -137,7 +154,7 @@ class WriterTests(TestCase):
         self.assertContains(response, 'name="_submit"')
 
     def test_choosing_published_is_refused_with_a_reason(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         data = change_form_data(draft, status=Article.Status.PUBLISHED)
         response = self.client.post(change_url(draft), data)
 
@@ -147,7 +164,7 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
     def test_the_publish_button_is_refused(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         data = change_form_data(draft, _publish="1")
         response = self.client.post(change_url(draft), data)
 
@@ -156,7 +173,7 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
     def test_they_submit_for_review(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         response = self.client.post(
             change_url(draft), change_form_data(draft, _submit="1")
         )
@@ -166,19 +183,13 @@ class WriterTests(TestCase):
         self.assertEqual(draft.revisions.get().note, "Submit for review")
 
     def test_once_published_their_brief_is_read_only(self):
-        live = make_brief(created_by=self.writer, headline="Live already")
-        response = self.client.get(change_url(live))
-        self.assertEqual(response.status_code, 200)
-        self.assertFalse(response.context["has_change_permission"])
-        response = self.client.post(
-            change_url(live), change_form_data(live, headline="Sneaky edit")
-        )
-        self.assertEqual(response.status_code, 403)
+        live = make_brief(created_by=self.user, headline="Live already")
+        assert_read_only(self, live, headline="Sneaky edit")
         live.refresh_from_db()
         self.assertEqual(live.headline, "Live already")
 
     def test_publishing_actions_are_not_offered(self):
-        make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        make_article(status=Article.Status.DRAFT, created_by=self.user)
         response = self.client.get("/admin/articles/article/")
         actions = dict(response.context["action_form"].fields["action"].choices)
         self.assertIn("submit_for_review", actions)
@@ -186,7 +197,7 @@ class WriterTests(TestCase):
         self.assertNotIn("unpublish", actions)
 
     def test_the_publish_action_cannot_be_forced(self):
-        draft = make_article(status=Article.Status.DRAFT, created_by=self.writer)
+        draft = make_article(status=Article.Status.DRAFT, created_by=self.user)
         self.client.post(
             "/admin/articles/article/",
             {"action": "publish_now", "_selected_action": [draft.pk]},
@@ -195,10 +206,8 @@ class WriterTests(TestCase):
         self.assertEqual(draft.status, Article.Status.DRAFT)
 
 
-class EditorTests(TestCase):
-    def setUp(self):
-        self.editor = make_role_user("eddie", EDITOR)
-        self.client.force_login(self.editor)
+class EditorTests(LoggedInTestCase):
+    role, username = EDITOR, "eddie"
 
     def test_they_edit_anyones_brief(self):
         other = make_brief(headline="Written by someone else")
@@ -241,23 +250,15 @@ class EditorTests(TestCase):
         )
 
 
-class NewsletterEditorTests(TestCase):
-    def setUp(self):
-        self.user = make_role_user("nora", NEWSLETTER_EDITOR)
-        self.client.force_login(self.user)
+class NewsletterEditorTests(LoggedInTestCase):
+    role, username = NEWSLETTER_EDITOR, "nora"
 
     def test_they_see_every_brief_but_change_none(self):
         brief = make_brief(headline="Pick me for the edition")
         self.assertContains(
             self.client.get("/admin/articles/article/"), "Pick me for the edition"
         )
-        response = self.client.get(change_url(brief))
-        self.assertEqual(response.status_code, 200)
-        self.assertFalse(response.context["has_change_permission"])
-        response = self.client.post(
-            change_url(brief), change_form_data(brief, headline="Nope")
-        )
-        self.assertEqual(response.status_code, 403)
+        assert_read_only(self, brief, headline="Nope")
         self.assertEqual(self.client.get(ADD).status_code, 403)
 
     def test_they_read_a_brief_with_its_sections(self):

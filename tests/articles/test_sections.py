@@ -12,13 +12,14 @@ from articles.services import create_brief_from_parsed
 from tests.factories import label, make_article, make_bullet, make_section, make_user
 
 NS = {"content": "http://purl.org/rss/1.0/modules/content/"}
+THE_PLAN = ["Merge the routes.", "Add night buses.", "Cut the fares."]
 
 
 def brief_with_a_numbered_list():
     article = make_article(headline="Three steps to a cheaper bus", dek="A dek.")
     make_section(article, label=label("Why it matters"), text="Fares rise.")
     steps = make_section(article, custom_label="The plan", numbered=True)
-    for text in ("Merge the routes.", "Add night buses.", "Cut the fares."):
+    for text in THE_PLAN:
         make_bullet(steps, text)
     return article
 
@@ -36,33 +37,24 @@ class NumberedListRenderingTests(TestCase):
     def setUpTestData(cls):
         cls.article = brief_with_a_numbered_list()
 
-    def test_the_reader_page_shows_a_numbered_list_as_an_ordered_list(self):
+    def lists_on_the_page(self):
         html = self.client.get(self.article.get_absolute_url()).content.decode()
-        body = html[html.index('class="brief__body"') :]
-        self.assertIn(
-            ("ol", ["Merge the routes.", "Add night buses.", "Cut the fares."]),
-            lists_in(body),
-        )
+        return lists_in(html[html.index('class="brief__body"') :])
+
+    def test_the_reader_page_shows_a_numbered_list_as_an_ordered_list(self):
+        self.assertIn(("ol", THE_PLAN), self.lists_on_the_page())
 
     def test_the_feed_shows_a_numbered_list_as_an_ordered_list(self):
         item = ET.fromstring(self.client.get("/feed/").content).find("channel/item")
         content = item.findtext("content:encoded", namespaces=NS)
-        self.assertEqual(
-            lists_in(content),
-            [("ol", ["Merge the routes.", "Add night buses.", "Cut the fares."])],
-        )
+        self.assertEqual(lists_in(content), [("ol", THE_PLAN)])
 
     def test_a_bulleted_section_stays_an_unordered_list(self):
         section = self.article.sections.get(custom_label="The plan")
         section.numbered = False
         with self.captureOnCommitCallbacks(execute=True):
             section.save()
-        html = self.client.get(self.article.get_absolute_url()).content.decode()
-        body = html[html.index('class="brief__body"') :]
-        self.assertIn(
-            ("ul", ["Merge the routes.", "Add night buses.", "Cut the fares."]),
-            lists_in(body),
-        )
+        self.assertIn(("ul", THE_PLAN), self.lists_on_the_page())
 
 
 class NumberedListEditingTests(TestCase):

@@ -6,19 +6,9 @@ from html.parser import HTMLParser
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
-from tests.factories import (
-    label,
-    make_article,
-    make_author,
-    make_bullet,
-    make_category,
-    make_section,
-    make_topic,
-)
-from tests.helpers import IMMEDIATE_TASKS, MediaRootMixin
+from tests.factories import label, make_article, make_bullet, make_section, make_topic
+from tests.helpers import SITE, MediaRootMixin, on_the_site, world_trade_ada
 from tests.imagefiles import upload
-
-SITE = "https://news.example.org"
 
 
 class HeadParser(HTMLParser):
@@ -62,22 +52,17 @@ def canonical(parser) -> list[str]:
     return [link["href"] for link in parser.links if link.get("rel") == "canonical"]
 
 
-@override_settings(
-    SITE_URL=SITE,
-    ALLOWED_HOSTS=["testserver", "evil.example"],
-    TASKS=IMMEDIATE_TASKS,
-)
+@on_the_site()
 class ArticleSeoTests(MediaRootMixin, TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.world = make_category(name="World", slug="world")
-        cls.ada = make_author(name="Ada Reporter", slug="ada", title="Europe editor")
+        cls.world, trade, cls.ada = world_trade_ada(ada={"title": "Europe editor"})
         cls.article = make_article(
             headline="Two capitals </script> tighten ties",
             slug="two-capitals",
             dek="A call between ministers marks a shift.",
             category=cls.world,
-            topics=[make_topic(name="Diplomacy"), make_topic(name="Trade")],
+            topics=[make_topic(name="Diplomacy"), trade],
             authors=[cls.ada],
         )
         section = make_section(cls.article, label=label("Why it matters"))
@@ -194,9 +179,10 @@ class ArticleSeoTests(MediaRootMixin, TestCase):
 class ListingSeoTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.world = make_category(name="World", slug="world", description="The world.")
-        cls.trade = make_topic(name="Trade", slug="trade")
-        cls.ada = make_author(name="Ada", slug="ada", bio="Covers Europe.")
+        cls.world, cls.trade, cls.ada = world_trade_ada(
+            world={"description": "The world."},
+            ada={"name": "Ada", "bio": "Covers Europe."},
+        )
         for n in range(5):
             make_article(
                 category=cls.world,

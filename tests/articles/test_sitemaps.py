@@ -2,16 +2,16 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_author, make_category, make_topic
+from tests.factories import make_article, make_author, make_category
+from tests.helpers import SITE, on_the_site, world_trade_ada
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
-SITE = "https://news.example.org"
 
 
 def parse(response):
@@ -24,14 +24,12 @@ def locations(root):
     return [loc.text for loc in root.iter(f"{SM}loc")]
 
 
-@override_settings(SITE_URL=SITE, ALLOWED_HOSTS=["testserver", "evil.example"])
+@on_the_site()
 class SitemapTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.world = make_category(name="World", slug="world")
+        cls.world, cls.trade, cls.ada = world_trade_ada(ada={"name": "Ada"})
         cls.empty = make_category(name="Empty", slug="empty")
-        cls.trade = make_topic(name="Trade", slug="trade")
-        cls.ada = make_author(name="Ada", slug="ada")
         cls.fresh = make_article(
             headline="Fresh & new <news>",
             slug="fresh",

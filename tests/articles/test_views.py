@@ -18,6 +18,7 @@ from tests.factories import (
     make_topic,
     make_user,
 )
+from tests.helpers import world_trade_ada
 
 
 def text_of(html: str) -> str:
@@ -27,8 +28,7 @@ def text_of(html: str) -> str:
 class ArticlePageTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.category = make_category(name="World", slug="world")
-        cls.author = make_author(name="Ada Reporter", slug="ada")
+        cls.category, _, cls.author = world_trade_ada()
         cls.article = make_article(
             headline="Two capitals tighten ties",
             slug="two-capitals",

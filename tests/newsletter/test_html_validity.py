@@ -1,23 +1,15 @@
 """Every newsletter page passes the Nu HTML Checker with no errors."""
 
-import tempfile
-from pathlib import Path
-
 from django.test import TestCase
 
 from newsletter import starting, tokens
 from newsletter.models import Edition
 from tests.factories import make_brief
 from tests.newsletter.factories import default_newsletter, make_edition, make_subscriber
-from tests.reader_pages import require_vnu, vnu_problems
+from tests.reader_pages import NuHtmlCheckerMixin
 
 
-class NewsletterPagesHtmlTests(TestCase):
-    def setUp(self):
-        self.java = require_vnu()
-        self.out = tempfile.TemporaryDirectory()
-        self.addCleanup(self.out.cleanup)
-
+class NewsletterPagesHtmlTests(NuHtmlCheckerMixin, TestCase):
     def pages(self):
         daily = default_newsletter()
         pending = make_subscriber(
@@ -77,12 +69,8 @@ class NewsletterPagesHtmlTests(TestCase):
         }
 
     def test_every_newsletter_page_has_no_errors(self):
-        files = {}
         for name, (method, url, data, status) in self.pages().items():
             response = getattr(self.client, method)(url, data)
             self.assertEqual(response.status_code, status, url)
-            path = Path(self.out.name) / f"{name}.html"
-            path.write_bytes(response.content)
-            files[str(path)] = url
-        problems, returncode = vnu_problems(self.java, files)
-        self.assertEqual(problems, [], "\n".join(problems))
+            self.keep_page(name, url, response)
+        self.assertNoHtmlErrors()

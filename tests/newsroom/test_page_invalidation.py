@@ -27,25 +27,12 @@ from tests.factories import (
     make_article,
     make_bullet,
     make_category,
-    make_harbour_brief,
     make_section,
 )
-from tests.helpers import DB_TASKS, DUMMY_TASKS, reader_get
+from tests.helpers import DB_TASKS, DUMMY_TASKS, HarbourPageCacheTestCase, reader_get
 
 
-@override_settings(PAGE_CACHE_ENABLED=True, ALLOWED_HOSTS=["testserver"])
-class NoStalePageTests(TransactionTestCase):
-    def setUp(self):
-        self.app = PageCache(WSGIHandler())
-        self.article = make_harbour_brief()
-        self.category = self.article.category
-        [self.author] = self.article.byline_authors
-        self.topic = self.article.topics.get()
-        self.section = self.article.sections.get()
-
-    def get(self, path):
-        return reader_get(self.app, path)
-
+class NoStalePageTests(HarbourPageCacheTestCase):
     def assert_cached(self, path):
         self.get(path)
         status, _, hit = self.get(path)
@@ -55,7 +42,7 @@ class NoStalePageTests(TransactionTestCase):
     def test_publishing_a_brief_shows_it_on_home_and_its_category(self):
         self.assert_cached("/")
         self.assert_cached("/category/harbours/")
-        make_article(headline="Tugboats strike at dawn", category=self.category)
+        make_article(headline="Tugboats strike at dawn", category=self.harbours)
         for path in ("/", "/category/harbours/"):
             status, body, hit = self.get(path)
             self.assertIn("Tugboats strike at dawn", body, path)
@@ -69,23 +56,23 @@ class NoStalePageTests(TransactionTestCase):
     def test_editing_the_headline_shows_everywhere(self):
         for path in ("/", "/briefs/cranes/", "/topic/shipping/", "/author/ada/"):
             self.assert_cached(path)
-        self.article.headline = "Cranes roar back"
-        self.article.save()
+        self.cranes.headline = "Cranes roar back"
+        self.cranes.save()
         for path in ("/", "/briefs/cranes/", "/topic/shipping/", "/author/ada/"):
             self.assertIn("Cranes roar back", self.get(path)[1], path)
 
     def test_unpublishing_removes_the_brief(self):
         self.assert_cached("/briefs/cranes/")
         self.assert_cached("/")
-        self.article.status = Article.Status.UNPUBLISHED
-        self.article.save()
+        self.cranes.status = Article.Status.UNPUBLISHED
+        self.cranes.save()
         self.assertTrue(self.get("/briefs/cranes/")[0].startswith("404"))
         self.assertNotIn("Cranes return to the port", self.get("/")[1])
 
     def test_a_correction_shows_at_once(self):
         self.assert_cached("/briefs/cranes/")
         Correction.objects.create(
-            article=self.article, text="An earlier version misnamed the port."
+            article=self.cranes, text="An earlier version misnamed the port."
         )
         self.assertIn("misnamed the port", self.get("/briefs/cranes/")[1])
 
@@ -107,9 +94,9 @@ class NoStalePageTests(TransactionTestCase):
     def test_renaming_an_author_category_or_topic_shows_on_the_article(self):
         self.assert_cached("/briefs/cranes/")
         for obj, name in [
-            (self.author, "Ada Q. Quill"),
-            (self.category, "Ports and harbours"),
-            (self.topic, "Global shipping"),
+            (self.ada, "Ada Q. Quill"),
+            (self.harbours, "Ports and harbours"),
+            (self.shipping, "Global shipping"),
         ]:
             obj.name = name
             obj.save()
