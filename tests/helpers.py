@@ -1,7 +1,10 @@
 """Helpers several test modules share: the admin's brief form data, a
 throwaway MEDIA_ROOT for TestCase classes, the TASKS settings tests switch to,
 a GET through a WSGI app (the page cache in front of Django) as gunicorn
-passes it, and `manage.py` (or a script in its shell) in a process of its own."""
+passes it, `manage.py` (or a script in its shell) in a process of its own;
+for the newsletter tests `start_edition`; for the reader-page tests the site
+settings (`on_the_site`), the shared World/Trade/Ada taxonomy and a page-cache
+test case on one brief (`HarbourPageCacheTestCase`)."""
 
 import json
 import shutil
