@@ -264,15 +264,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
             check=f"The sender address “{sender}” cannot be used.",
         )
         result.blocked = True
-        result.released = Delivery.objects.filter(
-            pk__in=ids, claimed_by=worker, status=D.SENDING
-        ).update(
-            status=D.PENDING,
-            claimed_by="",
-            lease_until=None,
-            attempts=F("attempts") - 1,
-            next_attempt_at=timezone.now(),
-        )
+        result.released = _hand_back(ids, worker)
         return
     rows = list(
         Delivery.objects.filter(pk__in=ids, claimed_by=worker, status=D.SENDING)
@@ -416,15 +408,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
         if left:
             delay = _backoff(1) if connection_failures >= 2 else timedelta(0)
             result.released = retry_on_connection_loss(
-                lambda: Delivery.objects.filter(
-                    pk__in=left, claimed_by=worker, status=D.SENDING
-                ).update(
-                    status=D.PENDING,
-                    claimed_by="",
-                    lease_until=None,
-                    attempts=F("attempts") - 1,
-                    next_attempt_at=timezone.now() + delay,
-                ),
+                lambda: _hand_back(left, worker, delay),
                 what=f"Edition {edition.pk}: handing back {len(left)} unsent rows",
                 until=renewed + lease * 0.75,
             )
@@ -454,6 +438,20 @@ def _mark_sent_again(sql: str, params: list, failed, *, until: float, pk: int):
 
     return retry_on_connection_loss(
         mark, what=f"Marking delivery {pk} sent", until=until, failed=failed
+    )
+
+
+def _hand_back(ids: list[int], worker: str, delay=timedelta(0)) -> int:
+    """Rows this worker claimed but never tried go back to the queue with
+    their attempt returned, due after `delay`; how many went back."""
+    return Delivery.objects.filter(
+        pk__in=ids, claimed_by=worker, status=D.SENDING
+    ).update(
+        status=D.PENDING,
+        claimed_by="",
+        lease_until=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + delay,
     )
 
 

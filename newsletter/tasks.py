@@ -70,6 +70,11 @@ def _queued_again_if_cut_off(func):
     return run
 
 
+def _email_task(func):
+    """A task of the "email" queue, queued again if the database cuts it off."""
+    return task(queue_name="email")(_queued_again_if_cut_off(func))
+
+
 def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
     """Send one message; on a temporary failure try again later, a few times."""
     try:
@@ -109,8 +114,7 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
     }
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -143,8 +147,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     return _send_transactional(send_confirmation, subscriber_id, message, attempt)
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -158,8 +161,7 @@ def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     return _send_transactional(send_already_subscribed, subscriber_id, message, attempt)
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -190,8 +192,7 @@ def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> 
     )
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     """Start sending; for a scheduled edition only if its time was not changed."""
     return _start_edition(edition_id, scheduled_for)
@@ -304,8 +305,7 @@ def chained_batch(edition_id: int, *, enqueue, worker: str | None = None, limit=
     return result
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_edition_batch(edition_id: int) -> dict:
     """One bounded batch of an edition; the chain re-queues itself (chained_batch)."""
     backend = send_edition_batch.get_backend()
