@@ -474,27 +474,20 @@ def _refund(ids: list[int], result: BatchResult) -> None:
 def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, result):
     kind, code, text = failure.kind, failure.code, failure.text[:1000]
     retry = kind in (TEMPORARY, *OURS)
+    released = {"claimed_by": "", "lease_until": None, "smtp_code": code}
     if retry and attempts < config("MAX_ATTEMPTS"):
         result.retry += 1
         Delivery.objects.filter(pk=pk).update(
             status=D.PENDING,
-            claimed_by="",
-            lease_until=None,
-            smtp_code=code,
             last_error=text,
             next_attempt_at=timezone.now() + _backoff(attempts),
+            **released,
         )
         return
     result.failed += 1
     if retry:
         text = f"Gave up after {attempts} attempts: {text}"
-    Delivery.objects.filter(pk=pk).update(
-        status=D.FAILED,
-        claimed_by="",
-        lease_until=None,
-        smtp_code=code,
-        last_error=text,
-    )
+    Delivery.objects.filter(pk=pk).update(status=D.FAILED, last_error=text, **released)
     result.errors.append((pk, code, text))
     if kind == BOUNCE:
         # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):
