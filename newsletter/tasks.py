@@ -114,17 +114,25 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
     }
 
 
-@_email_task
-def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
+def _subscriber_and_lists(subscriber_id: int, status, **lists) -> tuple:
+    """The subscriber (None once deleted) and their lists whose subscription
+    is in `status` (narrowed by `lists`, filters on Newsletter)."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
-        return "subscriber deleted"
-    newsletters = list(
-        Newsletter.objects.filter(
-            subscriptions__subscriber=subscriber,
-            subscriptions__status=Subscription.Status.PENDING,
-        )
+        return None, []
+    newsletters = Newsletter.objects.filter(
+        subscriptions__subscriber=subscriber, subscriptions__status=status, **lists
     )
+    return subscriber, list(newsletters)
+
+
+@_email_task
+def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
+    subscriber, newsletters = _subscriber_and_lists(
+        subscriber_id, Subscription.Status.PENDING
+    )
+    if subscriber is None:
+        return "subscriber deleted"
     if not newsletters:
         return "nothing to confirm"
     path = absolute_url(
@@ -163,16 +171,11 @@ def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
 
 @_email_task
 def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> str:
-    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    subscriber, newsletters = _subscriber_and_lists(
+        subscriber_id, Subscription.Status.CONFIRMED, pk__in=newsletter_ids
+    )
     if subscriber is None:
         return "subscriber deleted"
-    newsletters = list(
-        Newsletter.objects.filter(
-            pk__in=newsletter_ids,
-            subscriptions__subscriber=subscriber,
-            subscriptions__status=Subscription.Status.CONFIRMED,
-        )
-    )
     if not newsletters:
         return "no longer subscribed"
     message = emails.make_message(
