@@ -215,15 +215,13 @@ def total_words(structure: dict) -> int:
     return count_words(to_text("<br>".join(parts)))
 
 
-def structure_of(article) -> dict:
-    """The structure of a saved brief (uses prefetched sections if present)."""
-    if article.pk is None:
-        return {
-            "headline": article.headline,
-            "dek": article.dek,
-            "intro": article.intro,
-            "sections": [],
-        }
+def structure_of(article, sections=None) -> dict:
+    """The structure of a brief: `sections` as (section, bullets) pairs, or by
+    default the saved brief's own (uses prefetched sections if present)."""
+    if sections is None:
+        sections = []
+        if article.pk is not None:
+            sections = [(s, s.bullets.all()) for s in article.sections.all()]
     return {
         "headline": article.headline,
         "dek": article.dek,
@@ -233,9 +231,9 @@ def structure_of(article) -> dict:
                 "label": section.display_label,
                 "heading": section.heading,
                 "text": section.text,
-                "bullets": [bullet.text for bullet in section.bullets.all()],
+                "bullets": [bullet.text for bullet in bullets],
             }
-            for section in article.sections.all()
+            for section, bullets in sections
         ],
     }
 

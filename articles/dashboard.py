@@ -23,8 +23,11 @@ def _list_url(desk: str) -> str:
     return f"{reverse('admin:articles_article_changelist')}?desk={desk}"
 
 
-def _brief_rows(queryset, meta) -> list[Row]:
-    return [Row(a.headline, _change_url(a), meta(a)) for a in queryset[:ROWS]]
+def _brief_panel(title: str, desk: str, queryset, meta, empty: str) -> Panel:
+    """A panel of briefs: each row's headline, its edit link and `meta(brief)`."""
+    count = queryset.count()
+    rows = [Row(a.headline, _change_url(a), meta(a)) for a in queryset[:ROWS]]
+    return Panel(title, _list_url(desk), count, rows, empty=empty)
 
 
 def _bylines(article) -> str:
@@ -57,30 +60,27 @@ def panels(request) -> list[Panel]:
         .order_by("-created_at")
     )
     return [
-        Panel(
+        _brief_panel(
             "In review",
-            _list_url("review"),
-            review.count(),
-            _brief_rows(
-                review,
-                lambda a: " · ".join(
-                    filter(None, [_bylines(a), f"sent {_when(a.updated_at)}"])
-                ),
+            "review",
+            review,
+            lambda a: " · ".join(
+                filter(None, [_bylines(a), f"sent {_when(a.updated_at)}"])
             ),
             empty="No brief is waiting for review.",
         ),
-        Panel(
+        _brief_panel(
             "Scheduled next",
-            _list_url("scheduled"),
-            scheduled.count(),
-            _brief_rows(scheduled, lambda a: f"goes live {_when(a.published_at)}"),
+            "scheduled",
+            scheduled,
+            lambda a: f"goes live {_when(a.published_at)}",
             empty="Nothing is scheduled.",
         ),
-        Panel(
+        _brief_panel(
             "My drafts",
-            _list_url("mine"),
-            mine.count(),
-            _brief_rows(mine, lambda a: f"edited {_when(a.updated_at)}"),
+            "mine",
+            mine,
+            lambda a: f"edited {_when(a.updated_at)}",
             empty="You have no drafts.",
         ),
         Panel(

@@ -240,7 +240,11 @@ DELETED_KEYS = {
 }
 
 
-def _brief_of(instance) -> int | None:
+def brief_of(instance) -> int | None:
+    """The brief a brief or one of its parts belongs to (None for anything else).
+
+    Rendering and the search index use it too (their receivers).
+    """
     if isinstance(instance, Article):
         return instance.pk
     if isinstance(instance, Section | Byline | Correction):
@@ -262,14 +266,14 @@ BRIEF_PARTS = (Article, Section, Bullet, Byline, Correction)
 def _before_change(sender, instance, raw=False, **kwargs):
     if raw or not isinstance(instance, BRIEF_PARTS):
         return
-    touch_brief(_brief_of(instance))
+    touch_brief(brief_of(instance))
 
 
 def _after_change(sender, instance, raw=False, created=False, **kwargs):
     if raw or isinstance(instance, PRIVATE):
         return
     if isinstance(instance, BRIEF_PARTS):
-        pk = _brief_of(instance)
+        pk = brief_of(instance)
         if pk is None:
             return
         before, _ = _pending()

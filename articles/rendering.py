@@ -102,20 +102,7 @@ def render(
         }
         for section, bullets in sections
     ]
-    structure = {
-        "headline": article.headline,
-        "dek": article.dek,
-        "intro": article.intro,
-        "sections": [
-            {
-                "label": section.display_label,
-                "heading": section.heading,
-                "text": section.text,
-                "bullets": [bullet.text for bullet in bullets],
-            }
-            for section, bullets in sections
-        ],
-    }
+    structure = brevity.structure_of(article, sections)
     parts = {
         "minutes": brevity.reading_minutes(brevity.total_words(structure)),
         "authors": [
@@ -200,20 +187,7 @@ def _article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 
 def _part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        schedule(instance.article_id)
-
-
-def _bullet_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    if Bullet.section.is_cached(instance):
-        schedule(instance.section.article_id)
-    else:
-        schedule(
-            Section.objects.filter(pk=instance.section_id)
-            .values_list("article_id", flat=True)
-            .first()
-        )
+        schedule(invalidation.brief_of(instance))
 
 
 def _topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
@@ -287,11 +261,9 @@ def connect_receivers() -> None:
     from django.db.models.signals import pre_save
 
     post_save.connect(_article_saved, sender=Article, dispatch_uid="rendering")
-    for model in (Section, Byline, Correction):
+    for model in (Section, Bullet, Byline, Correction):
         for signal in (post_save, post_delete):
             signal.connect(_part_changed, sender=model, dispatch_uid="rendering")
-    for signal in (post_save, post_delete):
-        signal.connect(_bullet_changed, sender=Bullet, dispatch_uid="rendering")
     through = Article.topics.through
     m2m_changed.connect(_topics_changed, sender=through, dispatch_uid="rendering")
     for model in SHARED:

@@ -124,7 +124,10 @@ class ListingView(PublishedMixin, ListView):
         return meta
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**{self.listing.kind: self.thing}, **kwargs)
+        # `thing` for the shared articles/listing.html, its kind for author.html.
+        return super().get_context_data(
+            thing=self.thing, **{self.listing.kind: self.thing}, **kwargs
+        )
 
 
 def article_page_queryset():

@@ -38,7 +38,6 @@ import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,7 +50,7 @@ from bench.pages import (
     ROOT,
     bench_options,
     free_port,
-    prepare,
+    prepared,
     production_env,
 )
 
@@ -318,10 +317,7 @@ def phase(
 def run(args) -> list[Phase]:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for the flood benchmark: apt-get install wrk")
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-flood-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    print(f"data: {args.briefs} briefs in {workdir}", flush=True)  # noqa: T201
-    prepare(workdir, args.briefs)
+    workdir = prepared(args, "newsroom-flood-")
     env = production_env(workdir, LOG_LEVEL="INFO")
     for name in ("WEB_CONCURRENCY", "ACCESS_LOG", "GUNICORN_CMD_ARGS"):
         env.pop(name, None)
@@ -386,9 +382,7 @@ def report(phases: list[Phase], args) -> None:
 
 
 def main(argv=None) -> None:
-    parser = bench_options(__doc__, briefs=300)
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser = bench_options(__doc__, briefs=300, seconds=30, rounds=1)
     parser.add_argument("--page", default="/briefs/bench-brief-1/")
     parser.add_argument(
         "--phases",

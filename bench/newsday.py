@@ -31,7 +31,6 @@ import re
 import shutil
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.request
@@ -50,6 +49,7 @@ from bench.pages import (
     free_port,
     prepare,
     production_env,
+    workdir_for,
     wrk,
 )
 
@@ -187,8 +187,7 @@ def main(argv=None) -> None:
     )
     args = parser.parse_args(argv)
 
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-newsday-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdir_for(args, "newsroom-newsday-")
     prepare(workdir, args.briefs)
     redis = Redis(workdir) if args.redis else None
     cache_url = redis.url if redis else "locmem://bench"

@@ -56,9 +56,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def bench_options(doc: str, *, briefs: int, **parser) -> argparse.ArgumentParser:
+def bench_options(
+    doc: str, *, briefs: int, seconds=None, rounds=None, **parser
+) -> argparse.ArgumentParser:
     """A bench's command line: its docstring as the help, the size of the data
-    set it builds (bench/in_django/data.py) and where that data goes."""
+    set it builds (bench/in_django/data.py) and where that data goes; with
+    `seconds` and `rounds`, how long each measurement runs and how many times
+    (the defaults, for the benches that have them)."""
     parser = argparse.ArgumentParser(
         description=doc, formatter_class=argparse.RawDescriptionHelpFormatter, **parser
     )
@@ -66,6 +70,10 @@ def bench_options(doc: str, *, briefs: int, **parser) -> argparse.ArgumentParser
     parser.add_argument(
         "--workdir", help="where the throwaway data goes (reuse it between runs)"
     )
+    if seconds is not None:
+        parser.add_argument("--seconds", type=float, default=seconds)
+    if rounds is not None:
+        parser.add_argument("--rounds", type=int, default=rounds)
     return parser
 
 
@@ -94,6 +102,21 @@ def prepare(workdir: Path, briefs: int) -> None:
     subprocess.run([PY, "manage.py", "migrate", "--noinput"], **run)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput"], **run)
     subprocess.run([PY, "-m", "bench.in_django.data", "--briefs", str(briefs)], **run)
+
+
+def workdir_for(args, prefix: str) -> Path:
+    """Where a bench's throwaway data goes: --workdir, or a new folder."""
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix=prefix))
+    workdir.mkdir(parents=True, exist_ok=True)
+    return workdir
+
+
+def prepared(args, prefix: str) -> Path:
+    """workdir_for(), with --briefs briefs built in it (and said so)."""
+    workdir = workdir_for(args, prefix)
+    print(f"data: {args.briefs} briefs in {workdir}", flush=True)  # noqa: T201
+    prepare(workdir, args.briefs)
+    return workdir
 
 
 def cpu_ticks(pid: int) -> int:
@@ -231,10 +254,7 @@ def fetch(url: str) -> tuple[bytes, list[tuple[str, str]]]:
 def run(args) -> list[Result]:
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed for the page benchmark: apt-get install wrk")
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    print(f"data: {args.briefs} briefs in {workdir}", flush=True)  # noqa: T201
-    prepare(workdir, args.briefs)
+    workdir = prepared(args, "newsroom-bench-")
 
     warm = Server(
         "newsroom.wsgi:application",
@@ -323,9 +343,7 @@ def report(results: list[Result]) -> None:
 
 
 def main(argv=None) -> None:
-    parser = bench_options(__doc__, briefs=3000)
-    parser.add_argument("--seconds", type=float, default=4)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = bench_options(__doc__, briefs=3000, seconds=4, rounds=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args(argv)

@@ -38,7 +38,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from http import HTTPStatus
 from pathlib import Path
@@ -53,6 +52,7 @@ from bench.pages import (
     free_port,
     measure,
     production_env,
+    workdir_for,
 )
 
 TIMEOUT = 600
@@ -257,8 +257,7 @@ def run_worker(env) -> tuple[float, int, float]:
 
 
 def run(args) -> dict:
-    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="newsroom-send-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    workdir = workdir_for(args, "newsroom-send-bench-")
     sink = Sink(workdir)
     env = bench_env(workdir, sink.port)
     env["BENCH_CLICK_TRACKING"] = "0" if args.no_click_tracking else "1"
@@ -427,7 +426,7 @@ def report_clicks(clicks: dict) -> None:
 
 
 def main(argv=None) -> None:
-    parser = bench_options(__doc__, briefs=6, prog="python -m bench sending")
+    parser = bench_options(__doc__, briefs=6, rounds=2, prog="python -m bench sending")
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument(
         "--small",
@@ -435,7 +434,6 @@ def main(argv=None) -> None:
         default=1_000,
         help="the audience the memory is compared with",
     )
-    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument(
         "--click-seconds",
         type=float,

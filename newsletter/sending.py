@@ -264,15 +264,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
             check=f"The sender address “{sender}” cannot be used.",
         )
         result.blocked = True
-        result.released = Delivery.objects.filter(
-            pk__in=ids, claimed_by=worker, status=D.SENDING
-        ).update(
-            status=D.PENDING,
-            claimed_by="",
-            lease_until=None,
-            attempts=F("attempts") - 1,
-            next_attempt_at=timezone.now(),
-        )
+        result.released = _hand_back(ids, worker)
         return
     rows = list(
         Delivery.objects.filter(pk__in=ids, claimed_by=worker, status=D.SENDING)
@@ -416,15 +408,7 @@ def _send_claimed(edition, ids, worker, result: BatchResult):
         if left:
             delay = _backoff(1) if connection_failures >= 2 else timedelta(0)
             result.released = retry_on_connection_loss(
-                lambda: Delivery.objects.filter(
-                    pk__in=left, claimed_by=worker, status=D.SENDING
-                ).update(
-                    status=D.PENDING,
-                    claimed_by="",
-                    lease_until=None,
-                    attempts=F("attempts") - 1,
-                    next_attempt_at=timezone.now() + delay,
-                ),
+                lambda: _hand_back(left, worker, delay),
                 what=f"Edition {edition.pk}: handing back {len(left)} unsent rows",
                 until=renewed + lease * 0.75,
             )
@@ -457,6 +441,20 @@ def _mark_sent_again(sql: str, params: list, failed, *, until: float, pk: int):
     )
 
 
+def _hand_back(ids: list[int], worker: str, delay=timedelta(0)) -> int:
+    """Rows this worker claimed but never tried go back to the queue with
+    their attempt returned, due after `delay`; how many went back."""
+    return Delivery.objects.filter(
+        pk__in=ids, claimed_by=worker, status=D.SENDING
+    ).update(
+        status=D.PENDING,
+        claimed_by="",
+        lease_until=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=timezone.now() + delay,
+    )
+
+
 def _refund(ids: list[int], result: BatchResult) -> None:
     """The send paused: the rows that failed for our reasons get their attempt
     back and are due again, as if never tried. One that had just used its
@@ -476,27 +474,20 @@ def _refund(ids: list[int], result: BatchResult) -> None:
 def _record_failure(edition, pk, subscriber_id, attempts, failure: Failure, result):
     kind, code, text = failure.kind, failure.code, failure.text[:1000]
     retry = kind in (TEMPORARY, *OURS)
+    released = {"claimed_by": "", "lease_until": None, "smtp_code": code}
     if retry and attempts < config("MAX_ATTEMPTS"):
         result.retry += 1
         Delivery.objects.filter(pk=pk).update(
             status=D.PENDING,
-            claimed_by="",
-            lease_until=None,
-            smtp_code=code,
             last_error=text,
             next_attempt_at=timezone.now() + _backoff(attempts),
+            **released,
         )
         return
     result.failed += 1
     if retry:
         text = f"Gave up after {attempts} attempts: {text}"
-    Delivery.objects.filter(pk=pk).update(
-        status=D.FAILED,
-        claimed_by="",
-        lease_until=None,
-        smtp_code=code,
-        last_error=text,
-    )
+    Delivery.objects.filter(pk=pk).update(status=D.FAILED, last_error=text, **released)
     result.errors.append((pk, code, text))
     if kind == BOUNCE:
         # The server said this mailbox is gone (RFC 3463 X.1.1 and the like):

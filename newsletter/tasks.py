@@ -70,6 +70,11 @@ def _queued_again_if_cut_off(func):
     return run
 
 
+def _email_task(func):
+    """A task of the "email" queue, queued again if the database cuts it off."""
+    return task(queue_name="email")(_queued_again_if_cut_off(func))
+
+
 def _send_transactional(task_fn, subscriber_id, message, attempt, *args):
     """Send one message; on a temporary failure try again later, a few times."""
     try:
@@ -109,18 +114,25 @@ def _list_headers(subscriber: Subscriber, newsletters: list[Newsletter]) -> dict
     }
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
-def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
+def _subscriber_and_lists(subscriber_id: int, status, **lists) -> tuple:
+    """The subscriber (None once deleted) and their lists whose subscription
+    is in `status` (narrowed by `lists`, filters on Newsletter)."""
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
-        return "subscriber deleted"
-    newsletters = list(
-        Newsletter.objects.filter(
-            subscriptions__subscriber=subscriber,
-            subscriptions__status=Subscription.Status.PENDING,
-        )
+        return None, []
+    newsletters = Newsletter.objects.filter(
+        subscriptions__subscriber=subscriber, subscriptions__status=status, **lists
     )
+    return subscriber, list(newsletters)
+
+
+@_email_task
+def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
+    subscriber, newsletters = _subscriber_and_lists(
+        subscriber_id, Subscription.Status.PENDING
+    )
+    if subscriber is None:
+        return "subscriber deleted"
     if not newsletters:
         return "nothing to confirm"
     path = absolute_url(
@@ -143,8 +155,7 @@ def send_confirmation(subscriber_id: int, attempt: int = 0) -> str:
     return _send_transactional(send_confirmation, subscriber_id, message, attempt)
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
@@ -158,19 +169,13 @@ def send_already_subscribed(subscriber_id: int, attempt: int = 0) -> str:
     return _send_transactional(send_already_subscribed, subscriber_id, message, attempt)
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> str:
-    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    subscriber, newsletters = _subscriber_and_lists(
+        subscriber_id, Subscription.Status.CONFIRMED, pk__in=newsletter_ids
+    )
     if subscriber is None:
         return "subscriber deleted"
-    newsletters = list(
-        Newsletter.objects.filter(
-            pk__in=newsletter_ids,
-            subscriptions__subscriber=subscriber,
-            subscriptions__status=Subscription.Status.CONFIRMED,
-        )
-    )
     if not newsletters:
         return "no longer subscribed"
     message = emails.make_message(
@@ -190,8 +195,7 @@ def send_welcome(subscriber_id: int, newsletter_ids: list, attempt: int = 0) -> 
     )
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def start_edition(edition_id: int, scheduled_for: str = "") -> str:
     """Start sending; for a scheduled edition only if its time was not changed."""
     return _start_edition(edition_id, scheduled_for)
@@ -304,8 +308,7 @@ def chained_batch(edition_id: int, *, enqueue, worker: str | None = None, limit=
     return result
 
 
-@task(queue_name="email")
-@_queued_again_if_cut_off
+@_email_task
 def send_edition_batch(edition_id: int) -> dict:
     """One bounded batch of an edition; the chain re-queues itself (chained_batch)."""
     backend = send_edition_batch.get_backend()

@@ -48,6 +48,19 @@ def _ints(parts: list[str]) -> list[int] | None:
         return None
 
 
+def _read(purpose: str, token: str, *counts: int) -> list[int] | None:
+    """The ids of an `<id36>[.<id36>...].<mac>` token with one of `counts` ids,
+    or None if it is malformed or its MAC is not ours."""
+    parts = token.split(".")
+    ids, mac = parts[:-1], parts[-1]
+    if len(ids) not in counts or any(len(p) > _ID_CHARS for p in ids):
+        return None
+    numbers = _ints(ids)
+    if numbers is None or not _verify(purpose, ".".join(ids), mac):
+        return None
+    return numbers
+
+
 def unsubscribe_token(
     subscriber_id: int, newsletter_id: int | None, edition_id: int | None = None
 ) -> str:
@@ -64,11 +77,8 @@ def unsubscribe_token(
 
 def read_unsubscribe(token: str) -> tuple[int, int | None, int | None] | None:
     """(subscriber_id, newsletter_id or None, edition_id or None), or None if forged."""
-    parts = token.split(".")
-    if len(parts) not in (3, 4) or any(len(p) > _ID_CHARS for p in parts[:-1]):
-        return None
-    ids = _ints(parts[:-1])
-    if ids is None or not _verify("unsubscribe", ".".join(parts[:-1]), parts[-1]):
+    ids = _read("unsubscribe", token, 2, 3)
+    if ids is None:
         return None
     edition_id = ids[2] if len(ids) == 3 else None
     return ids[0], (ids[1] or None), (edition_id or None)
@@ -89,11 +99,8 @@ def preferences_token(subscriber_id: int, edition_id: int | None = None) -> str:
 
 def read_preferences(token: str) -> tuple[int, int | None] | None:
     """(subscriber_id, the edition the link came in or None), or None if forged."""
-    parts = token.split(".")
-    if len(parts) not in (2, 3) or any(len(p) > _ID_CHARS for p in parts[:-1]):
-        return None
-    ids = _ints(parts[:-1])
-    if ids is None or not _verify("preferences", ".".join(parts[:-1]), parts[-1]):
+    ids = _read("preferences", token, 1, 2)
+    if ids is None:
         return None
     return ids[0], ((ids[1] or None) if len(ids) == 2 else None)
 

@@ -48,32 +48,14 @@ SURROGATE_KEY_HEADER = "Surrogate-Key"
 CACHE_TAG_HEADER = "Cache-Tag"
 
 
-def brief(pk) -> str:
-    return f"brief-{pk}"
-
-
-def category(pk) -> str:
-    return f"category-{pk}"
-
-
-def topic(pk) -> str:
-    return f"topic-{pk}"
-
-
-def author(pk) -> str:
-    return f"author-{pk}"
-
-
-def category_list(pk) -> str:
-    return f"list-category-{pk}"
-
-
-def topic_list(pk) -> str:
-    return f"list-topic-{pk}"
-
-
-def author_list(pk) -> str:
-    return f"list-author-{pk}"
+# A thing's key and its list's key, from its primary key: brief(12) is "brief-12".
+brief = "brief-{}".format
+category = "category-{}".format
+topic = "topic-{}".format
+author = "author-{}".format
+category_list = "list-category-{}".format
+topic_list = "list-topic-{}".format
+author_list = "list-author-{}".format
 
 
 def date_lists(published_at: datetime) -> set[str]:

@@ -19,6 +19,8 @@ from pathlib import Path
 
 WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")
+# How Chromium runs here and in the browser tests (tests/browser/conftest.py
+# imports these): one place to change a flag for both.
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -27,6 +29,11 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def find_chromium() -> str | None:
+    """Debian's Chromium on PATH (never a browser Playwright downloads)."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def slug(path: str) -> str:
@@ -42,7 +49,7 @@ def main(argv=None) -> int:
     parser.add_argument("--full", action="store_true", help="whole page, not viewport")
     args = parser.parse_args(argv)
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if chromium is None:
         sys.stderr.write("Chromium not found: apt-get install chromium\n")
         return 1

@@ -8,58 +8,42 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import brevity, preview, revisions, services
 from articles.forms import ImportBriefForm, keep_vanished_rows
 from articles.models import Article, Author, Byline, PreviewLink, Revision
+from newsroom.admin_pages import AdminPageMixin
 
 
-class BriefScreens:
+class BriefScreens(AdminPageMixin):
     """Mixed into ArticleAdmin (articles/admin/briefs.py)."""
 
     def get_urls(self):
-        view = self.admin_site.admin_view
-        name = "articles_article_"
         return [
-            path("import/", view(self.import_view), name=f"{name}import"),
-            path(
-                "add/preview/",
-                view(self.preview_view),
-                name=f"{name}preview_add",
-            ),
-            path(
-                "<path:object_id>/preview/",
-                view(self.preview_view),
-                name=f"{name}preview",
-            ),
-            path(
-                "<path:object_id>/revisions/",
-                view(self.revisions_view),
-                name=f"{name}revisions",
-            ),
-            path(
-                "<path:object_id>/revisions/<int:revision_id>/restore/",
-                view(self.restore_view),
-                name=f"{name}restore",
-            ),
-            path(
-                "<path:object_id>/share/",
-                view(self.share_view),
-                name=f"{name}share",
+            *self.admin_urls(
+                ("import/", self.import_view, "import"),
+                ("add/preview/", self.preview_view, "preview_add"),
+                ("<path:object_id>/preview/", self.preview_view, "preview"),
+                ("<path:object_id>/revisions/", self.revisions_view, "revisions"),
+                (
+                    "<path:object_id>/revisions/<int:revision_id>/restore/",
+                    self.restore_view,
+                    "restore",
+                ),
+                ("<path:object_id>/share/", self.share_view, "share"),
             ),
             *super().get_urls(),
         ]
 
     def _context(self, request, title, **extra):
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            "has_view_permission": self.has_view_permission(request),
+        return self.page_context(
+            request,
+            title,
+            has_view_permission=self.has_view_permission(request),
             **extra,
-        }
+        )
 
     def _article_or_404(self, request, object_id) -> Article:
         article = self.get_object(request, unquote(object_id))

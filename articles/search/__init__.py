@@ -26,7 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from articles import followups
+from articles import followups, invalidation
 from articles.models import Article, Bullet, Section
 from articles.search import postgres, query, sqlite
 from newsroom.richtext import to_text
@@ -133,30 +133,16 @@ def _article_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     schedule_update(instance.pk)
 
 
-def _section_changed(sender, instance, raw=False, **kwargs):
+def _part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        schedule_update(instance.article_id)
-
-
-def _bullet_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    if Bullet.section.is_cached(instance):
-        article_id = instance.section.article_id
-    else:
-        article_id = (
-            Section.objects.filter(pk=instance.section_id)
-            .values_list("article_id", flat=True)
-            .first()
-        )
-    schedule_update(article_id)
+        schedule_update(invalidation.brief_of(instance))
 
 
 def connect_receivers() -> None:
     post_save.connect(_article_saved, sender=Article, dispatch_uid="search")
     for signal in (post_save, post_delete):
-        signal.connect(_section_changed, sender=Section, dispatch_uid="search")
-        signal.connect(_bullet_changed, sender=Bullet, dispatch_uid="search")
+        for model in (Section, Bullet):
+            signal.connect(_part_changed, sender=model, dispatch_uid="search")
 
 
 # Querying ----------------------------------------------------------------

@@ -19,8 +19,8 @@ from django.views.decorators.csp import csp_override
 from newsletter import compose, proofs, scheduling, sending, starting, tasks
 from newsletter.admin import edition_results
 from newsletter.admin.forms import ScheduleForm
-from newsletter.admin.mixins import AdminPageMixin
 from newsletter.models import Edition, Subscription
+from newsroom.admin_pages import AdminPageMixin
 
 S = Subscription.Status
 

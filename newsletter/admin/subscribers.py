@@ -18,7 +18,6 @@ from django.utils.html import format_html, format_html_join
 from newsletter import privacy, services, stats, tasks
 from newsletter.admin.forms import ImportForm, SubscriberForm
 from newsletter.admin.lists import SubscriptionInline
-from newsletter.admin.mixins import AdminPageMixin
 from newsletter.exports import csv_response
 from newsletter.models import (
     Newsletter,
@@ -27,6 +26,7 @@ from newsletter.models import (
     Subscription,
     SubscriptionEvent,
 )
+from newsroom.admin_pages import AdminPageMixin
 
 S = Subscription.Status
 

@@ -5,30 +5,16 @@ it), where a missing browser is a failure.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tools.screens import ARGS as CHROMIUM_ARGS
+from tools.screens import find_chromium
+
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls
 # from the test body are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def find_chromium() -> str | None:
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -84,6 +84,12 @@ def drag(page, source, target):
     page.mouse.up()
 
 
+def third_bullet_dragged_to_the_top(page):
+    """Drag the first section's third bullet above its first; the bullets then."""
+    drag(page, "#sections-0-bullets-2 .djn-drag-handler", "#sections-0-bullets-0")
+    return bullet_texts(page, 0)
+
+
 def panel(page, key):
     return page.locator(f'#brevity-panel [data-brevity="{key}"]')
 
@@ -112,8 +118,7 @@ def test_an_editor_builds_a_brief_reorders_bullets_and_sees_it_live(
     assert position.get_attribute("type") == "hidden"
 
     # Drag the third bullet to the top, in a section that is not saved yet.
-    drag(page, "#sections-0-bullets-2 .djn-drag-handler", "#sections-0-bullets-0")
-    assert bullet_texts(page, 0) == [
+    assert third_bullet_dragged_to_the_top(page) == [
         "Third crane restarted.",
         "First crane restarted.",
         "Second crane restarted.",
@@ -129,8 +134,7 @@ def test_an_editor_builds_a_brief_reorders_bullets_and_sees_it_live(
     assert "First crane" not in page.locator("#sections-0 > h3").inner_text()
 
     # Once saved, drag again in the now stored section, then publish.
-    drag(page, "#sections-0-bullets-2 .djn-drag-handler", "#sections-0-bullets-0")
-    assert bullet_texts(page, 0) == [
+    assert third_bullet_dragged_to_the_top(page) == [
         "Second crane restarted.",
         "Third crane restarted.",
         "First crane restarted.",
@@ -386,15 +390,21 @@ def focused_row(page):
     )
 
 
+def open_draft_with_bullets(page, labels, *texts):
+    """A draft whose one section ("Why it matters") has bullets of these texts,
+    open in the editor; the section and its bullets."""
+    article = make_article(status=Article.Status.DRAFT, published_at=None)
+    section = make_section(article, label=labels["Why it matters"], text="Lead.")
+    bullets = [make_bullet(section, text) for text in texts]
+    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    return section, bullets
+
+
 def test_enter_in_a_bullet_adds_the_next_one_after_it_and_goes_there(
     admin_page, labels
 ):
     page = admin_page
-    article = make_article(status=Article.Status.DRAFT, published_at=None)
-    section = make_section(article, label=labels["Why it matters"], text="Lead.")
-    make_bullet(section, "First.")
-    make_bullet(section, "Third.")
-    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    open_draft_with_bullets(page, labels, "First.", "Third.")
 
     type_rich(page, "id_sections-0-bullets-0-text", "")
     page.keyboard.press("Enter")
@@ -417,11 +427,7 @@ def test_enter_in_a_bullet_adds_the_next_one_after_it_and_goes_there(
 
 def test_backspace_in_an_empty_bullet_removes_it_and_goes_back(admin_page, labels):
     page = admin_page
-    article = make_article(status=Article.Status.DRAFT, published_at=None)
-    section = make_section(article, label=labels["Why it matters"], text="Lead.")
-    make_bullet(section, "Kept.")
-    stored = make_bullet(section, "X")
-    page.goto(f"/admin/articles/article/{article.pk}/change/")
+    section, (_, stored) = open_draft_with_bullets(page, labels, "Kept.", "X")
 
     # A new, unsaved bullet: Enter makes it, Backspace takes it away again.
     type_rich(page, "id_sections-0-bullets-1-text", "")

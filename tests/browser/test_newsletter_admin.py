@@ -22,16 +22,22 @@ from tests.newsletter.factories import default_newsletter, make_audience, make_e
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def open_started_edition(page, subject: str):
+    """An edition of one brief to six readers, started, open in the admin."""
+    daily = default_newsletter()
+    make_audience(daily, 6)
+    edition = make_edition(daily, [make_brief()], subject=subject)
+    tasks.start(edition.pk)
+    page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
+    return edition
+
+
 def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
     admin_page, settings
 ):
     settings.TASKS = DUMMY_TASKS  # nothing sends: the test moves the ledger itself
-    daily = default_newsletter()
-    make_audience(daily, 6)
-    edition = make_edition(daily, [make_brief()], subject="Live progress")
-    tasks.start(edition.pk)
     page = admin_page
-    page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
+    edition = open_started_edition(page, "Live progress")
     panel = page.locator(".nl-progress")
     assert panel.locator("[data-field=remaining]").inner_text() == "6"
 
@@ -53,12 +59,8 @@ def test_the_progress_bar_follows_the_ledger_and_shows_the_final_counts(
 
 def test_a_pause_shows_up_on_the_open_page_and_its_button_resumes(admin_page, settings):
     settings.TASKS = DUMMY_TASKS  # nothing sends: the test pauses the send itself
-    daily = default_newsletter()
-    make_audience(daily, 6)
-    edition = make_edition(daily, [make_brief()], subject="Paused send")
-    tasks.start(edition.pk)
     page = admin_page
-    page.goto(f"/admin/newsletter/edition/{edition.pk}/change/")
+    edition = open_started_edition(page, "Paused send")
     assert page.locator(".nl-blocked").count() == 0
 
     # The breaker trips in a worker while the editor watches the page.

@@ -37,15 +37,18 @@ def no_js_page(browser, live_server):
     context.close()
 
 
-def footer_form(page):
-    return page.locator("section.signup form")
+def subscribe_in_footer(page, email: str):
+    """On the brief's page, type `email` into the footer's signup form and
+    press Subscribe; the form."""
+    page.goto("/briefs/cranes/")
+    form = page.locator("section.signup form")
+    form.get_by_label("Email address").fill(email)
+    form.get_by_role("button", name="Subscribe").click()
+    return form
 
 
 def test_with_javascript_the_answer_appears_in_place(page, brief):
-    page.goto("/briefs/cranes/")
-    form = footer_form(page)
-    form.get_by_label("Email address").fill("Ada@Example.com")
-    form.get_by_role("button", name="Subscribe").click()
+    form = subscribe_in_footer(page, "Ada@Example.com")
     status = form.locator("[data-signup-status]")
     status.filter(has_text="Almost done").wait_for()
     assert page.url.endswith("/briefs/cranes/")  # no reload, no navigation
@@ -59,11 +62,9 @@ def test_with_javascript_the_answer_appears_in_place(page, brief):
 
 
 def test_with_javascript_an_error_keeps_what_was_typed(page, brief):
-    page.goto("/briefs/cranes/")
-    form = footer_form(page)
+    # The browser accepts the address; the server does not.
+    form = subscribe_in_footer(page, "ada@example")
     field = form.get_by_label("Email address")
-    field.fill("ada@example")  # the browser accepts it; the server does not
-    form.get_by_role("button", name="Subscribe").click()
     form.locator(".signup-form__status--error").wait_for()
     assert "valid email address" in form.locator("[data-signup-status]").inner_text()
     assert field.input_value() == "ada@example"
@@ -74,10 +75,7 @@ def test_with_javascript_an_error_keeps_what_was_typed(page, brief):
 
 def test_without_javascript_post_redirect_get(no_js_page, brief):
     page = no_js_page
-    page.goto("/briefs/cranes/")
-    form = footer_form(page)
-    form.get_by_label("Email address").fill("ada@example.com")
-    form.get_by_role("button", name="Subscribe").click()
+    subscribe_in_footer(page, "ada@example.com")
     page.wait_for_url(re.compile(r"/newsletter/check-your-inbox/"))
     assert page.locator("h1").inner_text() == "Check your inbox"
     page.get_by_role("link", name="Back to where you were").click()
@@ -88,10 +86,7 @@ def test_without_javascript_post_redirect_get(no_js_page, brief):
 
 def test_without_javascript_an_error_page_keeps_what_was_typed(no_js_page, brief):
     page = no_js_page
-    page.goto("/briefs/cranes/")
-    form = footer_form(page)
-    form.get_by_label("Email address").fill("ada@example")
-    form.get_by_role("button", name="Subscribe").click()
+    subscribe_in_footer(page, "ada@example")
     page.wait_for_url("**/newsletter/")
     assert "valid email address" in page.locator(".nl-error").inner_text()
     field = page.locator("form.signup-form--page").get_by_label("Email address")

@@ -333,54 +333,64 @@ class RunserverLogTests(SimpleTestCase):
     """The development server's request lines, read from its real stderr."""
 
     def test_request_lines_show_paths_but_no_tokens(self):
-        tmp = self.enterContext(tempfile.TemporaryDirectory())
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "DEBUG": "1",
-            "PAGE_CACHE": "0",
-            "TASKS_BACKEND": "dummy",
-        }
-        manage(env, "migrate", "--noinput", "-v0", timeout=120)
         port = free_port()
-        stderr_path = Path(tmp) / "stderr.log"
-        with open(stderr_path, "w") as stderr:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "manage.py",
-                    "runserver",
-                    "--noreload",
-                    f"127.0.0.1:{port}",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=stderr,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            self.wait_for(base)
-            token = a_token()
-            long_token = secrets.token_urlsafe(32)
-            for path in [
-                f"/u/{token}/",
-                f"/newsletter/preferences/{token}/",
-                f"/no-such-page/?token={long_token}",
-                f"/briefs/{long_token}/",
-            ]:
-                self.fetch(base + path)
-            self.fetch(
-                base + "/admin/login/", data=b"username=ed&password=hunter2-secret"
-            )
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-        output = stderr_path.read_text()
+        token = a_token()
+        long_token = secrets.token_urlsafe(32)
+        output = self.server_output(
+            [
+                sys.executable,
+                "manage.py",
+                "runserver",
+                "--noreload",
+                f"127.0.0.1:{port}",
+            ],
+            port,
+            [
+                (f"/u/{token}/", None),
+                (f"/newsletter/preferences/{token}/", None),
+                (f"/no-such-page/?token={long_token}", None),
+                (f"/briefs/{long_token}/", None),
+                ("/admin/login/", b"username=ed&password=hunter2-secret"),
+            ],
+            stop_within=10,
+            DEBUG="1",
+        )
         self.assertIn('"GET /u/[redacted]/ HTTP/1.1"', output)
         self.assertIn("/no-such-page/?token=[redacted]", output)
         for secret in [token, long_token, "hunter2-secret"]:
             self.assertNotIn(secret, output)
+
+    def server_output(self, command, port, requests, *, stop_within, **env) -> str:
+        """What the server `command` (on `port`, with its own migrated SQLite
+        database) writes to stdout and stderr while `requests`, (path, POST
+        body or None), are sent."""
+        tmp = self.enterContext(tempfile.TemporaryDirectory())
+        env = {
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith("DJANGO_") and k != "ACCESS_LOG"
+            },
+            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
+            "PAGE_CACHE": "0",
+            "TASKS_BACKEND": "dummy",
+            **env,
+        }
+        manage(env, "migrate", "--noinput", "-v0", timeout=120)
+        log_path = Path(tmp) / "server.log"
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            self.wait_for(base)
+            for path, data in requests:
+                self.fetch(base + path, data)
+        finally:
+            server.terminate()
+            server.wait(timeout=stop_within)
+        return log_path.read_text()
 
     @staticmethod
     def fetch(url, data=None):
@@ -409,48 +419,24 @@ class GunicornLogTests(RunserverLogTests):
 
     def serve(self, paths, **env) -> str:
         """What gunicorn, as configured, writes while `paths` are fetched."""
-        tmp = self.enterContext(tempfile.TemporaryDirectory())
         port = free_port()
-        env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if not k.startswith("DJANGO_") and k != "ACCESS_LOG"
-            },
-            "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
-            "PAGE_CACHE": "0",
-            "TASKS_BACKEND": "dummy",
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "WEB_CONCURRENCY": "1",
+        return self.server_output(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "python:newsroom.gunicorn_conf",
+                "--no-control-socket",
+                "newsroom.wsgi:application",
+            ],
+            port,
+            [(path, None) for path in paths],
+            stop_within=30,
+            GUNICORN_BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY="1",
             **env,
-        }
-        manage(env, "migrate", "--noinput", "-v0", timeout=120)
-        log_path = Path(tmp) / "gunicorn.log"
-        with open(log_path, "w") as log:
-            server = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "python:newsroom.gunicorn_conf",
-                    "--no-control-socket",
-                    "newsroom.wsgi:application",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            self.wait_for(base)
-            for path in paths:
-                self.fetch(base + path)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        return log_path.read_text()
+        )
 
     def test_request_lines_show_paths_but_no_tokens(self):
         token = a_token()

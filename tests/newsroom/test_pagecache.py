@@ -59,6 +59,24 @@ class FakeApp:
         return [body.ljust(size, b".") if size else body]
 
 
+def renders(*environs, app=None) -> int:
+    """How many times `app` (a new FakeApp) rendered while a new page cache in
+    front of it answered `environs` in turn."""
+    app = app or FakeApp()
+    cached = PageCache(app)
+    for env in environs:
+        call(cached, env)
+    return app.calls
+
+
+def brief_due_in_five_minutes(time_machine):
+    """Time stands still; a brief is scheduled five minutes from now, and the
+    page cache's version knows it (valid until then)."""
+    time_machine.move_to(timezone.now(), tick=False)
+    make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
+    pagecache.bump()
+
+
 @pytest.fixture
 def enabled(settings):
     settings.PAGE_CACHE_ENABLED = True
@@ -80,12 +98,12 @@ class TestPageCache:
         assert call(cached, environ("/briefs/x/"))[2] == b"render 2"
 
     def test_query_strings_and_hosts_are_separate_pages(self, enabled):
-        app = FakeApp()
-        cached = PageCache(app)
-        call(cached, environ("/", query="page=2"))
-        call(cached, environ("/", query="page=3"))
-        call(cached, environ("/", HTTP_HOST="other.example"))
-        assert app.calls == 3
+        pages = [
+            environ("/", query="page=2"),
+            environ("/", query="page=3"),
+            environ("/", HTTP_HOST="other.example"),
+        ]
+        assert renders(*pages) == 3
 
     @pytest.mark.parametrize(
         "headers",
@@ -99,11 +117,7 @@ class TestPageCache:
     def test_it_never_stores_private_or_cookie_bearing_responses(
         self, enabled, headers
     ):
-        app = FakeApp(headers=headers)
-        cached = PageCache(app)
-        call(cached, environ())
-        call(cached, environ())
-        assert app.calls == 2
+        assert renders(environ(), environ(), app=FakeApp(headers=headers)) == 2
 
     def test_it_never_stores_errors_posts_or_the_admin(self, enabled):
         for app, env in [
@@ -112,10 +126,7 @@ class TestPageCache:
             (FakeApp(), environ("/admin/articles/")),
             (FakeApp(), environ("/preview/abc/")),
         ]:
-            cached = PageCache(app)
-            call(cached, env)
-            call(cached, env)
-            assert app.calls == 2, env
+            assert renders(env, env, app=app) == 2, env
 
     def test_a_matching_etag_gets_304_without_a_body(self, enabled):
         cached = PageCache(FakeApp())
@@ -153,12 +164,12 @@ class TestPageCache:
         assert len(cached.entries) == 1
 
     def test_other_parameters_stay_part_of_the_page(self, enabled):
-        app = FakeApp()
-        cached = PageCache(app)
-        call(cached, environ("/search/", query="q=port"))
-        call(cached, environ("/search/", query="q=port&utm_source=x"))
-        call(cached, environ("/search/", query="q=ships&utm_source=x"))
-        assert app.calls == 2
+        pages = [
+            environ("/search/", query="q=port"),
+            environ("/search/", query="q=port&utm_source=x"),
+            environ("/search/", query="q=ships&utm_source=x"),
+        ]
+        assert renders(*pages) == 2
 
     def test_memory_is_bounded_by_bytes_least_recently_used_first(
         self, enabled, settings
@@ -191,9 +202,7 @@ class TestPageCache:
     def test_a_scheduled_brief_makes_pages_stale_when_its_time_comes(
         self, enabled, time_machine
     ):
-        time_machine.move_to(timezone.now(), tick=False)
-        make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
-        pagecache.bump()
+        brief_due_in_five_minutes(time_machine)
         app = FakeApp()
         cached = PageCache(app)
         call(cached, environ())
@@ -222,9 +231,7 @@ class TestWithoutTheDatabase:
         assert call(cached, environ())[2] == b"render 2"
 
     def test_an_expired_version_keeps_serving_cached_pages(self, enabled, time_machine):
-        time_machine.move_to(timezone.now(), tick=False)
-        make_article(slug="later", published_at=timezone.now() + timedelta(minutes=5))
-        pagecache.bump()
+        brief_due_in_five_minutes(time_machine)
         app = FakeApp()
         cached = PageCache(app)
         call(cached, environ())

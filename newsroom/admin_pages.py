@@ -1,4 +1,4 @@
-"""What every newsletter admin page of our own shares."""
+"""What every admin page of our own shares (the briefs' and the newsletter's)."""
 
 from django.urls import path
 
