@@ -175,6 +175,12 @@ def content_changed(sender, pk=None, **kwargs):
     after_commit()
 
 
+def every_page_changed() -> None:
+    """Every public page, here and in any CDN, once the transaction commits:
+    for work that rewrote rows in bulk (a re-render, a new search index)."""
+    content_changed(sender=None)
+
+
 def collect() -> set[str]:
     """The keys this thread's committed changes invalidate; resets the record.
 

@@ -9,8 +9,10 @@ for real in tests/reliability/test_varnish.py.
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.test import SimpleTestCase, TransactionTestCase
 from django.utils import timezone
 
@@ -109,6 +111,15 @@ class FastlyTests(PurgeTestCase):
         self.assertIn("list-home", keys)
         self.assertIn(f"brief-{self.draft.pk}", keys)
         self.assertNotIn(f"list-category-{self.category.pk}", keys)
+
+    def test_commands_that_rewrite_every_brief_purge_every_page(self):
+        for command in ("render_briefs", "rebuild_search_index"):
+            with self.subTest(command=command), self.settings_for_fastly():
+                self.api.requests.clear()
+                call_command(command, stdout=StringIO())
+                [(_, path, headers, _)] = self.api.requests
+                self.assertEqual(path, "/service/SERVICE42/purge")
+                self.assertEqual(headers["Surrogate-Key"], "site")
 
     def test_a_save_only_queues_the_purge(self):
         from django.tasks import default_task_backend

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles import search
-from newsroom import pagecache, purge, surrogate
+from articles import invalidation, search
 
 
 class Command(BaseCommand):
@@ -15,7 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         count = search.rebuild_index()
         # Search pages cached before were made with the old index, and rows
-        # loaded in bulk reached no page: every page, here and in front.
-        pagecache.bump()
-        purge.purge_soon({surrogate.SITE})
+        # loaded in bulk reached no page.
+        invalidation.every_page_changed()
         self.stdout.write(f"Indexed {count} brief{'s' if count != 1 else ''}.")

@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from articles import rendering
-from newsroom import pagecache
+from articles import invalidation, rendering
 
 
 class Command(BaseCommand):
@@ -14,8 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = rendering.store_all()
-        # Pages cached before show the bodies as they were rendered then.
-        pagecache.bump()
+        # Pages cached, here or in a CDN, show the bodies as rendered before.
+        invalidation.every_page_changed()
         self.stdout.write(
             self.style.SUCCESS(f"Rendered {count} brief{'s' if count != 1 else ''}.")
         )
