@@ -137,9 +137,34 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
+    # What the page, its metadata (articles/seo.py) and its surrogate keys
+    # read of the row. Only these: compiling the query costs per column, and
+    # was the largest single cost of a cold render (a field read and not
+    # listed costs a query, which tests/articles/test_query_budget.py counts).
+    PAGE_FIELDS = (
+        "headline",
+        "slug",
+        "dek",
+        "category__name",
+        "category__slug",
+        "hero_image",
+        "hero_width",
+        "hero_height",
+        "hero_renditions",
+        "hero_alt",
+        "hero_caption",
+        "hero_credit",
+        "status",
+        "published_at",
+        "updated_at",
+        "body_html",
+        "byline_html",
+        "body_parts",
+    )
+
     def get_queryset(self):
         # One row: the brief's parts come rendered with it (articles/rendering.py).
-        return article_page_queryset().published()
+        return article_page_queryset().published().only(*self.PAGE_FIELDS)
 
     def get(self, request, *args, **kwargs):
         try:
