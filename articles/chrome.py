@@ -1,4 +1,4 @@
-"""The page chrome: the head links, header and footer around every reader page.
+"""The page chrome: head links, header, signup form and footer of reader pages.
 
 They depend only on the settings, the URL configuration, the static files
 manifest and the categories, yet base.html rendered them on every request
@@ -14,6 +14,8 @@ search), so each of those few variants is rendered once too.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -26,6 +28,7 @@ from articles.models import Category
 from newsroom import surrogate
 
 SEARCH_PATH = "/search/"
+_PATH_MARKER = "chrome0path0marker"
 # Where base.html places the fragments.
 BASE_INDENT = "    "
 
@@ -36,16 +39,20 @@ class Chrome:
     def __init__(self, categories: list[tuple[str, str]]):
         self.categories = categories
         self._hrefs = {href for _, href in categories} | {SEARCH_PATH}
-        self._macros = (
-            engines["jinja2"]
-            .env.get_template("includes/chrome.html")
-            .make_module(
-                {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
-            )
+        env = engines["jinja2"].env
+        self._macros = env.get_template("includes/chrome.html").make_module(
+            {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
         )
         self.head = _fragment(self._macros.head())
         self.footer = _fragment(self._macros.footer())
         self._headers: dict[str, Markup] = {}
+        # The signup form shows the page's path once (where to come back to):
+        # rendered around a marker, then the path goes between the halves.
+        form = env.get_template("includes/newsletter_signup.html").render(
+            {"request": SimpleNamespace(path=_PATH_MARKER)}
+        )
+        self._signup = [Markup(half) for half in form.split(_PATH_MARKER)]
+        assert len(self._signup) == 2, "the signup form shows the path once"
 
     def header(self, path: str) -> Markup:
         # Only a path that one of the header's links points to changes it.
@@ -56,6 +63,11 @@ class Chrome:
             html = _fragment(self._macros.header(self.categories, current))
             self._headers[current] = html
             return html
+
+    def signup(self, path: str) -> Markup:
+        """includes/newsletter_signup.html as rendered for `path`."""
+        before, after = self._signup
+        return before + path + after  # Markup: the path is escaped
 
 
 def _fragment(html: str) -> Markup:

@@ -78,3 +78,9 @@ class ChromeTests(TransactionTestCase):
         )
         self.assertEqual(current_links(self.get("/search/")), ["/search/"])
         self.assertEqual(current_links(self.get("/")), [])
+
+    def test_the_signup_form_comes_back_to_the_page_with_its_path_escaped(self):
+        self.assertIn('name="next" value="/search/"', self.get("/search/"))
+        status, body, _ = reader_get(self.app, '/no-such-page/"a&b"/')
+        self.assertEqual(status, "404 Not Found")
+        self.assertIn('name="next" value="/no-such-page/&#34;a&amp;b&#34;/"', body)
