@@ -162,9 +162,13 @@ class ArticleView(DetailView):
         "body_parts",
     )
 
+    # One row: the brief's parts come rendered with it (articles/rendering.py).
+    # Built once, as generic views' `queryset` is: each request clones it
+    # rather than applying select_related/only again.
+    queryset = article_page_queryset().only(*PAGE_FIELDS)
+
     def get_queryset(self):
-        # One row: the brief's parts come rendered with it (articles/rendering.py).
-        return article_page_queryset().published().only(*self.PAGE_FIELDS)
+        return super().get_queryset().published()
 
     def get(self, request, *args, **kwargs):
         try:
