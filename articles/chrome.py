@@ -17,6 +17,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template import engines
@@ -40,7 +41,8 @@ class Chrome:
         self.categories = categories
         self._hrefs = {href for _, href in categories} | {SEARCH_PATH}
         env = engines["jinja2"].env
-        self._macros = env.get_template("includes/chrome.html").make_module(
+        macros = env.get_template("includes/chrome.html")
+        self._macros = macros.make_module(
             {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
         )
         self.head = _fragment(self._macros.head())
@@ -48,11 +50,16 @@ class Chrome:
         self._headers: dict[str, Markup] = {}
         # The signup form shows the page's path once (where to come back to):
         # rendered around a marker, then the path goes between the halves.
-        form = env.get_template("includes/newsletter_signup.html").render(
-            {"request": SimpleNamespace(path=_PATH_MARKER)}
-        )
+        signup = env.get_template("includes/newsletter_signup.html")
+        form = signup.render({"request": SimpleNamespace(path=_PATH_MARKER)})
         self._signup = [Markup(half) for half in form.split(_PATH_MARKER)]
-        assert len(self._signup) == 2, "the signup form shows the path once"
+        if len(self._signup) != 2:
+            raise ImproperlyConfigured("The signup form must show the path once.")
+        # In development (DEBUG) Jinja2 reloads edited templates: so does this.
+        self._templates = (macros, signup) if env.auto_reload else ()
+
+    def up_to_date(self) -> bool:
+        return all(template.is_up_to_date for template in self._templates)
 
     def header(self, path: str) -> Markup:
         # Only a path that one of the header's links points to changes it.
@@ -94,7 +101,7 @@ def current() -> Chrome:
         get_script_prefix(),
     )
     held = _current
-    if held is not None and held[0] == key:
+    if held is not None and held[0] == key and held[1].up_to_date():
         return held[1]
     categories = [(c.name, c.get_absolute_url()) for c in Category.objects.all()]
     chrome = Chrome(categories)
