@@ -18,7 +18,7 @@ from django.views.generic import (
 from articles import related, search, seo
 from articles.http import public_page
 from articles.listings import Listing
-from articles.models import Article, SlugRedirect
+from articles.models import Article, ArticleQuerySet, SlugRedirect
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
 from newsroom.links import absolute_url
@@ -138,27 +138,16 @@ class ArticleView(DetailView):
     context_object_name = "article"
 
     # What the page, its metadata (articles/seo.py) and its surrogate keys
-    # read of the row. Only these: compiling the query costs per column, and
-    # was the largest single cost of a cold render (a field read and not
-    # listed costs a query, which tests/articles/test_query_budget.py counts).
+    # read of the row: all a teaser shows, and the brief as rendered on save.
+    # Only these: compiling the query costs per column, and was the largest
+    # single cost of a cold render (a field read and not listed costs a
+    # query, which tests/articles/test_query_budget.py counts).
     PAGE_FIELDS = (
-        "headline",
-        "slug",
-        "dek",
-        "category__name",
-        "category__slug",
-        "hero_image",
-        "hero_width",
-        "hero_height",
-        "hero_renditions",
-        "hero_alt",
+        *ArticleQuerySet.TEASER_FIELDS,
         "hero_caption",
         "hero_credit",
-        "status",
-        "published_at",
         "updated_at",
         "body_html",
-        "byline_html",
         "body_parts",
     )
 
