@@ -18,7 +18,7 @@ from django.views.generic import (
 from articles import related, search, seo
 from articles.http import public_page
 from articles.listings import Listing
-from articles.models import Article, SlugRedirect
+from articles.models import Article, ArticleQuerySet, SlugRedirect
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
 from newsroom.links import absolute_url
@@ -140,9 +140,27 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
+    # What the page, its metadata (articles/seo.py) and its surrogate keys
+    # read of the row: all a teaser shows, and the brief as rendered on save.
+    # Only these: compiling the query costs per column, and was the largest
+    # single cost of a cold render (a field read and not listed costs a
+    # query, which tests/articles/test_query_budget.py counts).
+    PAGE_FIELDS = (
+        *ArticleQuerySet.TEASER_FIELDS,
+        "hero_caption",
+        "hero_credit",
+        "updated_at",
+        "body_html",
+        "body_parts",
+    )
+
+    # One row: the brief's parts come rendered with it (articles/rendering.py).
+    # Built once, as generic views' `queryset` is: each request clones it
+    # rather than applying select_related/only again.
+    queryset = article_page_queryset().only(*PAGE_FIELDS)
+
     def get_queryset(self):
-        # One row: the brief's parts come rendered with it (articles/rendering.py).
-        return article_page_queryset().published()
+        return super().get_queryset().published()
 
     def get(self, request, *args, **kwargs):
         try:

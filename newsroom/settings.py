@@ -85,13 +85,23 @@ MIDDLEWARE = [
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
+# Reader pages (Jinja2) get what they print: the site's name and address,
+# and the navigation with the page chrome (articles/chrome.py). Django's
+# Jinja2 backend adds `request` and the CSRF input itself; no reader
+# template reads the user, messages or a CSP nonce, which each cost every
+# request a little.
+_READER_CONTEXT_PROCESSORS = [
+    "newsroom.context_processors.site",
+    "articles.context_processors.navigation",
+]
+# The admin, e-mails, feeds and sitemaps (Django templates), none of which
+# shows the navigation.
 _CONTEXT_PROCESSORS = [
     "django.template.context_processors.request",
     "django.template.context_processors.csp",
     "django.contrib.auth.context_processors.auth",
     "django.contrib.messages.context_processors.messages",
     "newsroom.context_processors.site",
-    "articles.context_processors.navigation",
 ]
 
 TEMPLATES = [
@@ -104,7 +114,7 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "newsroom.jinja2.environment",
-            "context_processors": _CONTEXT_PROCESSORS,
+            "context_processors": _READER_CONTEXT_PROCESSORS,
         },
     },
     {
