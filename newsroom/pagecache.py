@@ -68,6 +68,9 @@ logger = logging.getLogger(__name__)
 
 # Response headers we never replay from the cache.
 _SKIP_HEADERS = {"set-cookie", "date", "content-length"}
+_HIT = ("X-Page-Cache", "hit")
+# Replies an entry remembers (Entry.reply).
+_MAX_REPLIES = 16
 
 # Query parameters analytics and ad platforms add to links, besides utm_*:
 # no view reads them, so the page is the same without them.
@@ -109,6 +112,10 @@ class Entry:
     # invalidation makes a new stamp, so while the stamp stays the same the
     # page stays current without checking its keys again.
     verified: int = -1
+    # What reply() built, per Accept-Encoding and hit: choosing the copy and
+    # building its headers were most of a hit's own work. It lives and dies
+    # with the entry (a changed page is a new entry), so it is never stale.
+    replies: dict | None = None
 
     def fresh(self, version: Version) -> bool:
         if self.keys is None or _conf().global_invalidation:
@@ -119,6 +126,32 @@ class Entry:
             self.verified = version.stamp
             return True
         return False
+
+    def reply(self, accept_encoding: str, hit: bool) -> tuple[tuple, bytes]:
+        """The headers (a tuple: copy it to hand it out) and body to send."""
+        replies = self.replies
+        if replies is None:
+            replies = self.replies = {}
+        try:
+            return replies[accept_encoding, hit]
+        except KeyError:
+            pass
+        encoding = compression.choose(
+            accept_encoding, [name for name in self.bodies if name != "identity"]
+        )
+        body = self.bodies[encoding or "identity"]
+        headers = [*self.headers]
+        if hit:
+            headers.append(("X-Page-Cache", "hit"))
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
+        headers.append(("Content-Length", str(len(body))))
+        found = (tuple(headers), body)
+        # Browsers send a handful of distinct values; made-up ones must not
+        # grow it without end.
+        if len(replies) < _MAX_REPLIES:
+            replies[accept_encoding, hit] = found
+        return found
 
 
 class PageCache:
@@ -163,21 +196,12 @@ class PageCache:
         return self._render_and_store(key, version, environ, start_response)
 
     def _replay(self, entry: Entry, environ, start_response, hit=True):
-        headers = [*entry.headers]
-        if hit:
-            headers.append(("X-Page-Cache", "hit"))
         if hit and environ.get("HTTP_IF_NONE_MATCH") == entry.etag:
-            start_response("304 Not Modified", headers)
+            start_response("304 Not Modified", [*entry.headers, _HIT])
             return [b""]
-        encoding = compression.choose(
-            environ.get("HTTP_ACCEPT_ENCODING", ""),
-            [name for name in entry.bodies if name != "identity"],
-        )
-        body = entry.bodies[encoding or "identity"]
-        if encoding:
-            headers.append(("Content-Encoding", encoding))
-        headers.append(("Content-Length", str(len(body))))
-        start_response(entry.status, headers)
+        headers, body = entry.reply(environ.get("HTTP_ACCEPT_ENCODING", ""), hit)
+        # A list of its own: a server may add to what it is given.
+        start_response(entry.status, [*headers])
         return [b""] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
     def _render_and_store(self, key: tuple, version, environ, start_response):

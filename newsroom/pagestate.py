@@ -124,12 +124,15 @@ class FileVersionStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        # stat() given a str: a Path is converted again on every call, a
+        # fifth of a cache hit's check.
+        self._name = os.fspath(self.path)
         self._lock = threading.Lock()
         self._seen: tuple[int, Version] | None = None
 
     def read(self) -> Version | None:
         try:
-            mtime = os.stat(self.path).st_mtime_ns
+            mtime = os.stat(self._name).st_mtime_ns
         except FileNotFoundError:
             return None
         seen = self._seen
