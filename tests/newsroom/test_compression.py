@@ -6,7 +6,7 @@ from unittest import mock
 import brotli
 import pytest
 
-from newsroom import compression
+from newsroom import compression, pagecache
 from newsroom.pagecache import PageCache
 from tests.helpers import call
 from tests.newsroom.test_pagecache import FakeApp, environ
@@ -59,6 +59,44 @@ class TestCompressedPages:
             for _ in range(5):
                 call(cached, environ(HTTP_ACCEPT_ENCODING="br, gzip"))
         assert encode.call_count == 1
+
+    def test_later_hits_give_each_accept_encoding_its_own_copy_again(self, enabled):
+        # A hit's reply is remembered per Accept-Encoding (Entry.reply):
+        # asked in another order, each still gets its own copy.
+        cached = PageCache(FakeApp(sizes=SIZES))
+        _, _, plain = call(cached, environ())
+        cases = [("br", "br"), ("", None), ("gzip", "gzip"), ("br;q=0, gzip", "gzip")]
+        for accept, encoding in cases + cases[::-1] + cases:
+            _, headers, body = call(cached, environ(HTTP_ACCEPT_ENCODING=accept))
+            assert headers.get("Content-Encoding") == encoding, accept
+            assert int(headers["Content-Length"]) == len(body)
+            decode = {"br": brotli.decompress, "gzip": gzip.decompress}
+            assert decode.get(encoding, bytes)(body) == plain
+
+    def test_a_page_rendered_again_is_not_answered_with_the_old_pages_replies(
+        self, enabled
+    ):
+        cached = PageCache(FakeApp(sizes=SIZES))
+        for _ in range(3):
+            _, _, body = call(cached, environ(HTTP_ACCEPT_ENCODING="gzip"))
+        assert gzip.decompress(body).startswith(b"render 1.")
+        pagecache.bump()
+        _, headers, body = call(cached, environ(HTTP_ACCEPT_ENCODING="gzip"))
+        assert "X-Page-Cache" not in headers
+        _, headers, body = call(cached, environ(HTTP_ACCEPT_ENCODING="gzip"))
+        assert headers["X-Page-Cache"] == "hit"
+        assert gzip.decompress(body).startswith(b"render 2.")
+
+    def test_made_up_accept_encodings_do_not_grow_what_a_page_remembers(
+        self, enabled
+    ):
+        cached = PageCache(FakeApp(sizes=SIZES))
+        for n in range(3 * pagecache._MAX_REPLIES):
+            accept = f"gzip, x-made-up-{n}"
+            _, headers, body = call(cached, environ(HTTP_ACCEPT_ENCODING=accept))
+            assert headers["Content-Encoding"] == "gzip"
+        (entry,) = cached.entries.values()
+        assert len(entry.replies) == pagecache._MAX_REPLIES
 
     def test_a_head_request_gives_the_length_of_the_copy_it_would_send(self, enabled):
         cached = PageCache(FakeApp(sizes=SIZES))
