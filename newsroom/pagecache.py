@@ -180,7 +180,7 @@ class PageCache:
         key = page_key(environ)
         if key is None:
             return self.app(environ, start_response)
-        version = current_version(self.store)
+        version = current_version(self._store or conf.store)
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None and entry.fresh(version):
