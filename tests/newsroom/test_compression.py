@@ -87,9 +87,7 @@ class TestCompressedPages:
         assert headers["X-Page-Cache"] == "hit"
         assert gzip.decompress(body).startswith(b"render 2.")
 
-    def test_made_up_accept_encodings_do_not_grow_what_a_page_remembers(
-        self, enabled
-    ):
+    def test_made_up_accept_encodings_do_not_grow_what_a_page_remembers(self, enabled):
         cached = PageCache(FakeApp(sizes=SIZES))
         for n in range(3 * pagecache._MAX_REPLIES):
             accept = f"gzip, x-made-up-{n}"
