@@ -142,7 +142,7 @@ class Entry:
         body = self.bodies[encoding or "identity"]
         headers = [*self.headers]
         if hit:
-            headers.append(("X-Page-Cache", "hit"))
+            headers.append(_HIT)
         if encoding:
             headers.append(("Content-Encoding", encoding))
         headers.append(("Content-Length", str(len(body))))

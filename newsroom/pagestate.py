@@ -357,8 +357,7 @@ def current_version(store=None) -> Version:
     store = store or version_store()
     version = store.read()
     now = time.time()
-    # version.current(now), inlined: this runs on every page cache hit.
-    if version is not None and now < version.valid_until:
+    if version is not None and version.current(now):
         return version
     valid_until = _valid_until()
     if valid_until is None:
