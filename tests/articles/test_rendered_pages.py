@@ -2,7 +2,9 @@
 the body was rendered on save (issue 12).
 
 tests/fixtures/briefs/rendered/ holds each brief's <article class="brief">
-as the page printed it before that change, whitespace normalised: the demo
+as the page printed it before that change, and its <head> as printed before
+the head and the main column were stored too (NAME.head.html), whitespace
+normalised: the demo
 briefs (articles/demo_content.py), every importer fixture of the corpus
 (imported and published), and one brief with every part (corrections, a
 numbered list, topics, several authors, rich text with hostile markup).
@@ -37,6 +39,7 @@ WRITE = os.environ.get("RENDERED_GOLDEN_WRITE") == "1"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 _BRIEF = re.compile(r'<article class="brief">.*?</article>', re.S)
+_HEAD = re.compile(r"<head>.*?</head>", re.S)
 
 
 def normalised(html: str) -> str:
@@ -50,19 +53,23 @@ class RenderedPageTests(TestCase):
         traveller.start()
         self.addCleanup(traveller.stop)
 
-    def shown(self, article: Article) -> str:
+    def shown(self, article: Article) -> tuple[str, str]:
+        """The page's brief and its head, whitespace normalised."""
         response = self.client.get(article.get_absolute_url())
         self.assertEqual(response.status_code, 200, article.slug)
-        found = _BRIEF.search(response.content.decode())
+        html = response.content.decode()
+        found, head = _BRIEF.search(html), _HEAD.search(html)
         self.assertIsNotNone(found, article.slug)
-        return normalised(found.group(0))
+        self.assertIsNotNone(head, article.slug)
+        return normalised(found.group(0)), normalised(head.group(0))
 
-    def check(self, name: str, html: str) -> None:
-        path = GOLDEN / f"{name}.html"
-        if WRITE:
-            GOLDEN.mkdir(exist_ok=True)
-            path.write_text(html + "\n", encoding="utf-8")
-        self.assertEqual(html, path.read_text(encoding="utf-8").strip(), name)
+    def check(self, name: str, shown: tuple[str, str]) -> None:
+        for part, html in zip((name, f"{name}.head"), shown, strict=True):
+            path = GOLDEN / f"{part}.html"
+            if WRITE:
+                GOLDEN.mkdir(exist_ok=True)
+                path.write_text(html + "\n", encoding="utf-8")
+            self.assertEqual(html, path.read_text(encoding="utf-8").strip(), part)
 
     def test_every_demo_brief_shows_as_before(self):
         from articles import demo_content
