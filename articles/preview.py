@@ -21,7 +21,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
-from articles import rendering
+from articles import rendering, seo
 from articles.models import Article, PreviewLink
 from articles.views import ArticleView, article_page_queryset
 from articles.workflow import state_label
@@ -42,7 +42,14 @@ def _reader_html(request, article: Article, banner: str) -> str:
     view.setup(request, slug=article.slug)
     view.object = article
     context = view.get_context_data(object=article)
-    context.update({"preview_banner": banner, "is_preview": True})
+    # The stored head carries JSON-LD, which a preview leaves out.
+    context.update(
+        {
+            "meta": seo.article_meta(article),
+            "preview_banner": banner,
+            "is_preview": True,
+        }
+    )
     return render_to_string(PREVIEW_TEMPLATE, context, request=request)
 
 
@@ -53,8 +60,17 @@ def _banner(article: Article, what: str) -> str:
     return f"Preview of the {what} · {state_label(article)} · {seen}"
 
 
+def _stored(pk: int) -> Article:
+    """The brief with its page as rendered now (see ArticleView.get_object)."""
+    article = article_page_queryset().get(pk=pk)
+    if article.rendered_with != rendering.fingerprint():
+        rendering.store([pk])
+        article = article_page_queryset().get(pk=pk)
+    return article
+
+
 def render_stored(request, article: Article) -> HttpResponse:
-    article = article_page_queryset().get(pk=article.pk)
+    article = _stored(article.pk)
     html = _reader_html(request, article, _banner(article, "saved version"))
     return _private(HttpResponse(html))
 
@@ -144,7 +160,7 @@ def preview_link_view(request, token: str) -> HttpResponse:
     )
     if link is None:
         raise Http404("This preview link does not exist or was revoked.")
-    article = article_page_queryset().get(pk=link.article_id)
+    article = _stored(link.article_id)
     if article.is_published:
         return _private(HttpResponseRedirect(article.get_absolute_url()))
     return _private(

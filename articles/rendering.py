@@ -12,43 +12,111 @@ change commits, sanitised once:
 - ``body_parts``: the same facts as data for the readers that lay a brief out
   their own way: minutes to read, authors and topics (the page's topic
   links, meta tags, feeds, related briefs) and the sanitised sections
-  (newsletter editions).
+  (newsletter editions);
+- ``page_html``: the article page's whole main column (breadcrumb, header,
+  byline, hero picture, the body, topics: jinja2/includes/brief_page.html)
+  and ``head_html`` its metadata (jinja2/includes/seo_meta.html), built from
+  the above and the brief's own columns;
+- ``rendered_with``: the fingerprint() of what else went into them.
 
-The article page then reads one row, listings read the byline with their
-rows, and feeds, previews and editions show the very same rendering.
+The article page then reads a handful of columns of one row, listings read
+the byline with their rows, and feeds, previews and editions show the very
+same rendering.
 
 A change to the brief, a section, a bullet, a byline, a correction or its
 topics renders it after the commit, once per transaction, beside the search
 document and with its retries (articles/followups.py). A rename of something
 many briefs show (an author, a topic, a section label) renders those briefs
-again in a background task, so the editor's save returns at once. After a
-template change, ``manage.py render_briefs`` renders every brief again.
+again in a background task, so the editor's save returns at once. A change to
+the category's name renders its briefs again the same way, and so does a hero
+picture's new renditions (articles/tasks.py).
+
+The stored page also depends on settings (the site's address and name) and
+on the templates and code that render it: fingerprint() sums them up. A
+brief stored under another fingerprint (a deploy changed a template, the
+site moved) is rendered again when the article page shows it; ``manage.py
+render_briefs`` renders every brief again at once, feeds and listings too.
 """
 
+import functools
+import hashlib
+import sys
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import Prefetch
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
 from django.tasks import task
 from django.template.loader import get_template
 from markupsafe import Markup
 
-from articles import brevity, followups, invalidation
+from articles import brevity, followups, images, invalidation, seo
+from articles.links import static_url
 from articles.models import (
     Article,
     Author,
     Bullet,
     Byline,
+    Category,
     Correction,
     Section,
     SectionLabel,
     Topic,
 )
-from newsroom import surrogate
+from newsroom import jinja2 as environment
+from newsroom import richtext, surrogate
 from newsroom.richtext import sanitize
 
 ENGINE = "jinja2"
+
+# What the stored page and head are made of besides the brief's rows.
+TEMPLATES = (
+    "includes/brief_page.html",
+    "includes/brief_body.html",
+    "includes/byline.html",
+    "includes/byline_authors.html",
+    "includes/cards.html",
+    "includes/picture.html",
+    "includes/seo_meta.html",
+)
+SETTINGS = (
+    "SITE_URL",
+    "SITE_NAME",
+    "SITE_LANGUAGE",
+    "SITE_LOGO",
+    "SITE_TWITTER",
+    "LANGUAGE_CODE",
+    "TIME_ZONE",
+    "STATIC_URL",
+    "MEDIA_URL",
+)
+CODE = (brevity, images, seo, environment, richtext)
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A digest of the settings, templates and code the stored page and head
+    are rendered with: when it differs from a brief's ``rendered_with``, that
+    brief's page is out of date."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in SETTINGS:
+        digest.update(repr(getattr(settings, name, None)).encode())
+    # Hashed in production: a new logo file is a new address.
+    digest.update(static_url(settings.SITE_LOGO).encode())
+    for name in TEMPLATES:
+        digest.update(Path(get_template(name, using=ENGINE).origin.name).read_bytes())
+    for module in (*CODE, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs):
+    fingerprint.cache_clear()
 
 
 @dataclass(frozen=True)
@@ -56,6 +124,9 @@ class Rendered:
     body_html: str
     byline_html: str
     body_parts: dict
+    page_html: str
+    head_html: str
+    rendered_with: str
 
 
 def with_parts(queryset):
@@ -124,7 +195,23 @@ def render(
     byline = get_template("includes/byline_authors.html", using=ENGINE).render(
         {"authors": parts["authors"]}
     )
-    return Rendered(body.strip(), byline.strip(), parts)
+    # The page and its metadata read the brief as rendered, as readers get it.
+    article.body_html, article.byline_html = body.strip(), byline.strip()
+    article.body_parts = parts
+    page = get_template("includes/brief_page.html", using=ENGINE).render(
+        {"article": article}
+    )
+    head = get_template("includes/seo_meta.html", using=ENGINE).render(
+        {"meta": seo.article_meta(article), "SITE_NAME": settings.SITE_NAME}
+    )
+    return Rendered(
+        article.body_html,
+        article.byline_html,
+        parts,
+        page.strip(),
+        head.strip(),
+        fingerprint(),
+    )
 
 
 def _markup(section: dict) -> dict:
@@ -139,10 +226,8 @@ def _markup(section: dict) -> dict:
 def store(article_ids) -> int:
     """Render and store the briefs with these ids; returns how many."""
     count = 0
-    # Only the columns render() reads, so the data migration that first
-    # filled these columns keeps working when the brief gains others.
-    briefs = Article.objects.only("pk", "headline", "dek", "intro")
-    for article in with_parts(briefs.filter(pk__in=list(article_ids))):
+    briefs = Article.objects.for_page().filter(pk__in=list(article_ids))
+    for article in with_parts(briefs):
         # update(): no signal, and the brief's version and updated_at stay.
         Article.objects.filter(pk=article.pk).update(**asdict(render(article)))
         count += 1
@@ -205,6 +290,7 @@ def _topics_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 # What each shared model shows on a brief, and how to find its briefs.
 SHARED = {
+    Category: ("category", ("name", "slug")),
     Author: ("bylines__author", ("name", "slug", "title")),
     Topic: ("topics", ("name", "slug")),
     SectionLabel: ("sections__label", ("name",)),
@@ -220,8 +306,9 @@ def _affected(model, pk) -> list[int]:
 
 def _shown_keys(model, pk, article_ids) -> list[str]:
     """The pages that show `model` `pk` as the briefs render it: its own key
-    (whole briefs naming a topic, the labels of every whole brief), and for an
-    author the briefs themselves, whose teasers carry the rendered byline."""
+    (whole briefs naming a topic, the labels of every whole brief, the briefs
+    of a category with its name as their kicker), and for an author the
+    briefs themselves, whose teasers carry the rendered byline."""
     keys = set(invalidation.THING_KEYS[model](pk))
     if model is Author:
         keys.update(surrogate.brief(article) for article in article_ids)

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from django.tasks import task
 
-from articles import images, invalidation
+from articles import images, invalidation, rendering
 
 # Retries queued before the task moved to articles/followups.py name it here.
 from articles.followups import retry_follow_up  # noqa: F401
@@ -45,6 +45,9 @@ def make_renditions(model_label: str, pk: int, field_name: str) -> int:
         # Replaced meanwhile: these copies describe nothing any more.
         delete_renditions(renditions)
         return 0
+    if model_label == "articles.Article":
+        # The stored page shows the hero picture with its srcset.
+        rendering.store([pk])
     # update() sends no signal: pages must still learn of the new srcset.
     invalidation.content_changed(sender=model, pk=pk)
     return len(renditions["items"])

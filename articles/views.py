@@ -15,10 +15,10 @@ from django.views.generic import (
     YearArchiveView,
 )
 
-from articles import related, search, seo
+from articles import related, rendering, search, seo
 from articles.http import public_page
 from articles.listings import Listing
-from articles.models import Article, ArticleQuerySet, SlugRedirect
+from articles.models import Article, SlugRedirect
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
 from newsroom.links import absolute_url
@@ -140,27 +140,40 @@ class ArticleView(DetailView):
     template_name = "articles/article.html"
     context_object_name = "article"
 
-    # What the page, its metadata (articles/seo.py) and its surrogate keys
-    # read of the row: all a teaser shows, and the brief as rendered on save.
-    # Only these: compiling the query costs per column, and was the largest
-    # single cost of a cold render (a field read and not listed costs a
-    # query, which tests/articles/test_query_budget.py counts).
+    # What the page reads of the row: the brief as rendered on save, with
+    # its metadata (articles/rendering.py), what its surrogate keys and
+    # related briefs are found from (its category, topics and authors), and
+    # what the fingerprint check reads. Only these: compiling the query costs
+    # per column and per join, and was the largest single cost of a cold
+    # render (a field read and not listed costs a query, which
+    # tests/articles/test_query_budget.py counts).
     PAGE_FIELDS = (
-        *ArticleQuerySet.TEASER_FIELDS,
-        "hero_caption",
-        "hero_credit",
-        "updated_at",
-        "body_html",
+        "slug",
+        "headline",
+        "dek",
+        "category",
+        "page_html",
+        "head_html",
+        "rendered_with",
         "body_parts",
     )
 
-    # One row: the brief's parts come rendered with it (articles/rendering.py).
     # Built once, as generic views' `queryset` is: each request clones it
-    # rather than applying select_related/only again.
-    queryset = article_page_queryset().only(*PAGE_FIELDS)
+    # rather than applying only() again.
+    queryset = Article.objects.only(*PAGE_FIELDS)
 
     def get_queryset(self):
         return super().get_queryset().published()
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if article.rendered_with != rendering.fingerprint():
+            # Rendered by other templates or settings (a deploy, a move, a
+            # brief stored before pages were): render it now, as the next
+            # readers will see it.
+            rendering.store([article.pk])
+            article = super().get_object(queryset)
+        return article
 
     def get(self, request, *args, **kwargs):
         try:
@@ -178,7 +191,6 @@ class ArticleView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["meta"] = seo.article_meta(self.object)
         context["related"] = related.related_to(self.object)
         surrogate.add_whole_briefs([self.object])
         # The related box is ranked from the lists of the brief's topics.

@@ -139,6 +139,13 @@ class Article(models.Model):
     body_html = models.TextField(blank=True, editable=False)
     byline_html = models.TextField(blank=True, editable=False)
     body_parts = models.JSONField(default=dict, blank=True, editable=False)
+    # The article page's main column and its metadata, from the above and the
+    # brief's own columns, so a cold page reads a handful of columns; and
+    # what they were rendered with (settings, templates), so a brief rendered
+    # by other ones renders again when shown (articles/rendering.py).
+    page_html = models.TextField(blank=True, editable=False)
+    head_html = models.TextField(blank=True, editable=False)
+    rendered_with = models.CharField(max_length=16, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 

@@ -16,6 +16,7 @@ from tests.factories import (
     make_author,
     make_brief,
     make_bullet,
+    make_category,
     make_section,
     make_topic,
 )
@@ -59,6 +60,31 @@ class RenderOnSaveTests(TestCase):
             Correction.objects.create(article=article, text="A fixed figure.")
         article.refresh_from_db()
         self.assertIn("A fixed figure.", article.body_html)
+        self.assertIn("A fixed figure.", article.page_html)
+
+    def test_the_page_and_its_head_are_stored_with_the_body(self):
+        with self.captureOnCommitCallbacks(execute=True):
+            article = make_brief(
+                sections=1,
+                bullets=1,
+                headline="Ports & rates",
+                category=make_category(name="Trade desk"),
+                authors=[make_author(name="Aki Sato")],
+                topics=[make_topic(name="Shipping")],
+            )
+        article.refresh_from_db()
+        page, head = article.page_html, article.head_html
+        self.assertTrue(page.startswith('<article class="brief">'), page[:40])
+        self.assertTrue(page.endswith("</article>"), page[-40:])
+        self.assertIn(article.body_html, page)
+        self.assertIn(article.byline_html, page)
+        self.assertIn(">Trade desk</a>", page)
+        self.assertIn(">Shipping</a>", page)
+        self.assertIn('<h1 class="brief__headline">Ports &amp; rates</h1>', page)
+        self.assertIn('<meta property="og:title" content="Ports &amp; rates">', head)
+        self.assertIn('"articleSection":"Trade desk"', head)
+        self.assertIn('<meta property="article:tag" content="Shipping">', head)
+        self.assertEqual(article.rendered_with, rendering.fingerprint())
 
 
 class StoredBodyReadersTests(TestCase):
@@ -69,6 +95,8 @@ class StoredBodyReadersTests(TestCase):
         cls.article = make_brief(sections=1, bullets=1, topics=[make_topic()])
         # update() sends no signal: only what is stored can show the marker.
         Article.objects.filter(pk=cls.article.pk).update(
+            page_html='<article class="brief"><p>Stored page marker</p></article>',
+            head_html='<meta property="og:title" content="Stored head marker">',
             body_html='<div class="brief__body"><p>Stored marker</p></div>',
             byline_html='<span class="byline__authors">By Stored Writer</span>',
             body_parts={
@@ -88,12 +116,36 @@ class StoredBodyReadersTests(TestCase):
             },
         )
 
-    def test_the_article_page_shows_the_stored_body(self):
+    def test_the_article_page_shows_the_stored_page_and_head(self):
         response = self.client.get(self.article.get_absolute_url())
-        self.assertContains(response, "Stored marker")
-        self.assertContains(response, "By Stored Writer")
-        self.assertContains(response, "7 min read")
+        self.assertContains(response, "Stored page marker")
+        self.assertContains(response, "Stored head marker")
         self.assertNotContains(response, "Bullet 0.0 says something.")
+        self.assertNotContains(response, 'property="og:type"')
+
+    def test_a_page_rendered_with_other_settings_is_rendered_again_when_shown(self):
+        # What a deploy with new templates, or a move to a new address, leaves.
+        Article.objects.filter(pk=self.article.pk).update(rendered_with="earlier")
+        response = self.client.get(self.article.get_absolute_url())
+        self.assertNotContains(response, "Stored page marker")
+        self.assertContains(response, "Bullet 0.0 says something.")
+        self.assertContains(response, 'property="og:type" content="article"')
+        stored = Article.objects.get(pk=self.article.pk)
+        self.assertEqual(stored.rendered_with, rendering.fingerprint())
+        self.assertIn("Bullet 0.0 says something.", stored.page_html)
+
+    def test_a_new_site_address_is_a_new_fingerprint(self):
+        before = rendering.fingerprint()
+        with override_settings(SITE_URL="https://news.example.org"):
+            moved = rendering.fingerprint()
+            response = self.client.get(self.article.get_absolute_url())
+        self.assertNotEqual(moved, before)
+        self.assertEqual(rendering.fingerprint(), before)
+        self.assertContains(
+            response,
+            f'<link rel="canonical" href="https://news.example.org'
+            f'{self.article.get_absolute_url()}">',
+        )
 
     def test_listings_show_the_stored_byline(self):
         self.assertContains(self.client.get("/"), "By Stored Writer")
@@ -183,6 +235,19 @@ class SharedRenameTests(TestCase):
         self.assertEqual(
             self.rendered(brief).body_parts["topics"][0]["name"], "New topic"
         )
+
+    def test_renaming_a_category_re_renders_its_briefs_kicker_and_head(self):
+        desk = make_category(name="Old desk")
+        with self.captureOnCommitCallbacks(execute=True):
+            brief = make_brief(sections=1, bullets=0, category=desk)
+        with self.captureOnCommitCallbacks(execute=True):
+            desk.name = "New desk"
+            desk.save()
+        self.assertIn(">Old desk</a>", self.rendered(brief).page_html)
+        [queued] = self.run_tasks()
+        self.assertEqual(queued.args[1], [f"category-{desk.pk}", "nav"])
+        self.assertIn(">New desk</a>", self.rendered(brief).page_html)
+        self.assertIn('"articleSection":"New desk"', self.rendered(brief).head_html)
 
     def test_deleting_a_topic_re_renders_the_briefs_tagged_with_it(self):
         topic = make_topic(name="Gone topic")
