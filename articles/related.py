@@ -6,11 +6,12 @@ best first. (Four correlated subqueries inside the brief's own query saved a
 round trip but ran the same ranking four times.)
 
 The ranking still reads every link to those topics, a cost that grows with
-the archive, yet its answer only changes when published content does. So it is kept in Django's cache under
-the shared content version (newsroom/pagecache.py): any committed change, or
-a scheduled brief going live, makes a new version and so a new key. The
-brief's topics are part of the key, so a preview with other topics ranks
-afresh.
+the archive, yet its answer only changes when published content does. So the
+box is kept rendered in Django's cache, with the ids of the briefs in it
+(their surrogate keys go on the page), under the shared content version
+(newsroom/pagecache.py): any committed change, or a scheduled brief going
+live, makes a new version and so a new key. The brief's topics are part of
+the key, so a preview with other topics ranks afresh.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef
+from django.template.loader import render_to_string
 from django.utils import timezone
+from markupsafe import Markup
 
 from articles.http import content_version
 from articles.links import slug_url
@@ -43,19 +46,37 @@ class RelatedBrief:
 CACHE_SECONDS = 24 * 3600
 
 
-def related_to(article) -> list[RelatedBrief]:
-    """The briefs sharing most topics with `article`; reads its rendered topics."""
+@dataclass(frozen=True)
+class Box:
+    """The related briefs box as the page shows it, and who is in it."""
+
+    html: Markup
+    pks: tuple[int, ...]
+
+
+NO_BOX = Box(Markup(""), ())
+
+
+def box(article) -> Box:
+    """The box of briefs sharing most topics with `article` (its rendered
+    topics), rendered (jinja2/includes/related_briefs.html)."""
     topic_ids = sorted(topic["id"] for topic in article.body_parts.get("topics", []))
     if not topic_ids:
-        return []
-    key = "articles:related:{}:{}:{}".format(
+        return NO_BOX
+    key = "articles:related-box:{}:{}:{}".format(
         content_version().stamp, article.pk, ",".join(map(str, topic_ids))
     )
-    briefs = cache.get(key)
-    if briefs is None:
+    # A plain tuple: the cheapest thing to unpickle on every cold page.
+    stored = cache.get(key)
+    if stored is None:
         briefs = _rank(article.pk, topic_ids)
-        cache.set(key, briefs, CACHE_SECONDS)
-    return briefs
+        html = render_to_string(
+            "includes/related_briefs.html", {"related": briefs}, using="jinja2"
+        )
+        stored = (html.strip(), tuple(brief.pk for brief in briefs))
+        cache.set(key, stored, CACHE_SECONDS)
+    html, pks = stored
+    return Box(Markup(html), pks)
 
 
 def _ranking(pk, topic_ids, at):

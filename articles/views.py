@@ -17,7 +17,7 @@ from django.views.generic import (
 
 from articles import related, rendering, search, seo
 from articles.http import public_page
-from articles.listings import Listing
+from articles.listings import CountedPaginator, Listing
 from articles.models import Article, SlugRedirect
 from articles.sitemaps import NEWS_SITEMAPS, SITEMAPS
 from newsroom import surrogate
@@ -32,6 +32,9 @@ class PublishedMixin:
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        return CountedPaginator(queryset, per_page, name=self.request.path, **kwargs)
 
     def get_meta(self, context) -> seo.PageMeta:
         raise NotImplementedError
@@ -191,11 +194,11 @@ class ArticleView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["related"] = related.related_to(self.object)
+        context["related"] = related.box(self.object)
         surrogate.add_whole_briefs([self.object])
         # The related box is ranked from the lists of the brief's topics.
         surrogate.add(*map(surrogate.topic_list, surrogate.topic_ids(self.object)))
-        surrogate.add(*(surrogate.brief(r.pk) for r in context["related"] if r.pk))
+        surrogate.add(*map(surrogate.brief, context["related"].pks))
         return context
 
 

@@ -14,6 +14,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from articles import search
+from articles.models import Article, Category
 from tests.factories import make_author, make_brief, make_category, make_topic
 
 # Page: (path, budget). Each brief's parts (bylines on listings; on the
@@ -63,7 +64,8 @@ class QueryBudgetTests(TestCase):
 
     def count(self, path: str) -> int:
         cache.clear()
-        self.client.get("/")  # a warm process has its navigation cached
+        # A warm process has its navigation cached (a page counting no list).
+        self.client.get("/archive/")
         with CaptureQueriesContext(connection) as ctx:
             response = self.client.get(path)
         self.assertEqual(response.status_code, 200, path)
@@ -97,3 +99,31 @@ class QueryBudgetTests(TestCase):
             response = self.client.get(f"/briefs/{paths['slug']}/")
         self.assertContains(response, 'class="related"')
         self.assertEqual(len(ctx.captured_queries), 1)
+
+    def test_a_list_counts_its_briefs_once_per_content_version(self):
+        def counts(ctx) -> int:
+            return sum("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+
+        def pages() -> str:
+            # Every brief here is in the category: two per page.
+            return f"Page 1 of {-(-Article.objects.published().count() // 2)}<"
+
+        paths = self.build(3)
+        category = Category.objects.get(slug=paths["category"])
+        for path in ("/", category.get_absolute_url()):
+            with self.subTest(path=path), self.settings(ARTICLES_PER_PAGE=2):
+                with CaptureQueriesContext(connection) as ctx:
+                    self.client.get(path)
+                self.assertEqual(counts(ctx), 1)
+                with CaptureQueriesContext(connection) as ctx:
+                    response = self.client.get(path)
+                self.assertEqual(counts(ctx), 0)
+                self.assertContains(response, pages())
+                # A published brief is a new content version: counted again.
+                with self.captureOnCommitCallbacks(execute=True):
+                    for _ in range(2):
+                        make_brief(category=category)
+                with CaptureQueriesContext(connection) as ctx:
+                    response = self.client.get(path)
+                self.assertEqual(counts(ctx), 1)
+                self.assertContains(response, pages())
