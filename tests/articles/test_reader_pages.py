@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.test import RequestFactory, TestCase
 from django.test.utils import CaptureQueriesContext
@@ -152,6 +153,11 @@ class ReaderPageQueryCountTests(TestCase):
             )
 
     def count(self, url) -> int:
+        # A full render: no list's count kept from an earlier request (a
+        # TestCase never commits, so the content version never moves), but
+        # the navigation cached, as a running site has it.
+        cache.clear()
+        self.client.get("/archive/")
         with CaptureQueriesContext(connection) as ctx:
             response = self.client.get(url)
         self.assertEqual(response.status_code, 200, url)
@@ -171,7 +177,6 @@ class ReaderPageQueryCountTests(TestCase):
             "/search/?q=brief": 3,
         }
         self.add_briefs(1)
-        self.client.get("/")  # the navigation cache, as a running site has it
         few = {url: self.count(url) for url in urls}
         self.add_briefs(9)
         for url, budget in urls.items():
