@@ -17,6 +17,9 @@ change commits, sanitised once:
   byline, hero picture, the body, topics: jinja2/includes/brief_page.html)
   and ``head_html`` its metadata (jinja2/includes/seo_meta.html), built from
   the above and the brief's own columns;
+- ``card_html`` and ``lead_card_html``: what the brief's card on a list says
+  (kicker, title, dek, byline: jinja2/includes/cards.html), as any card and
+  as the home page's first;
 - ``rendered_with``: the fingerprint() of what else went into them.
 
 The article page then reads a handful of columns of one row, listings read
@@ -76,6 +79,7 @@ ENGINE = "jinja2"
 # What the stored page and head are made of besides the brief's rows.
 TEMPLATES = (
     "includes/brief_page.html",
+    "includes/card_body.html",
     "includes/brief_body.html",
     "includes/byline.html",
     "includes/byline_authors.html",
@@ -126,6 +130,8 @@ class Rendered:
     body_parts: dict
     page_html: str
     head_html: str
+    card_html: str
+    lead_card_html: str
     rendered_with: str
 
 
@@ -204,12 +210,15 @@ def render(
     head = get_template("includes/seo_meta.html", using=ENGINE).render(
         {"meta": seo.article_meta(article), "SITE_NAME": settings.SITE_NAME}
     )
+    card = get_template("includes/card_body.html", using=ENGINE)
     return Rendered(
         article.body_html,
         article.byline_html,
         parts,
         page.strip(),
         head.strip(),
+        card.render({"article": article, "lead": False}).strip(),
+        card.render({"article": article, "lead": True}).strip(),
         fingerprint(),
     )
 
@@ -235,6 +244,21 @@ def store(article_ids) -> int:
 
 
 followups.register("render", store)
+
+
+def current(articles) -> list:
+    """`articles` (loaded for_cards()), any stored under another fingerprint
+    rendered again and read back: a list never shows a card rendered by
+    other templates or settings (see fingerprint())."""
+    articles = list(articles)
+    stale = [
+        article.pk for article in articles if article.rendered_with != fingerprint()
+    ]
+    if not stale:
+        return articles
+    store(stale)
+    fresh = Article.objects.for_cards().in_bulk(stale)
+    return [fresh.get(article.pk, article) for article in articles]
 
 
 def store_all(batch: int = 200) -> int:

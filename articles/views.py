@@ -25,10 +25,10 @@ from newsroom.links import absolute_url
 
 
 class PublishedMixin:
-    """Reader pages list only published briefs, with their teaser data."""
+    """Reader pages list only published briefs, as cards rendered on save."""
 
     def get_queryset(self):
-        return Article.objects.published().for_listing()
+        return Article.objects.published().for_cards()
 
     def get_paginate_by(self, queryset):
         return settings.ARTICLES_PER_PAGE
@@ -45,9 +45,11 @@ class PublishedMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        cards = rendering.current(context["object_list"])
+        context["object_list"] = context[self.context_object_name] = cards
         context["meta"] = self.get_meta(context)
         surrogate.add(*self.surrogate_keys())
-        surrogate.add_teasers(context["object_list"])
+        surrogate.add_teasers(cards)
         return context
 
 

@@ -127,7 +127,8 @@ def topic_ids(article) -> list:
 
 
 def add_teasers(articles: Iterable) -> None:
-    """Keys of briefs shown as teasers: loaded with for_listing() (no query)."""
+    """Keys of briefs shown as teasers: loaded with for_cards() or
+    for_listing() (no query)."""
     keys = []
     for article in articles:
         keys.append(brief(article.pk))

@@ -29,7 +29,7 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now()
         )
 
-    # What a teaser shows (jinja2/includes/article_card.html), and what
+    # What a search result shows (jinja2/articles/search.html), and what
     # lists order and key it by. Only these: the long columns (the body, its
     # parts, the search document) would be read and decoded for nothing.
     TEASER_FIELDS = (
@@ -51,6 +51,25 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self):
         """What a teaser needs: its category, and its byline as rendered."""
         return self.select_related("category").only(*self.TEASER_FIELDS)
+
+    # What a card on a list reads (jinja2/includes/cards.html): its stored
+    # body, its picture, and what its surrogate keys and the fingerprint
+    # check read. No join: the category's name is in the stored body.
+    CARD_FIELDS = (
+        "card_html",
+        "lead_card_html",
+        "category",
+        "hero_image",
+        "hero_width",
+        "hero_height",
+        "hero_renditions",
+        "hero_alt",
+        "rendered_with",
+    )
+
+    def for_cards(self):
+        """What a card on a list needs, rendered on save (articles/rendering.py)."""
+        return self.only(*self.CARD_FIELDS)
 
     def for_page(self):
         """Everything the article page shows: the brief's row as rendered on
@@ -145,6 +164,10 @@ class Article(models.Model):
     # by other ones renders again when shown (articles/rendering.py).
     page_html = models.TextField(blank=True, editable=False)
     head_html = models.TextField(blank=True, editable=False)
+    # What its card on a list says (kicker, title, dek, byline), as the first
+    # card on the home page and as every other.
+    card_html = models.TextField(blank=True, editable=False)
+    lead_card_html = models.TextField(blank=True, editable=False)
     rendered_with = models.CharField(max_length=16, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()

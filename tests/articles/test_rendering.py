@@ -97,6 +97,8 @@ class StoredBodyReadersTests(TestCase):
         Article.objects.filter(pk=cls.article.pk).update(
             page_html='<article class="brief"><p>Stored page marker</p></article>',
             head_html='<meta property="og:title" content="Stored head marker">',
+            card_html='<div class="card__body">Stored card marker</div>',
+            lead_card_html='<div class="card__body">Stored lead card marker</div>',
             body_html='<div class="brief__body"><p>Stored marker</p></div>',
             byline_html='<span class="byline__authors">By Stored Writer</span>',
             body_parts={
@@ -147,8 +149,22 @@ class StoredBodyReadersTests(TestCase):
             f'{self.article.get_absolute_url()}">',
         )
 
-    def test_listings_show_the_stored_byline(self):
-        self.assertContains(self.client.get("/"), "By Stored Writer")
+    def test_listings_show_the_stored_cards(self):
+        home = self.client.get("/")
+        self.assertContains(home, "Stored lead card marker")
+        self.assertNotContains(home, "Brief number")
+        topic = self.client.get(self.article.topics.get().get_absolute_url())
+        self.assertContains(topic, "Stored card marker")
+        self.assertNotContains(topic, "Stored lead card marker")
+
+    def test_a_card_rendered_with_other_settings_is_rendered_again_when_listed(self):
+        Article.objects.filter(pk=self.article.pk).update(rendered_with="earlier")
+        home = self.client.get("/")
+        self.assertNotContains(home, "Stored lead card marker")
+        self.assertContains(home, self.article.headline)
+        stored = Article.objects.get(pk=self.article.pk)
+        self.assertEqual(stored.rendered_with, rendering.fingerprint())
+        self.assertIn(self.article.headline, stored.lead_card_html)
 
     def test_feeds_carry_the_stored_body(self):
         self.assertContains(self.client.get("/feed/"), "Stored marker")
