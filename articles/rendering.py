@@ -8,7 +8,7 @@ change commits, sanitised once:
 - ``body_html``: the page's ``brief__body`` and the corrections after it
   (jinja2/includes/brief_body.html), which feeds carry as they are;
 - ``byline_html``: the authors' links (jinja2/includes/byline_authors.html),
-  which listings show too;
+  which cards and search results show too;
 - ``body_parts``: the same facts as data for the readers that lay a brief out
   their own way: minutes to read, authors and topics (the page's topic
   links, meta tags, feeds, related briefs) and the sanitised sections
@@ -22,9 +22,9 @@ change commits, sanitised once:
   as the home page's first;
 - ``rendered_with``: the fingerprint() of what else went into them.
 
-The article page then reads a handful of columns of one row, listings read
-the byline with their rows, and feeds, previews and editions show the very
-same rendering.
+The article page then reads a handful of columns of one row, lists read their
+cards with their rows, and feeds, previews and editions show the very same
+rendering.
 
 A change to the brief, a section, a bullet, a byline, a correction or its
 topics renders it after the commit, once per transaction, beside the search
