@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import time_machine
+from django.db.models import Count
 from django.test import TestCase
 
 from articles.importer import parse_brief
 from articles.management.commands.seed_demo import Command as SeedDemo
-from articles.models import Article, Correction
+from articles.models import Article, Category, Correction
 from articles.services import create_brief_from_parsed
 from tests.factories import (
     label,
@@ -40,6 +41,7 @@ NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 _BRIEF = re.compile(r'<article class="brief">.*?</article>', re.S)
 _HEAD = re.compile(r"<head>.*?</head>", re.S)
+_CARD = re.compile(r'<article class="card[ "].*?</article>', re.S)
 
 
 def normalised(html: str) -> str:
@@ -81,6 +83,35 @@ class RenderedPageTests(TestCase):
         for slug in slugs:
             with self.subTest(slug=slug):
                 self.check(f"demo-{slug}", self.shown(Article.objects.get(slug=slug)))
+
+    def test_every_demo_brief_shows_on_lists_as_before(self):
+        # The cards as lists printed them before they were stored (NAME.html
+        # holds one card per line): the home page's, with its lead, and a
+        # category's, whose first picture loads eagerly.
+        with self.captureOnCommitCallbacks(execute=True):
+            SeedDemo().load_content(images=False)
+        largest = (
+            Article.objects.exclude(category=None)
+            .values("category")
+            .annotate(briefs=Count("pk"))
+            .order_by("-briefs", "category")
+            .first()
+        )
+        category = Category.objects.get(pk=largest["category"])
+        for name, path in (
+            ("demo-home-cards", "/"),
+            ("demo-category-cards", category.get_absolute_url()),
+        ):
+            with self.subTest(path=path), self.settings(ARTICLES_PER_PAGE=50):
+                html = self.client.get(path).content.decode()
+                cards = [normalised(card) for card in _CARD.findall(html)]
+                self.assertGreater(len(cards), 1, path)
+                golden = GOLDEN / f"{name}.html"
+                if WRITE:
+                    golden.write_text("\n".join(cards) + "\n", encoding="utf-8")
+                self.assertEqual(
+                    cards, golden.read_text(encoding="utf-8").splitlines(), name
+                )
 
     def test_every_corpus_brief_shows_as_before_once_imported(self):
         names = sorted(path.stem for path in CORPUS.glob("*.txt"))

@@ -263,6 +263,7 @@ class SharedRenameTests(TestCase):
         [queued] = self.run_tasks()
         self.assertEqual(queued.args[1], [f"category-{desk.pk}", "nav"])
         self.assertIn(">New desk</a>", self.rendered(brief).page_html)
+        self.assertIn(">New desk</a>", self.rendered(brief).card_html)
         self.assertIn('"articleSection":"New desk"', self.rendered(brief).head_html)
 
     def test_deleting_a_topic_re_renders_the_briefs_tagged_with_it(self):
