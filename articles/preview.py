@@ -61,11 +61,9 @@ def _banner(article: Article, what: str) -> str:
 
 
 def _stored(pk: int) -> Article:
-    """The brief with its page as rendered now (see ArticleView.get_object)."""
-    article = article_page_queryset().get(pk=pk)
-    if article.rendered_with != rendering.fingerprint():
-        rendering.store([pk])
-        article = article_page_queryset().get(pk=pk)
+    """The brief with its page as rendered now (rendering.current())."""
+    briefs = article_page_queryset()
+    [article] = rendering.current([briefs.get(pk=pk)], briefs)
     return article
 
 

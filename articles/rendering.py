@@ -44,7 +44,7 @@ render_briefs`` renders every brief again at once, feeds and listings too.
 import functools
 import hashlib
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from django.conf import settings
@@ -235,7 +235,11 @@ def _markup(section: dict) -> dict:
 def store(article_ids) -> int:
     """Render and store the briefs with these ids; returns how many."""
     count = 0
-    briefs = Article.objects.for_page().filter(pk__in=list(article_ids))
+    # Not the columns about to be replaced: the stored HTML is most of a row.
+    replaced = [field.name for field in fields(Rendered)]
+    briefs = (
+        Article.objects.for_page().defer(*replaced).filter(pk__in=list(article_ids))
+    )
     for article in with_parts(briefs):
         # update(): no signal, and the brief's version and updated_at stay.
         Article.objects.filter(pk=article.pk).update(**asdict(render(article)))
@@ -246,10 +250,12 @@ def store(article_ids) -> int:
 followups.register("render", store)
 
 
-def current(articles) -> list:
-    """`articles` (loaded for_cards()), any stored under another fingerprint
-    rendered again and read back: a list never shows a card rendered by
-    other templates or settings (see fingerprint())."""
+def current(articles, queryset) -> list:
+    """`articles`, any stored under another fingerprint (a deploy changed a
+    template, the site moved, a brief stored before these columns) rendered
+    again and read back through `queryset`, as the next readers will see it:
+    no page, preview or list shows HTML rendered by other templates or
+    settings (see fingerprint())."""
     articles = list(articles)
     stale = [
         article.pk for article in articles if article.rendered_with != fingerprint()
@@ -257,7 +263,7 @@ def current(articles) -> list:
     if not stale:
         return articles
     store(stale)
-    fresh = Article.objects.for_cards().in_bulk(stale)
+    fresh = queryset.in_bulk(stale)
     return [fresh.get(article.pk, article) for article in articles]
 
 

@@ -45,7 +45,7 @@ class PublishedMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        cards = rendering.current(context["object_list"])
+        cards = rendering.current(context["object_list"], Article.objects.for_cards())
         context["object_list"] = context[self.context_object_name] = cards
         context["meta"] = self.get_meta(context)
         surrogate.add(*self.surrogate_keys())
@@ -171,13 +171,7 @@ class ArticleView(DetailView):
         return super().get_queryset().published()
 
     def get_object(self, queryset=None):
-        article = super().get_object(queryset)
-        if article.rendered_with != rendering.fingerprint():
-            # Rendered by other templates or settings (a deploy, a move, a
-            # brief stored before pages were): render it now, as the next
-            # readers will see it.
-            rendering.store([article.pk])
-            article = super().get_object(queryset)
+        [article] = rendering.current([super().get_object(queryset)], self.queryset)
         return article
 
     def get(self, request, *args, **kwargs):
