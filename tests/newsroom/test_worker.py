@@ -6,6 +6,8 @@ empty), outside a test transaction as it runs in production; how the
 connection is lost on PostgreSQL and on SQLite: tests/connection_loss.py.
 """
 
+import signal
+import time
 from itertools import islice
 
 from django.core.management import call_command
@@ -42,11 +44,11 @@ class Away:
         return execute(sql, params, many, context)
 
 
-def make_worker(pauses: list) -> worker.Worker:
+def make_worker(pauses: list, batch: bool = True) -> worker.Worker:
     return worker.Worker(
         queue_names=["*"],
         interval=0,
-        batch=True,
+        batch=batch,
         backend_name="default",
         startup_delay=False,
         max_tasks=None,
@@ -120,6 +122,62 @@ class ReconnectTests(TransactionTestCase):
         failed = DBTaskResult.objects.get(status="FAILED")
         self.assertIn("OperationalError", failed.traceback)
         self.assertEqual(len(failed.worker_ids), 1)
+
+
+class SignalMidQuery:
+    """An execute wrapper: SIGALRM, handled by the worker as a stop signal,
+    arrives while the first statement containing `marker` is still running
+    in the database (as SIGTERM does when it lands on the poll for tasks)."""
+
+    def __init__(self, marker: str):
+        self.marker, self.fired = marker, False
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.marker in sql and not self.fired:
+            self.fired = True
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
+            if context["connection"].vendor == "postgresql":
+                context["cursor"].execute("SELECT pg_sleep(0.3)")
+            else:  # SQLite has no sleep of its own
+                time.sleep(0.3)
+        return execute(sql, params, many, context)
+
+
+@override_settings(TASKS=DB_TASKS)
+class StopSignalTests(TransactionTestCase):
+    def setUp(self):
+        self.addCleanup(connection.close)
+        previous = signal.getsignal(signal.SIGALRM)
+        self.addCleanup(signal.signal, signal.SIGALRM, previous)
+        self.addCleanup(signal.setitimer, signal.ITIMER_REAL, 0)
+
+    def test_a_stop_signal_during_a_query_lets_it_finish_and_the_worker_returns(self):
+        # Not batch mode: only the signal can end this loop. db_worker's own
+        # handler raised SystemExit inside the query; on PostgreSQL that left
+        # the connection mid-statement and the worker exited with status 1.
+        runner = make_worker([], batch=False)
+        signal.signal(signal.SIGALRM, runner.shutdown)
+        stop = SignalMidQuery(f'FROM "{TASK_ROWS}"')
+        with self.assertLogs("newsroom.worker", "WARNING") as logs:
+            with connection.execute_wrapper(stop):
+                runner.run()  # returns: no SystemExit, no ProgrammingError
+        self.assertTrue(stop.fired)
+        self.assertFalse(runner.running)
+        self.assertIn("stopping after the current query or task", logs.output[0])
+        with connection.cursor() as cursor:  # the connection is still sound
+            cursor.execute("SELECT 1")
+            self.assertEqual(cursor.fetchone(), (1,))
+
+    def test_a_stop_signal_while_waiting_for_the_database_exits_at_once(self):
+        runner = make_worker([], batch=False)
+        runner.sleep = lambda pause: runner.shutdown(signal.SIGTERM, None)
+        worker_tasks.answer.enqueue(1)
+        with self.assertRaises(SystemExit) as stopped:
+            with connection.execute_wrapper(ConnectionLoss(f'FROM "{TASK_ROWS}"')):
+                with self.assertLogs("newsroom.worker", "WARNING"):
+                    runner.run()
+        self.assertEqual(stopped.exception.code, 0)
+        self.assertEqual(runner.reconnects, 0)
 
 
 class BackoffTests(SimpleTestCase):

@@ -9,6 +9,7 @@ record a task's outcome retry on the connection that just died.
 
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 
@@ -39,6 +40,24 @@ class Worker(db_worker.Worker):
         self.sleep = sleep
         self.reconnects = 0
         self.unrecorded = None  # (task result, error) whose outcome was lost
+        self.pausing = False  # in wait_for_database's sleep: no query in flight
+
+    def shutdown(self, signum, frame) -> None:
+        # db_worker's handler exits at once when no task is running, but
+        # between tasks the worker is often mid-query (polling, claiming):
+        # SystemExit raised inside the driver's wait leaves the connection
+        # mid-statement, the transaction's cleanup then fails ("can't change
+        # 'autocommit' now") and the worker dies with status 1 instead of
+        # stopping cleanly. So the first signal only asks the loop to stop:
+        # a query under way finishes, and db_worker's loop ends at its next
+        # check, within one --interval. A second signal still forces it out.
+        if not self.running or self.pausing:
+            return super().shutdown(signum, frame)
+        logger.warning(
+            "Received %s; stopping after the current query or task.",
+            signal.strsignal(signum),
+        )
+        self.running = False
 
     def run(self) -> None:
         while True:
@@ -64,7 +83,7 @@ class Worker(db_worker.Worker):
     def wait_for_database(self, error: BaseException) -> None:
         using = router.db_for_write(DBTaskResult)
         pauses = backoff()
-        while True:
+        while self.running:  # else db_worker's loop sees it and returns
             pause = next(pauses)
             logger.warning(
                 "Task worker %s lost the database connection (%s); retrying in %g s.",
@@ -73,7 +92,13 @@ class Worker(db_worker.Worker):
                 pause,
             )
             connections.close_all()
-            self.sleep(pause)
+            self.pausing = True  # a stop signal may exit at once in here
+            try:
+                self.sleep(pause)
+            finally:
+                self.pausing = False
+            if not self.running:
+                return
             try:
                 with connections[using].cursor() as cursor:
                     cursor.execute("SELECT 1")
