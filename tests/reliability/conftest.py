@@ -14,6 +14,7 @@ sink.
   in the terminal summary under "reliability figures".
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -147,17 +148,30 @@ def pg_template(tmp_path_factory):
         pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-@pytest.fixture(scope="module")
-def pg_database(request, pg_template):
-    """This module's own database: the URL every process of it uses."""
-    module = request.module.__name__.rpartition(".")[2].removeprefix("test_")
-    name = f"newsroom_rel_{os.getpid()}_{module}"[:63]
+def copied_database(name: str, template: str):
+    """A database copied from `template`, dropped afterwards: yields its URL."""
+    name = f"newsroom_rel_{os.getpid()}_{name}"[:63]
     pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    pg_admin(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    pg_admin(f"CREATE DATABASE {name} TEMPLATE {template}")
     try:
         yield pg_url(name)
     finally:
         pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="module")
+def pg_database(request, pg_template):
+    """This module's own database: the URL every process of it uses."""
+    module = request.module.__name__.rpartition(".")[2].removeprefix("test_")
+    yield from copied_database(module, pg_template)
+
+
+@pytest.fixture
+def pg_database_per_test(request, pg_template):
+    """A database of this test's own, for modules whose tests leave work
+    queued (a failed send's tasks) that the next test's worker would run."""
+    digest = hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:12]
+    yield from copied_database(f"t{digest}", pg_template)
 
 
 @pytest.fixture(scope="module")

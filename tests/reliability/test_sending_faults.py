@@ -54,6 +54,13 @@ LEAVERS = 10
 KILLS = ["SIGKILL"] * 3 + ["SIGTERM"] * 3
 
 
+@pytest.fixture
+def pg_database(pg_database_per_test):
+    # One database per test: a test that fails mid-send leaves its tasks
+    # queued, and the next test's worker would send them to its own sink.
+    return pg_database_per_test
+
+
 def held_by(url: str, edition: int, pid: int) -> list[tuple[int, str]]:
     """Rows a worker process still holds ("sending"), with their address."""
     return pg_rows(
