@@ -5,7 +5,9 @@ gunicorn port; the site purges it through FRONTEND_CACHE_URL=varnish://…
 from its task worker (manage.py worker), as in production. Each change is made by
 another process (`manage.py shell`), like an editor's save; once the worker
 has no task left, the next request through Varnish must show the change on
-the pages that show it, and every other page must still come from Varnish.
+the pages that show it, and every other page must still come from Varnish:
+a publish, an edit, a correction, an unpublish, renames and a scheduled
+publication; a draft save, a revision and a preview link purge nothing.
 
 Without varnishd or the xkey vmod the tests skip (fail with
 REQUIRE_SERVICES=1).
@@ -38,20 +40,25 @@ TRAINS = "/briefs/trains/"
 HARBOURS = "/category/harbours/"
 RAIL = "/category/rail/"
 FEED = "/feed/"
-PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, FEED)
+SIGNALS = "/topic/signals/"
+ADA = "/author/ada/"
+PAGES = (HOME, CRANES, TRAINS, HARBOURS, RAIL, FEED, SIGNALS, ADA)
 
 SETUP = """
 from django.utils import timezone
 from datetime import timedelta
-from articles.models import Article, Category, Section
+from articles.models import Article, Author, Byline, Category, Section, Topic
 harbours = Category.objects.create(name="Harbours", slug="harbours")
 rail = Category.objects.create(name="Rail", slug="rail")
 now = timezone.now()
 cranes = Article.objects.create(headline="Cranes return to the port", slug="cranes",
     category=harbours, status="published", published_at=now - timedelta(hours=2))
 Section.objects.create(article=cranes, custom_label="Why it matters", text="Exports.")
-Article.objects.create(headline="Night trains come back", slug="trains",
+Byline.objects.create(article=cranes, position=0,
+    author=Author.objects.create(name="Ada Quill", slug="ada"))
+trains = Article.objects.create(headline="Night trains come back", slug="trains",
     category=rail, status="published", published_at=now - timedelta(hours=1))
+trains.topics.add(Topic.objects.create(name="Signals", slug="signals"))
 Article.objects.create(headline="Dredging plan drafted", slug="dredging",
     category=harbours, status="draft")
 result = True
@@ -175,6 +182,44 @@ def test_a_draft_save_purges_nothing(site):
     assert_fresh(site, fresh=(), cached=PAGES)
 
 
+def test_a_revision_purges_nothing(site):
+    warm(site)
+    change(
+        site,
+        "from articles import revisions\n"
+        "from articles.models import Article\n"
+        "revisions.record(Article.objects.get(slug='cranes'), note='Checked')",
+    )
+    assert_fresh(site, fresh=(), cached=PAGES)
+
+
+def test_a_preview_link_purges_nothing(site):
+    change(
+        site,
+        "from articles.models import Article\n"
+        "Article.objects.create(headline='Lock gates', slug='gates')",
+    )
+    warm(site)
+    change(
+        site,
+        "from articles.models import Article, PreviewLink\n"
+        "PreviewLink.objects.create(article=Article.objects.get(slug='gates'))",
+    )
+    assert_fresh(site, fresh=(), cached=PAGES)
+
+
+def test_a_correction_refreshes_its_brief_and_leaves_other_briefs(site):
+    warm(site)
+    change(
+        site,
+        "from articles.models import Article, Correction\n"
+        "Correction.objects.create(article=Article.objects.get(slug='cranes'),"
+        " text='An earlier version misnamed the port.')",
+    )
+    seen = assert_fresh(site, fresh=(CRANES,), cached=(TRAINS, RAIL, SIGNALS))
+    assert "misnamed the port" in seen[CRANES][2]
+
+
 def test_unpublishing_refreshes_the_lists_it_leaves(site):
     warm(site)
     change(
@@ -225,3 +270,38 @@ def test_a_scheduled_brief_refreshes_its_lists_when_its_time_comes(site):
     )
     assert "Timetable change at noon" in seen[HOME][2]
     assert "Timetable change at noon" in seen[RAIL][2]
+
+
+# Renames: the worker re-renders the briefs showing the name (a task), and
+# that commit purges their pages; `change` waits for both.
+
+
+def rename(site, model, slug, name):
+    change(
+        site,
+        f"from articles.models import {model}\n"
+        f"thing = {model}.objects.get(slug={slug!r})\n"
+        f"thing.name = {name!r}\n"
+        "thing.save()",
+    )
+
+
+def test_renaming_an_author_refreshes_the_pages_naming_them(site):
+    warm(site)
+    rename(site, "Author", "ada", "Ada Q. Quill")
+    seen = assert_fresh(site, fresh=(CRANES, ADA), cached=(TRAINS, RAIL, SIGNALS))
+    assert "Ada Q. Quill" in seen[CRANES][2]
+
+
+def test_renaming_a_topic_refreshes_the_pages_naming_it(site):
+    warm(site)
+    rename(site, "Topic", "signals", "Signalling")
+    seen = assert_fresh(site, fresh=(TRAINS, SIGNALS), cached=(CRANES, HARBOURS, ADA))
+    assert "Signalling" in seen[TRAINS][2]
+
+
+def test_renaming_a_category_refreshes_every_page_with_the_navigation(site):
+    warm(site)
+    rename(site, "Category", "rail", "Railways")
+    seen = assert_fresh(site, fresh=(HOME, CRANES, TRAINS, HARBOURS, RAIL), cached=())
+    assert "Railways" in seen[CRANES][2]
