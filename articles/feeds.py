@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import escape
 
+from articles import rendering
 from articles.images import current_renditions
 from articles.listings import Listing
 from articles.models import Article
@@ -110,7 +111,10 @@ class BriefsFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj=None):
-        items = list(self.get_queryset(obj).for_page()[: settings.FEED_ITEMS])
+        items = rendering.current(
+            self.get_queryset(obj).for_page()[: settings.FEED_ITEMS],
+            Article.objects.for_page(),
+        )
         surrogate.add(*self.surrogate_keys(obj))
         surrogate.add_whole_briefs(items)
         return items

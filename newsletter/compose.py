@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from articles import rendering
 from articles.brevity import WHY_IT_MATTERS, count_words, label_key, reading_minutes
 from articles.models import Article
 from newsletter.emails import render_email
@@ -81,9 +82,13 @@ def _words_of(snapshot: dict) -> int:
 def published_items(edition):
     """(item, article) in the edition's order; unpublished briefs are left out."""
     items = list(edition.items.prefetch_related("sections"))
-    articles = (
-        Article.objects.published().for_page().in_bulk([i.article_id for i in items])
+    found = (
+        Article.objects.published()
+        .for_page()
+        .filter(pk__in=[i.article_id for i in items])
     )
+    # As readers will see them: any stored by other templates rendered again.
+    articles = {a.pk: a for a in rendering.current(found, Article.objects.for_page())}
     return [
         (item, articles[item.article_id])
         for item in items

@@ -46,6 +46,7 @@ class ArticleQuerySet(models.QuerySet):
         "hero_height",
         "hero_renditions",
         "hero_alt",
+        "rendered_with",
     )
 
     def for_listing(self):

@@ -7,7 +7,7 @@ from django.tasks import task_backends
 from django.test import TestCase, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from articles import rendering
+from articles import rendering, search
 from articles.models import Article, Correction, Section
 from newsletter import compose
 from tests.factories import (
@@ -21,6 +21,7 @@ from tests.factories import (
     make_topic,
 )
 from tests.helpers import DUMMY_TASKS
+from tests.newsletter.factories import make_edition, make_newsletter
 
 
 class RenderOnSaveTests(TestCase):
@@ -168,6 +169,33 @@ class StoredBodyReadersTests(TestCase):
 
     def test_feeds_carry_the_stored_body(self):
         self.assertContains(self.client.get("/feed/"), "Stored marker")
+
+    def test_a_feed_item_rendered_with_other_settings_is_rendered_again(self):
+        Article.objects.filter(pk=self.article.pk).update(rendered_with="earlier")
+        feed = self.client.get("/feed/")
+        self.assertNotContains(feed, "Stored marker")
+        self.assertContains(feed, "Bullet 0.0 says something.")
+        stored = Article.objects.get(pk=self.article.pk)
+        self.assertEqual(stored.rendered_with, rendering.fingerprint())
+
+    def test_a_search_result_rendered_with_other_settings_is_rendered_again(self):
+        search.update_index(self.article.pk)
+        query = {"q": self.article.headline}
+        self.assertContains(self.client.get("/search/", query), "By Stored Writer")
+        Article.objects.filter(pk=self.article.pk).update(rendered_with="earlier")
+        results = self.client.get("/search/", query)
+        self.assertContains(results, self.article.headline)
+        self.assertNotContains(results, "By Stored Writer")
+
+    def test_an_edition_rendered_with_other_settings_is_rendered_again(self):
+        edition = make_edition(make_newsletter(), briefs=[self.article])
+        Article.objects.filter(pk=self.article.pk).update(rendered_with="earlier")
+        [(_, article)] = compose.published_items(edition)
+        item = compose.item_snapshot(article, None)
+        self.assertNotEqual(item["sections"][0]["label"], "Stored label")
+        self.assertEqual(
+            item["sections"][0]["bullets"][0]["text"], "Bullet 0.0 says something."
+        )
 
     def test_newsletter_editions_use_the_stored_sections(self):
         item = compose.item_snapshot(Article.objects.get(pk=self.article.pk), None)
