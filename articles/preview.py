@@ -1,7 +1,9 @@
 """Previews: a brief shown with the reader template before readers can see it.
 
-Three ways in, one renderer:
+Four ways in, one renderer:
 - an editor previews a stored draft (GET in the admin);
+- an editor previews a past revision: it is restored inside a transaction,
+  rendered and shown, and the transaction rolled back, as below;
 - an editor previews unsaved changes: the admin form is POSTed here, saved
   inside a transaction, its body rendered by the function that renders it on
   every save (articles/rendering.py), shown as the reader page shows it, and
@@ -20,9 +22,11 @@ from django.forms.formsets import all_valid
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.formats import date_format
 
-from articles import rendering, seo
-from articles.models import Article, PreviewLink
+from articles import rendering, revisions, seo
+from articles.models import Article, PreviewLink, Revision
 from articles.views import ArticleView, article_page_queryset
 from articles.workflow import state_label
 
@@ -70,6 +74,23 @@ def _stored(pk: int) -> Article:
 def render_stored(request, article: Article) -> HttpResponse:
     article = _stored(article.pk)
     html = _reader_html(request, article, _banner(article, "saved version"))
+    return _private(HttpResponse(html))
+
+
+def render_revision(request, revision: Revision) -> HttpResponse:
+    """Revision `revision` as readers would see it if it were restored now,
+    rendered by the function that renders every save, saving nothing."""
+    saved = date_format(timezone.localtime(revision.created_at), "j M Y, H:i")
+    with transaction.atomic():
+        revisions.restore(revision)
+        rendering.store([revision.article_id])
+        article = article_page_queryset().get(pk=revision.article_id)
+        banner = (
+            f"Preview of version {revision.article_version} (saved {saved}) · "
+            "not what readers see now unless restored"
+        )
+        html = _reader_html(request, article, banner)
+        transaction.set_rollback(True)
     return _private(HttpResponse(html))
 
 

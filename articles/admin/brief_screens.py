@@ -25,6 +25,12 @@ class BriefScreens(AdminPageMixin):
             *self.admin_urls(
                 ("import/", self.import_view, "import"),
                 ("add/preview/", self.preview_view, "preview_add"),
+                # Before "<path:object_id>/preview/", which would match it too.
+                (
+                    "<path:object_id>/revisions/<int:revision_id>/preview/",
+                    self.revision_preview_view,
+                    "revision_preview",
+                ),
                 ("<path:object_id>/preview/", self.preview_view, "preview"),
                 ("<path:object_id>/revisions/", self.revisions_view, "revisions"),
                 (
@@ -136,6 +142,12 @@ class BriefScreens(AdminPageMixin):
         return TemplateResponse(
             request, "admin/articles/article/revisions.html", context
         )
+
+    def revision_preview_view(self, request, object_id, revision_id):
+        """A past version as the reader page would show it (nothing saved)."""
+        article = self._article_or_404(request, object_id)
+        revision = get_object_or_404(Revision, pk=revision_id, article=article)
+        return preview.render_revision(request, revision)
 
     def restore_view(self, request, object_id, revision_id):
         article = self._article_or_404(request, object_id)

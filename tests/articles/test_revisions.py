@@ -314,3 +314,56 @@ class RestoreTests(TestCase):
             f"/admin/articles/article/{other.pk}/revisions/{self.first.pk}/restore/"
         )
         self.assertEqual(response.status_code, 404)
+
+
+class RevisionPreviewTests(TestCase):
+    """A past version shown by the reader template, as restoring it would
+    render it, with nothing saved."""
+
+    setUp = RestoreTests.setUp  # version 1 filed in World; version 2 rewritten
+
+    def preview_url(self, revision) -> str:
+        return f"/admin/articles/article/{self.article.pk}/revisions/{revision.pk}/preview/"
+
+    def test_it_shows_the_old_version_as_readers_would_see_it(self):
+        page_before = Article.objects.get(pk=self.article.pk).page_html
+        response = self.client.get(self.preview_url(self.first))
+        self.assertContains(response, "Preview of version 1")
+        self.assertContains(response, '<h1 class="brief__headline">First version</h1>')
+        self.assertContains(response, "Old bullet two.")
+        self.assertContains(response, ">World</a>")  # its category, as filed then
+        self.assertNotContains(response, "Brand new")
+        self.assertIn("no-store", response["Cache-Control"])
+        self.assertEqual(response["X-Robots-Tag"], "noindex, nofollow")
+        # Nothing was saved: not the words, the version, a revision or the page.
+        stored = Article.objects.get(pk=self.article.pk)
+        self.assertEqual(stored.headline, "Second version")
+        self.assertEqual(stored.version, self.article.version)
+        self.assertEqual(stored.page_html, page_before)
+        self.assertEqual(stored.sections.get().custom_label, "Brand new")
+        self.assertEqual(Revision.objects.count(), 2)
+
+    def test_nothing_is_left_to_run_after_the_commit(self):
+        with self.captureOnCommitCallbacks() as callbacks:
+            self.client.get(self.preview_url(self.first))
+        self.assertEqual(callbacks, [])
+
+    def test_the_history_links_to_each_version_s_preview(self):
+        history = self.client.get(
+            f"/admin/articles/article/{self.article.pk}/revisions/"
+        )
+        for revision in Revision.objects.all():
+            self.assertContains(history, self.preview_url(revision))
+
+    def test_a_revision_of_another_brief_is_not_found(self):
+        other = make_brief()
+        response = self.client.get(
+            f"/admin/articles/article/{other.pk}/revisions/{self.first.pk}/preview/"
+        )
+        self.assertEqual(response.status_code, 404)
+
+    def test_someone_who_may_not_see_the_brief_is_refused(self):
+        self.client.force_login(make_user("nobody", staff=True))
+        response = self.client.get(self.preview_url(self.first))
+        self.assertIn(response.status_code, (403, 404))
+        self.assertNotIn(b"First version", response.content)
