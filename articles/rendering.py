@@ -37,8 +37,9 @@ picture's new renditions (articles/tasks.py).
 The stored page also depends on settings (the site's address and name) and
 on the templates and code that render it: fingerprint() sums them up. A
 brief stored under another fingerprint (a deploy changed a template, the
-site moved) is rendered again when the article page shows it; ``manage.py
-render_briefs`` renders every brief again at once, feeds and listings too.
+site moved) is rendered again when a page, preview, list, feed, search
+result or edition shows it (current()); ``manage.py render_briefs`` renders
+every brief again at once.
 """
 
 import functools
@@ -256,10 +257,8 @@ def current(articles, queryset) -> list:
     again and read back through `queryset`, as the next readers will see it:
     no page, preview or list shows HTML rendered by other templates or
     settings (see fingerprint())."""
-    articles = list(articles)
-    stale = [
-        article.pk for article in articles if article.rendered_with != fingerprint()
-    ]
+    articles, now = list(articles), fingerprint()
+    stale = [article.pk for article in articles if article.rendered_with != now]
     if not stale:
         return articles
     store(stale)

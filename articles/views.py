@@ -227,9 +227,8 @@ class SearchView(ListView):
         context["query"] = self.query
         context["max_length"] = settings.SEARCH_MAX_QUERY_LENGTH
         context["truncated"] = self.truncated
-        context["articles"] = rendering.current(
-            context["articles"], Article.objects.for_listing()
-        )
+        found = rendering.current(context["articles"], Article.objects.for_listing())
+        context["object_list"] = context["articles"] = found
         context["results"] = [
             (article, search.snippet(article, self.query))
             for article in context["articles"]

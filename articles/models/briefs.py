@@ -29,6 +29,15 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED, published_at__lte=at or timezone.now()
         )
 
+    # What a picture on a list reads (jinja2/includes/picture.html).
+    PICTURE_FIELDS = (
+        "hero_image",
+        "hero_width",
+        "hero_height",
+        "hero_renditions",
+        "hero_alt",
+    )
+
     # What a search result shows (jinja2/articles/search.html), and what
     # lists order and key it by. Only these: the long columns (the body, its
     # parts, the search document) would be read and decoded for nothing.
@@ -41,11 +50,7 @@ class ArticleQuerySet(models.QuerySet):
         "status",
         "category__name",
         "category__slug",
-        "hero_image",
-        "hero_width",
-        "hero_height",
-        "hero_renditions",
-        "hero_alt",
+        *PICTURE_FIELDS,
         "rendered_with",
     )
 
@@ -60,11 +65,7 @@ class ArticleQuerySet(models.QuerySet):
         "card_html",
         "lead_card_html",
         "category",
-        "hero_image",
-        "hero_width",
-        "hero_height",
-        "hero_renditions",
-        "hero_alt",
+        *PICTURE_FIELDS,
         "rendered_with",
     )
 
